@@ -1,0 +1,18 @@
+//! vitrine: turns a folder of garment photos with shop descriptions into a browsable,
+//! self-tagging, lookalike-finding catalogue.
+//!
+//! The crate reads as its architecture:
+//! - [`catalogue`]: importing catalogues (CSV, FEIDEGGER-style JSON, plain folders) with a report
+//!   of every problem found;
+//! - [`text`]: tokenizer, part-of-speech tagger, TF-IDF and the tag vocabulary;
+//! - [`vision`]: CNN backbones, image transforms and pretrained weights;
+//! - [`train`]: the background worker, metrics and checkpoints;
+//! - [`index`]: embeddings and nearest neighbours;
+//! - [`paths`]: where weights, checkpoints and caches live.
+
+pub mod catalogue;
+pub mod index;
+pub mod paths;
+pub mod text;
+pub mod train;
+pub mod vision;

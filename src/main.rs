@@ -1,0 +1,3 @@
+fn main() {
+    let _ = tch::Device::cuda_if_available();
+}

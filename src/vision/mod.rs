@@ -1,0 +1,1 @@
+//! CNN backbones, image transforms and pretrained weights.
