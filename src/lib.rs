@@ -15,4 +15,5 @@ pub mod index;
 pub mod paths;
 pub mod text;
 pub mod train;
+pub mod ui;
 pub mod vision;

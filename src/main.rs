@@ -1,3 +1,16 @@
-fn main() {
-    let _ = tch::Device::cuda_if_available();
+//! vitrine's entry point: the desktop app, or a headless command.
+
+mod cli;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

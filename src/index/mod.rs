@@ -1,1 +1,173 @@
-//! Embeddings and nearest neighbours.
+//! Embeddings and nearest neighbours: the "show me lookalikes" part of vitrine.
+//!
+//! [`EmbeddingIndex`] keeps L2-normalised vectors in one flat buffer so cosine similarity is a
+//! dot product; [`cache`] stores computed embeddings on disk keyed by backbone, weights and image
+//! content, so a second launch does not recompute them.
+
+pub mod cache;
+
+use serde::{Deserialize, Serialize};
+
+/// How many lookalikes vitrine shows for an item or a new photo.
+pub const LOOKALIKES: usize = 5;
+
+/// One neighbour found by [`EmbeddingIndex::nearest`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Neighbour {
+    /// Position of the neighbour in the index (the catalogue item's index).
+    pub index: usize,
+    /// Cosine similarity in [-1, 1]; 1 means the same direction.
+    pub score: f32,
+}
+
+/// A set of unit-length embeddings searchable by cosine similarity.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingIndex {
+    dim: usize,
+    vectors: Vec<f32>,
+}
+
+/// Scales `v` to unit length in place; a zero vector stays zero (it matches nothing).
+pub fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > f32::EPSILON {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+/// Cosine similarity of two vectors of the same length (0 when either is zero).
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if na <= f32::EPSILON || nb <= f32::EPSILON {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
+}
+
+impl EmbeddingIndex {
+    /// An empty index for vectors of `dim` values.
+    pub fn new(dim: usize) -> Self {
+        Self {
+            dim,
+            vectors: Vec::new(),
+        }
+    }
+
+    /// Builds an index from one vector per item; every vector must have the same length.
+    pub fn from_vectors(vectors: &[Vec<f32>]) -> Self {
+        let dim = vectors.first().map_or(0, Vec::len);
+        let mut index = Self::new(dim);
+        for v in vectors {
+            index.push(v);
+        }
+        index
+    }
+
+    /// Adds a vector (normalised on the way in). Vectors of the wrong length are padded or
+    /// truncated to keep the layout intact; callers build indexes from one backbone only.
+    pub fn push(&mut self, v: &[f32]) {
+        let start = self.vectors.len();
+        self.vectors.extend(v.iter().copied().take(self.dim));
+        self.vectors.resize(start + self.dim, 0.0);
+        normalize(&mut self.vectors[start..]);
+    }
+
+    /// Number of vectors.
+    pub fn len(&self) -> usize {
+        self.vectors.len().checked_div(self.dim).unwrap_or(0)
+    }
+
+    /// True when the index holds no vectors.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Length of each vector.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The normalised vector at `index`.
+    pub fn vector(&self, index: usize) -> Option<&[f32]> {
+        let start = index.checked_mul(self.dim)?;
+        self.vectors.get(start..start + self.dim)
+    }
+
+    /// The `k` most similar vectors to `query` by cosine similarity, best first, skipping
+    /// `exclude` (the query item itself). Ties go to the lower index so results are stable.
+    pub fn nearest(&self, query: &[f32], k: usize, exclude: Option<usize>) -> Vec<Neighbour> {
+        if k == 0 || self.dim == 0 || query.len() != self.dim {
+            return Vec::new();
+        }
+        let mut q = query.to_vec();
+        normalize(&mut q);
+        // A small sorted buffer beats sorting all scores: k is 5, the index may hold 100k.
+        let mut best: Vec<Neighbour> = Vec::with_capacity(k + 1);
+        for (index, v) in self.vectors.chunks_exact(self.dim).enumerate() {
+            if Some(index) == exclude {
+                continue;
+            }
+            let score: f32 = v.iter().zip(&q).map(|(a, b)| a * b).sum();
+            if best.len() == k && best.last().is_some_and(|w| score <= w.score) {
+                continue;
+            }
+            let at = best.partition_point(|n| n.score >= score);
+            best.insert(at, Neighbour { index, score });
+            best.truncate(k);
+        }
+        best
+    }
+
+    /// The `k` nearest neighbours of the item at `index` (itself excluded).
+    pub fn nearest_to_item(&self, index: usize, k: usize) -> Vec<Neighbour> {
+        match self.vector(index) {
+            Some(v) => self.nearest(&v.to_vec(), k, Some(index)),
+            None => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosine_of_parallel_and_orthogonal_vectors() {
+        assert!((cosine(&[1.0, 2.0], &[2.0, 4.0]) - 1.0).abs() < 1e-6);
+        assert!(cosine(&[1.0, 0.0], &[0.0, 3.0]).abs() < 1e-6);
+        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 1.0]), 0.0);
+    }
+
+    #[test]
+    fn nearest_orders_by_similarity_and_excludes_the_query() {
+        let index = EmbeddingIndex::from_vectors(&[
+            vec![1.0, 0.0, 0.0],
+            vec![0.9, 0.1, 0.0],
+            vec![0.0, 1.0, 0.0],
+            vec![0.7, 0.7, 0.0],
+            vec![-1.0, 0.0, 0.0],
+        ]);
+        let found = index.nearest_to_item(0, 3);
+        let order: Vec<usize> = found.iter().map(|n| n.index).collect();
+        assert_eq!(order, vec![1, 3, 2]);
+        assert!(found[0].score > found[1].score && found[1].score > found[2].score);
+        let all = index.nearest(&[1.0, 0.0, 0.0], 10, None);
+        assert_eq!(all.len(), 5);
+        assert_eq!(all[0].index, 0);
+        assert_eq!(all[4].index, 4);
+        assert!((all[4].score + 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn ties_keep_index_order_and_bad_queries_find_nothing() {
+        let index = EmbeddingIndex::from_vectors(&[vec![1.0, 0.0], vec![1.0, 0.0], vec![1.0, 0.0]]);
+        let order: Vec<usize> = index.nearest(&[1.0, 0.0], 2, None).iter().map(|n| n.index).collect();
+        assert_eq!(order, vec![0, 1]);
+        assert!(index.nearest(&[1.0, 0.0, 0.0], 2, None).is_empty());
+        assert!(index.nearest_to_item(7, 2).is_empty());
+        assert_eq!(index.len(), 3);
+    }
+}

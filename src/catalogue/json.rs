@@ -1,0 +1,353 @@
+//! FEIDEGGER-style JSON catalogues: a list of entries such as
+//! `{"url": "https://…/photo.jpg", "descriptions": ["…", "…"], "split": "0"}`.
+//!
+//! The image of an entry is the file named like the last segment of its URL, in the image
+//! folder; several descriptions of one image are joined into one text.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::csv::{file_label, DESCRIPTION_COLUMNS, IMAGE_COLUMNS};
+use super::error::CatalogueError;
+use super::report::{ImportReport, ProblemKind, Severity};
+use super::rows::{assemble, resolve_image, Locator, Problems, Row};
+use super::{read_file, ImportOptions, Item};
+
+/// How an entry is expected to look, for error messages.
+const EXPECTED_SHAPE: &str =
+    "a list of entries like [{\"url\": \"https://…/photo.jpg\", \"descriptions\": [\"…\"]}]";
+
+/// Reads a JSON catalogue; images are looked up in `image_dir`.
+pub(crate) fn load_json(
+    path: &Path,
+    image_dir: &Path,
+    opts: &ImportOptions,
+    report: &mut ImportReport,
+) -> Result<Vec<Item>, CatalogueError> {
+    let bytes = read_file(path)?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(CatalogueError::Empty {
+            path: path.to_path_buf(),
+            expected: EXPECTED_SHAPE,
+        });
+    }
+    let value: Value =
+        serde_json::from_slice(&bytes).map_err(|err| CatalogueError::InvalidJson {
+            path: path.to_path_buf(),
+            line: err.line(),
+            column: err.column(),
+            message: err.to_string(),
+        })?;
+    let entries = match value {
+        Value::Array(entries) => entries,
+        Value::Object(map) => {
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(10).collect();
+            return Err(CatalogueError::NotACatalogue {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "expected {EXPECTED_SHAPE}, found a single object with the keys {}",
+                    super::error::quoted_list(&keys)
+                ),
+            });
+        }
+        other => {
+            return Err(CatalogueError::NotACatalogue {
+                path: path.to_path_buf(),
+                reason: format!("expected {EXPECTED_SHAPE}, found {}", describe(&other)),
+            });
+        }
+    };
+    if entries.is_empty() {
+        return Err(CatalogueError::Empty {
+            path: path.to_path_buf(),
+            expected: EXPECTED_SHAPE,
+        });
+    }
+
+    let mut problems = Problems {
+        report,
+        source_name: file_label(path),
+    };
+    let keys = Keys::new(opts);
+    let mut rows = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let locator = Locator::Entry(index + 1);
+        if let Some(row) = read_entry(entry, locator, &keys, image_dir, &mut problems) {
+            rows.push(row);
+        }
+    }
+    problems.report.rows_read = entries.len();
+    Ok(assemble(rows, &mut problems))
+}
+
+/// Field names for the image and the description(s), in order of preference.
+struct Keys {
+    image: Vec<String>,
+    description: Vec<String>,
+}
+
+impl Keys {
+    fn new(opts: &ImportOptions) -> Self {
+        let image = match &opts.image_column {
+            Some(name) => vec![name.clone()],
+            None => std::iter::once("url")
+                .chain(IMAGE_COLUMNS)
+                .map(String::from)
+                .collect(),
+        };
+        let description = match &opts.description_column {
+            Some(name) => vec![name.clone()],
+            None => std::iter::once("descriptions")
+                .chain(DESCRIPTION_COLUMNS)
+                .map(String::from)
+                .collect(),
+        };
+        Keys { image, description }
+    }
+}
+
+/// Finds the first of `names` in the entry, comparing without case.
+fn field<'a>(entry: &'a Map<String, Value>, names: &[String]) -> Option<(&'a str, &'a Value)> {
+    names.iter().find_map(|name| {
+        entry
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(key, value)| (key.as_str(), value))
+    })
+}
+
+fn read_entry(
+    entry: &Value,
+    locator: Locator,
+    keys: &Keys,
+    image_dir: &Path,
+    problems: &mut Problems<'_>,
+) -> Option<Row> {
+    let Value::Object(entry) = entry else {
+        problems.add(
+            locator,
+            ProblemKind::MalformedEntry,
+            Severity::Skipped,
+            format!(
+                "expected an object with \"url\" and \"descriptions\", found {}; skipped",
+                describe(entry)
+            ),
+        );
+        return None;
+    };
+
+    let Some((image_key, image_value)) = field(entry, &keys.image) else {
+        problems.add(
+            locator,
+            ProblemKind::MissingColumns,
+            Severity::Skipped,
+            format!("no \"{}\" field naming the image; skipped", keys.image[0]),
+        );
+        return None;
+    };
+    let Value::String(image_ref) = image_value else {
+        problems.add(
+            locator,
+            ProblemKind::MalformedEntry,
+            Severity::Skipped,
+            format!(
+                "\"{image_key}\" should be text, found {}; skipped",
+                describe(image_value)
+            ),
+        );
+        return None;
+    };
+    let image_ref = image_ref.trim();
+    if image_ref.is_empty() {
+        problems.add(
+            locator,
+            ProblemKind::MissingImage,
+            Severity::Skipped,
+            format!("\"{image_key}\" is empty; skipped"),
+        );
+        return None;
+    }
+    let image_path = match resolve_image(image_ref, image_dir) {
+        Ok(path) => path,
+        Err(reason) => {
+            problems.add(
+                locator,
+                ProblemKind::MissingImage,
+                Severity::Skipped,
+                format!("{reason}; skipped"),
+            );
+            return None;
+        }
+    };
+
+    let description_field = field(entry, &keys.description);
+    let mut texts = Vec::new();
+    let mut non_text = false;
+    match description_field.map(|(_, value)| value) {
+        Some(Value::String(text)) => texts.push(text.trim()),
+        Some(Value::Array(list)) => {
+            for item in list {
+                match item {
+                    Value::String(text) => texts.push(text.trim()),
+                    Value::Null => {}
+                    _ => non_text = true,
+                }
+            }
+        }
+        Some(Value::Null) | None => {}
+        Some(_) => non_text = true,
+    }
+    if non_text {
+        let key = description_field.map_or("descriptions", |(key, _)| key);
+        problems.add(
+            locator,
+            ProblemKind::MalformedEntry,
+            Severity::Warning,
+            format!("\"{key}\" should be text or a list of texts; the rest was ignored"),
+        );
+    }
+    texts.retain(|text| !text.is_empty());
+    let description = texts.join(" ");
+    if description.is_empty() {
+        problems.add(
+            locator,
+            ProblemKind::EmptyDescription,
+            Severity::Warning,
+            format!("image \"{image_ref}\" has no description; it loads without tags"),
+        );
+    }
+
+    let description_key = description_field.map(|(key, _)| key);
+    let mut attributes = BTreeMap::new();
+    for (key, value) in entry {
+        if key == image_key || Some(key.as_str()) == description_key {
+            continue;
+        }
+        let text = match value {
+            Value::String(text) => text.trim().to_string(),
+            Value::Number(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            // Nested values have no place in flat attributes.
+            Value::Null | Value::Array(_) | Value::Object(_) => continue,
+        };
+        if !text.is_empty() {
+            attributes.insert(key.clone(), text);
+        }
+    }
+
+    Some(Row {
+        locator,
+        id: image_ref.to_string(),
+        image_path,
+        description,
+        attributes,
+    })
+}
+
+/// `a number`, `a list`, ... for messages.
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(json: &str, with_images: &[&str]) -> Result<(Vec<Item>, ImportReport), CatalogueError> {
+        let dir = tempfile::tempdir().unwrap();
+        for name in with_images {
+            image::RgbImage::new(2, 2)
+                .save(dir.path().join(name))
+                .unwrap();
+        }
+        let path = dir.path().join("feidegger.json");
+        std::fs::write(&path, json).unwrap();
+        let mut report = ImportReport::default();
+        let items = load_json(&path, dir.path(), &ImportOptions::default(), &mut report)?;
+        Ok((items, report))
+    }
+
+    #[test]
+    fn entries_join_descriptions_and_keep_scalars() {
+        let (items, report) = load(
+            r#"[{"url": "https://img.example.com/a/b1.png?imwidth=762", "descriptions":
+                 ["  A short dress. ", "Red with white dots!", ""], "split": "3", "score": 0.5,
+                 "tags": ["x"], "extra": null}]"#,
+            &["b1.png"],
+        )
+        .unwrap();
+        assert!(report.is_clean(), "{report}");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].description, "A short dress. Red with white dots!");
+        assert_eq!(items[0].id, "https://img.example.com/a/b1.png?imwidth=762");
+        let attrs: Vec<(&str, &str)> = items[0]
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(attrs, [("score", "0.5"), ("split", "3")]);
+    }
+
+    #[test]
+    fn bad_entries_are_reported_by_entry_number() {
+        let (items, report) = load(
+            r#"[{"url": "https://x/ok.png", "descriptions": ["Fine."]},
+                {"descriptions": ["No url."]},
+                42,
+                {"url": "https://x/gone.png", "descriptions": ["Missing file."]},
+                {"url": "https://x/ok2.png"},
+                {"url": "https://y/ok.png", "descriptions": ["Same file name."]}]"#,
+            &["ok.png", "ok2.png"],
+        )
+        .unwrap();
+        let found: Vec<(Option<usize>, ProblemKind)> =
+            report.problems.iter().map(|p| (p.line, p.kind)).collect();
+        assert_eq!(
+            found,
+            [
+                (Some(2), ProblemKind::MissingColumns),
+                (Some(3), ProblemKind::MalformedEntry),
+                (Some(4), ProblemKind::MissingImage),
+                (Some(5), ProblemKind::EmptyDescription),
+                (Some(6), ProblemKind::DuplicateImage),
+            ]
+        );
+        assert!(report.problems[0]
+            .message
+            .starts_with("entry 2 of feidegger.json: "));
+        assert!(report.problems[4]
+            .message
+            .contains("already listed on entry 1"));
+        assert_eq!(report.rows_read, 6);
+        assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn wrong_shapes_are_fatal() {
+        let err = load(r#"{"items": []}"#, &[]).unwrap_err();
+        assert!(matches!(err, CatalogueError::NotACatalogue { .. }));
+        assert!(err.to_string().contains("\"items\""), "{err}");
+        assert!(matches!(
+            load("[]", &[]).unwrap_err(),
+            CatalogueError::Empty { .. }
+        ));
+        assert!(matches!(
+            load("\"text\"", &[]).unwrap_err(),
+            CatalogueError::NotACatalogue { .. }
+        ));
+        let err = load("[{\"url\": ", &[]).unwrap_err();
+        assert!(
+            matches!(err, CatalogueError::InvalidJson { line: 1, .. }),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! `vitrine bench`: speed measured on this machine, printed as a table.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use rand::{Rng, SeedableRng};
+use vitrine::index::{EmbeddingIndex, LOOKALIKES};
+use vitrine::text::{extract_tags, tokenize, TagOptions};
+use vitrine::train::engine::{measure, EngineOptions};
+use vitrine::train::TrainMode;
+use vitrine::vision::{transforms, BackboneKind};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Only the fast measurements (text and queries), no networks.
+    #[arg(long)]
+    quick: bool,
+    /// Optimisation steps timed per training measurement.
+    #[arg(long, default_value_t = 3)]
+    steps: usize,
+}
+
+struct Table {
+    rows: Vec<[String; 3]>,
+}
+
+impl Table {
+    fn row(&mut self, what: impl Into<String>, value: impl Into<String>, note: impl Into<String>) {
+        let row = [what.into(), value.into(), note.into()];
+        println!("| {:<52} | {:>16} | {} |", row[0], row[1], row[2]);
+        self.rows.push(row);
+    }
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let catalogue = vitrine::catalogue::demo().context("cannot open the demo catalogue")?;
+    let device = tch::Device::cuda_if_available();
+    println!(
+        "vitrine bench — {} threads for libtorch, device {:?}",
+        tch::get_num_threads(),
+        device
+    );
+    println!("| {:<52} | {:>16} | note |", "measurement", "result");
+    println!("|{}|{}|------|", "-".repeat(54), "-".repeat(18));
+    let mut table = Table { rows: Vec::new() };
+
+    // Tag extraction: the demo catalogue, and the same descriptions repeated 50 times.
+    let descriptions: Vec<&str> = catalogue
+        .items
+        .iter()
+        .map(|i| i.description.as_str())
+        .collect();
+    for repeat in [1usize, 50] {
+        let texts: Vec<&str> = descriptions
+            .iter()
+            .copied()
+            .cycle()
+            .take(descriptions.len() * repeat)
+            .collect();
+        let tokens: usize = texts.iter().map(|t| tokenize(t).len()).sum();
+        let started = Instant::now();
+        let tags = extract_tags(&texts, &TagOptions::default());
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        table.row(
+            format!("tag extraction, {} items", texts.len()),
+            format!("{:.0} items/s", texts.len() as f64 / secs),
+            format!(
+                "{:.0} tokens/s, {:.1} ms in all, {} tags",
+                tokens as f64 / secs,
+                secs * 1e3,
+                tags.vocabulary.len()
+            ),
+        );
+    }
+
+    // Lookalike queries over random unit vectors of the default backbone's size.
+    let dim = BackboneKind::EfficientNetLite0.feature_dim() as usize;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    for n in [1_000usize, 10_000, 100_000] {
+        let mut index = EmbeddingIndex::new(dim);
+        let mut v = vec![0f32; dim];
+        for _ in 0..n {
+            v.iter_mut().for_each(|x| *x = rng.random::<f32>() - 0.5);
+            index.push(&v);
+        }
+        let queries = 20;
+        let started = Instant::now();
+        for q in 0..queries {
+            let found = index.nearest_to_item(q * 37 % n, LOOKALIKES);
+            std::hint::black_box(found);
+        }
+        let ms = started.elapsed().as_secs_f64() * 1e3 / queries as f64;
+        table.row(
+            format!("top-5 lookalike query, {n} embeddings of {dim} values"),
+            format!("{ms:.2} ms"),
+            "cosine, one core",
+        );
+    }
+    if args.quick {
+        return Ok(());
+    }
+
+    let options = EngineOptions::default();
+    let paths: Vec<_> = catalogue
+        .items
+        .iter()
+        .take(64)
+        .map(|i| i.image_path.clone())
+        .collect();
+    for kind in BackboneKind::ALL {
+        let ips = measure::embedding_images_per_sec(&options, kind, &paths)?;
+        table.row(
+            format!("embedding {} photos, {kind}", paths.len()),
+            format!("{ips:.1} images/s"),
+            "decode + resize + forward, batch 32",
+        );
+    }
+    let images: Vec<_> = catalogue
+        .items
+        .iter()
+        .take(32)
+        .filter_map(|i| transforms::load_prepared(&i.image_path, 224).ok())
+        .collect();
+    for kind in BackboneKind::ALL {
+        for mode in [TrainMode::Fast, TrainMode::FineTune] {
+            let steps = if mode == TrainMode::Fast { 200 } else { args.steps };
+            let ips = measure::training_images_per_sec(&options, kind, mode, 32, steps, &images, 50)?;
+            table.row(
+                format!("training, {kind}, {mode} mode, batch 32"),
+                format!("{ips:.1} images/s"),
+                format!("{steps} steps"),
+            );
+        }
+    }
+    Ok(())
+}

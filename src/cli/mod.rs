@@ -1,0 +1,82 @@
+//! The command line: `vitrine` opens the window; subcommands run the same engine headless.
+
+mod bench;
+mod model;
+mod tags;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use vitrine::catalogue::{self, Catalogue, ImportOptions};
+
+/// vitrine: a self-tagging, lookalike-finding fashion catalogue.
+#[derive(Debug, Parser)]
+#[command(name = "vitrine", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import a catalogue and print its report, tag vocabulary and each item's tags.
+    Tags(tags::TagsArgs),
+    /// Train a tagging model (progress bar, metrics each epoch, a checkpoint every epoch).
+    Train(model::TrainArgs),
+    /// Show the five closest lookalikes of a catalogue item or of a photo file.
+    Similar(model::SimilarArgs),
+    /// Predict the tags of a photo with the latest (or a given) trained model.
+    Tag(model::TagArgs),
+    /// Compute (and cache) the lookalike embeddings of a catalogue.
+    Embed(model::EmbedArgs),
+    /// Measure speed: tag extraction, embedding, training and lookalike queries.
+    Bench(bench::BenchArgs),
+}
+
+/// Which catalogue to open; the embedded demo catalogue when none is given.
+#[derive(Debug, Args, Clone)]
+pub struct CatalogueArgs {
+    /// A catalogue: CSV file, FEIDEGGER-style JSON file, or a folder of photos.
+    pub catalogue: Option<PathBuf>,
+    /// CSV column holding the image path (found automatically by common names).
+    #[arg(long)]
+    pub image_column: Option<String>,
+    /// CSV column holding the description (found automatically by common names).
+    #[arg(long)]
+    pub description_column: Option<String>,
+    /// Folder holding the images of a JSON catalogue (default: the JSON file's folder).
+    #[arg(long)]
+    pub image_dir: Option<PathBuf>,
+}
+
+impl CatalogueArgs {
+    /// Imports the catalogue, or the demo catalogue.
+    pub fn load(&self) -> anyhow::Result<Catalogue> {
+        match &self.catalogue {
+            Some(path) => {
+                let options = ImportOptions {
+                    image_column: self.image_column.clone(),
+                    description_column: self.description_column.clone(),
+                    image_dir: self.image_dir.clone(),
+                };
+                catalogue::load(path, &options)
+                    .with_context(|| format!("cannot open catalogue {}", path.display()))
+            }
+            None => catalogue::demo().context("cannot open the demo catalogue"),
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => anyhow::bail!("the window is not available in this build; try `vitrine --help`"),
+        Some(Command::Tags(args)) => tags::run(&args),
+        Some(Command::Train(args)) => model::train(&args),
+        Some(Command::Similar(args)) => model::similar(&args),
+        Some(Command::Tag(args)) => model::tag(&args),
+        Some(Command::Embed(args)) => model::embed(&args),
+        Some(Command::Bench(args)) => bench::run(&args),
+    }
+}

@@ -1,0 +1,123 @@
+//! What the user chooses before clicking Train.
+
+use serde::{Deserialize, Serialize};
+
+use crate::vision::BackboneKind;
+
+/// How much of the network learns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
+pub enum TrainMode {
+    /// The backbone is frozen; its pooled features are computed once and only the tag head
+    /// learns. Seconds on a CPU.
+    Fast,
+    /// The whole network learns, with augmentations (the original pipeline). Minutes on a CPU.
+    FineTune,
+}
+
+impl std::fmt::Display for TrainMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TrainMode::Fast => "fast",
+            TrainMode::FineTune => "fine-tune",
+        })
+    }
+}
+
+impl std::str::FromStr for TrainMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "fast" => Ok(TrainMode::Fast),
+            "fine-tune" | "finetune" | "fine_tune" => Ok(TrainMode::FineTune),
+            other => Err(format!(
+                "unknown training mode '{other}': choose 'fast' or 'fine-tune'"
+            )),
+        }
+    }
+}
+
+/// Everything that shapes a training run; saved in every checkpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The pretrained network that turns a photo into features.
+    pub backbone: BackboneKind,
+    /// Fast (head only) or fine-tune (whole network).
+    pub mode: TrainMode,
+    /// Passes over the training split.
+    pub epochs: usize,
+    /// Images per optimisation step.
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// L2 weight decay on the tag head.
+    pub weight_decay: f64,
+    /// Probability above which a tag is predicted (the starting point for per-tag thresholds).
+    pub threshold: f32,
+    /// Choose one threshold per tag on the training split (fast mode) instead of `threshold`.
+    pub tune_thresholds: bool,
+    /// Seed for the split, initialisation, shuffling and augmentation.
+    pub seed: u64,
+    /// Evaluate on the validation split every this many steps (0: only at epoch ends).
+    pub eval_every_steps: usize,
+}
+
+impl TrainConfig {
+    /// The settings that work well for `mode` on a CPU.
+    pub fn for_mode(mode: TrainMode) -> Self {
+        match mode {
+            TrainMode::Fast => Self {
+                backbone: BackboneKind::EfficientNetLite0,
+                mode,
+                epochs: 60,
+                batch_size: 32,
+                learning_rate: 1e-3,
+                weight_decay: 1e-4,
+                threshold: 0.5,
+                tune_thresholds: true,
+                seed: super::split::DEFAULT_SEED,
+                eval_every_steps: 0,
+            },
+            TrainMode::FineTune => Self {
+                backbone: BackboneKind::EfficientNetLite0,
+                mode,
+                epochs: 5,
+                batch_size: 16,
+                learning_rate: 1e-3,
+                weight_decay: 0.0,
+                threshold: 0.5,
+                tune_thresholds: false,
+                seed: super::split::DEFAULT_SEED,
+                eval_every_steps: 5,
+            },
+        }
+    }
+
+    /// Checks the numbers a user typed, in words.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.epochs == 0 {
+            return Err("epochs must be at least 1".into());
+        }
+        if self.batch_size == 0 {
+            return Err("batch size must be at least 1".into());
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
+            return Err(format!(
+                "learning rate {} is out of range: use a value between 0 and 1, e.g. 0.001",
+                self.learning_rate
+            ));
+        }
+        if !(self.threshold > 0.0 && self.threshold < 1.0) {
+            return Err(format!(
+                "threshold {} is out of range: use a value between 0 and 1, e.g. 0.5",
+                self.threshold
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self::for_mode(TrainMode::Fast)
+    }
+}

@@ -1,0 +1,115 @@
+//! The toolbar: open a catalogue or a photo, what is open, and what the background is doing.
+
+use eframe::egui;
+
+use egui::RichText;
+
+use super::app::Action;
+use super::view::CatalogueView;
+
+/// Background work shown at the right of the toolbar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Activity {
+    /// What is being done, in words.
+    pub task: String,
+    /// Units done and in all (0 of 0: no fraction known).
+    pub done: usize,
+    /// Units in all.
+    pub total: usize,
+}
+
+/// What the toolbar needs to know.
+pub struct ToolbarInfo<'a> {
+    /// The open catalogue.
+    pub view: Option<&'a CatalogueView>,
+    /// A catalogue being read, in words.
+    pub loading: Option<&'a str>,
+    /// Background work.
+    pub activity: Option<&'a Activity>,
+    /// A file dialog is open.
+    pub dialog_open: bool,
+}
+
+/// Draws the toolbar.
+pub fn toolbar_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        ui.add_enabled_ui(!info.dialog_open, |ui| {
+            ui.menu_button("Open catalogue…", |ui| {
+                if ui
+                    .button("CSV or JSON file…")
+                    .on_hover_text("A table of photos with descriptions")
+                    .clicked()
+                {
+                    actions.push(Action::OpenCatalogueDialog);
+                    ui.close();
+                }
+                if ui
+                    .button("Folder of photos…")
+                    .on_hover_text("Photos without descriptions: lookalikes only")
+                    .clicked()
+                {
+                    actions.push(Action::OpenFolderDialog);
+                    ui.close();
+                }
+                ui.separator();
+                if ui.button("Demo catalogue").clicked() {
+                    actions.push(Action::OpenDemo);
+                    ui.close();
+                }
+            });
+            if ui
+                .button("Open photo…")
+                .on_hover_text("Tag a photo and find its lookalikes (or drag it onto the window)")
+                .clicked()
+            {
+                actions.push(Action::OpenPhotoDialog);
+            }
+        });
+        ui.separator();
+        match (info.loading, info.view) {
+            (Some(what), _) => {
+                ui.spinner();
+                ui.label(what);
+            }
+            (None, Some(view)) => {
+                ui.label(RichText::new(&view.catalogue.name).strong());
+                ui.label(format!(
+                    "{} items · {} with tags · {} tags",
+                    view.len(),
+                    view.trainable_items,
+                    view.vocabulary.len()
+                ));
+                let problems = view.catalogue.report.problems.len();
+                if problems > 0 {
+                    let text = format!(
+                        "Import report ({problems} problem{})",
+                        if problems == 1 { "" } else { "s" }
+                    );
+                    if ui
+                        .button(RichText::new(text).color(ui.visuals().warn_fg_color))
+                        .on_hover_text(view.catalogue.report.summary())
+                        .clicked()
+                    {
+                        actions.push(Action::ShowReport);
+                    }
+                }
+            }
+            (None, None) => {
+                ui.weak("No catalogue open");
+            }
+        }
+        if let Some(activity) = info.activity {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if activity.total > 0 {
+                    ui.add(
+                        egui::ProgressBar::new(activity.done as f32 / activity.total as f32)
+                            .desired_width(120.0)
+                            .text(format!("{} / {}", activity.done, activity.total)),
+                    );
+                }
+                ui.label(&activity.task);
+                ui.spinner();
+            });
+        }
+    });
+}

@@ -1,0 +1,685 @@
+//! The Train tab: settings, Start/Stop/Resume, live progress, loss and F1 charts, and the
+//! per-tag scores of the last evaluation.
+
+use eframe::egui;
+
+use std::path::PathBuf;
+
+use egui::RichText;
+use egui_extras::{Column, TableBuilder};
+use egui_plot::{Legend, Line, Plot, PlotPoint, Points};
+
+use super::app::Action;
+use crate::train::checkpoint::History;
+use crate::train::metrics::{Metrics, TagScore};
+use crate::train::worker::{ModelSummary, Progress};
+use crate::train::{TrainConfig, TrainMode};
+use crate::vision::BackboneKind;
+
+/// Where a training run stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RunStatus {
+    /// No run.
+    #[default]
+    Idle,
+    /// Asked for; the worker is preparing (or finishing another job first).
+    Starting,
+    /// Steps are running.
+    Running,
+    /// Stop was clicked; waiting for the worker to save and stop.
+    Stopping,
+}
+
+impl RunStatus {
+    /// True from the click on Start until the run has ended.
+    pub fn is_active(self) -> bool {
+        self != RunStatus::Idle
+    }
+}
+
+/// One validation evaluation, for the F1 chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalPoint {
+    /// Fractional epoch.
+    pub epoch: f64,
+    /// Global step.
+    pub step: usize,
+    /// Micro-averaged F1.
+    pub micro_f1: f64,
+    /// Macro-averaged F1.
+    pub macro_f1: f64,
+    /// Samples-averaged F1.
+    pub samples_f1: f64,
+}
+
+/// Which column the per-tag table is sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SortBy {
+    Tag,
+    Precision,
+    Recall,
+    F1,
+    Support,
+}
+
+/// Everything the Train tab and the validation gallery show.
+pub struct TrainState {
+    /// The settings being edited.
+    pub config: TrainConfig,
+    /// Where the run stands.
+    pub status: RunStatus,
+    /// The run's folder name.
+    pub run_id: Option<String>,
+    /// Settings of the last run started (for Resume).
+    pub run_config: Option<TrainConfig>,
+    /// The latest step.
+    pub progress: Option<Progress>,
+    /// Loss per step (x: global step).
+    pub losses: Vec<PlotPoint>,
+    /// Validation F1 over time.
+    pub evals: Vec<EvalPoint>,
+    /// Scores of the last evaluation.
+    pub last_metrics: Option<Metrics>,
+    /// Tags being learned, in model output order.
+    pub vocabulary: Vec<String>,
+    /// Per-tag thresholds of the last evaluation.
+    pub thresholds: Vec<f32>,
+    /// Items of the validation split.
+    pub validation_items: Vec<usize>,
+    /// Validation items with their tag probabilities, from the last evaluation.
+    pub validation: Vec<(usize, Vec<f32>)>,
+    /// Items of the training split.
+    pub train_items: usize,
+    /// The last checkpoint written or loaded, and its epochs.
+    pub last_checkpoint: Option<(PathBuf, usize)>,
+    /// The model in use.
+    pub model: Option<ModelSummary>,
+    /// A settings problem, in words.
+    pub config_error: Option<String>,
+    sort: (SortBy, bool),
+}
+
+impl TrainState {
+    /// A fresh state with these settings.
+    pub fn new(config: TrainConfig) -> Self {
+        Self {
+            config,
+            status: RunStatus::Idle,
+            run_id: None,
+            run_config: None,
+            progress: None,
+            losses: Vec::new(),
+            evals: Vec::new(),
+            last_metrics: None,
+            vocabulary: Vec::new(),
+            thresholds: Vec::new(),
+            validation_items: Vec::new(),
+            validation: Vec::new(),
+            train_items: 0,
+            last_checkpoint: None,
+            model: None,
+            config_error: None,
+            sort: (SortBy::Support, true),
+        }
+    }
+
+    /// Forgets everything about runs (a new catalogue was opened), keeping the settings.
+    pub fn reset_runs(&mut self) {
+        let config = self.config.clone();
+        let last_checkpoint = self.last_checkpoint.take();
+        *self = Self::new(config);
+        self.last_checkpoint = last_checkpoint;
+    }
+
+    /// Replaces the charts with a run's history (on start, resume or checkpoint load).
+    pub fn set_history(&mut self, history: &History) {
+        self.losses = history
+            .losses
+            .iter()
+            .map(|p| PlotPoint::new(p.step as f64, p.loss as f64))
+            .collect();
+        self.evals = history
+            .evals
+            .iter()
+            .map(|e| eval_point(e.epoch, e.step, &e.metrics))
+            .collect();
+        self.last_metrics = history.evals.last().map(|e| e.metrics.clone());
+    }
+
+    /// Records a training step.
+    pub fn push_progress(&mut self, progress: Progress) {
+        self.losses.push(PlotPoint::new(
+            progress.global_step as f64,
+            progress.loss as f64,
+        ));
+        self.status = match self.status {
+            RunStatus::Stopping => RunStatus::Stopping,
+            _ => RunStatus::Running,
+        };
+        self.progress = Some(progress);
+    }
+
+    /// Records an evaluation.
+    pub fn push_eval(&mut self, epoch: f32, step: usize, metrics: Metrics) {
+        self.evals.push(eval_point(epoch, step, &metrics));
+        self.last_metrics = Some(metrics);
+    }
+
+    /// The fraction of the run done, from the latest step.
+    pub fn fraction_done(&self) -> f32 {
+        match &self.progress {
+            Some(p) if p.epochs > 0 && p.steps_per_epoch > 0 => {
+                let done = (p.epoch - 1) * p.steps_per_epoch + p.step;
+                (done as f32 / (p.epochs * p.steps_per_epoch) as f32).clamp(0.0, 1.0)
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// The settings for Resume: the last run's backbone and mode with the epochs set here.
+    pub fn resume_config(&self) -> Result<(PathBuf, TrainConfig), String> {
+        let Some((path, epochs_done)) = &self.last_checkpoint else {
+            return Err("there is no checkpoint to resume yet".into());
+        };
+        let mut config = self.config.clone();
+        if let Some(run) = &self.run_config {
+            config.backbone = run.backbone;
+            config.mode = run.mode;
+        } else if let Some(model) = &self.model {
+            config.backbone = model.backbone;
+            if let Some(mode) = model.mode {
+                config.mode = mode;
+            }
+        }
+        if config.epochs <= *epochs_done {
+            return Err(format!(
+                "the last run already has {epochs_done} epoch(s); set Epochs above \
+                 {epochs_done} to continue it"
+            ));
+        }
+        Ok((path.clone(), config))
+    }
+}
+
+fn eval_point(epoch: f32, step: usize, m: &Metrics) -> EvalPoint {
+    EvalPoint {
+        epoch: epoch as f64,
+        step,
+        micro_f1: m.micro_f1 as f64,
+        macro_f1: m.macro_f1 as f64,
+        samples_f1: m.samples_f1 as f64,
+    }
+}
+
+/// Draws the Train tab.
+pub fn train_panel_ui(
+    ui: &mut egui::Ui,
+    state: &mut TrainState,
+    catalogue_ready: bool,
+    actions: &mut Vec<Action>,
+) {
+    egui::ScrollArea::vertical()
+        .id_salt("train_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.heading("Train a tagging model");
+            ui.add(
+                egui::Label::new(
+                    "The model learns to see the tags of the shop descriptions in the photos. \
+                     Fast mode trains only the last layer on the network's features (seconds); \
+                     fine-tune trains the whole network (minutes on a CPU).",
+                )
+                .wrap(),
+            );
+            ui.add_space(6.0);
+            let running = state.status.is_active();
+            ui.add_enabled_ui(!running, |ui| settings_ui(ui, state));
+            ui.add_space(6.0);
+            buttons_ui(ui, state, catalogue_ready, actions);
+            if let Some(error) = &state.config_error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            ui.add_space(6.0);
+            progress_ui(ui, state);
+            ui.add_space(6.0);
+            charts_ui(ui, state);
+            ui.add_space(8.0);
+            per_tag_table_ui(ui, state);
+        });
+}
+
+fn settings_ui(ui: &mut egui::Ui, state: &mut TrainState) {
+    let config = &mut state.config;
+    egui::Grid::new("train_settings")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            let label = ui.label("Backbone");
+            egui::ComboBox::from_id_salt("backbone")
+                .selected_text(config.backbone.name())
+                .show_ui(ui, |ui| {
+                    for kind in BackboneKind::ALL {
+                        ui.selectable_value(&mut config.backbone, kind, kind.name());
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "efficientnet-lite0 is small and fast; resnext50 is larger and slower on a \
+                     CPU (its pretrained weights must be installed)",
+                );
+            ui.end_row();
+
+            ui.label("Mode");
+            ui.horizontal(|ui| {
+                let before = config.mode;
+                ui.radio_value(&mut config.mode, TrainMode::Fast, "Fast")
+                    .on_hover_text("Only the tag layer learns; seconds on a CPU");
+                ui.radio_value(&mut config.mode, TrainMode::FineTune, "Fine-tune")
+                    .on_hover_text("The whole network learns, with augmentations; minutes on a CPU");
+                if config.mode != before {
+                    // Each mode has its own sensible numbers.
+                    let defaults = TrainConfig::for_mode(config.mode);
+                    config.epochs = defaults.epochs;
+                    config.batch_size = defaults.batch_size;
+                    config.learning_rate = defaults.learning_rate;
+                    config.weight_decay = defaults.weight_decay;
+                    config.tune_thresholds = defaults.tune_thresholds;
+                    config.eval_every_steps = defaults.eval_every_steps;
+                }
+            });
+            ui.end_row();
+
+            let label = ui.label("Epochs");
+            ui.add(egui::DragValue::new(&mut config.epochs).range(1..=1000))
+                .labelled_by(label.id)
+                .on_hover_text("Passes over the training photos");
+            ui.end_row();
+
+            let label = ui.label("Batch size");
+            ui.add(egui::DragValue::new(&mut config.batch_size).range(1..=512))
+                .labelled_by(label.id)
+                .on_hover_text("Photos per learning step");
+            ui.end_row();
+
+            let label = ui.label("Learning rate");
+            ui.add(
+                egui::DragValue::new(&mut config.learning_rate)
+                    .range(1e-6..=0.5)
+                    .speed(1e-5)
+                    .max_decimals(6),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("How big each learning step is; 0.001 works well");
+            ui.end_row();
+
+            let label = ui.label("Threshold");
+            ui.add(egui::Slider::new(&mut config.threshold, 0.05..=0.95).fixed_decimals(2))
+                .labelled_by(label.id)
+                .on_hover_text("Probability from which a tag counts as predicted");
+            ui.end_row();
+
+            ui.label("");
+            ui.checkbox(&mut config.tune_thresholds, "Tune one threshold per tag")
+                .on_hover_text("Chooses each tag's threshold on the training photos");
+            ui.end_row();
+        });
+}
+
+fn buttons_ui(
+    ui: &mut egui::Ui,
+    state: &mut TrainState,
+    catalogue_ready: bool,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        let active = state.status.is_active();
+        let start = ui
+            .add_enabled(
+                !active && catalogue_ready,
+                egui::Button::new(RichText::new("Start training").strong()),
+            )
+            .on_disabled_hover_text(if active {
+                "A run is in progress"
+            } else {
+                "Waiting for the catalogue"
+            });
+        if start.clicked() {
+            match state.config.validate() {
+                Ok(()) => {
+                    state.config_error = None;
+                    actions.push(Action::StartTraining(state.config.clone()));
+                }
+                Err(e) => state.config_error = Some(format!("Cannot start: {e}.")),
+            }
+        }
+        let stop = ui
+            .add_enabled(
+                matches!(state.status, RunStatus::Starting | RunStatus::Running),
+                egui::Button::new("Stop"),
+            )
+            .on_hover_text("Stops after the current step and keeps a checkpoint");
+        if stop.clicked() {
+            actions.push(Action::StopTraining);
+        }
+        let resume_label = match &state.last_checkpoint {
+            Some((_, epochs)) => format!("Resume (from epoch {epochs})"),
+            None => "Resume".to_string(),
+        };
+        let resume = ui
+            .add_enabled(
+                !active && catalogue_ready && state.last_checkpoint.is_some(),
+                egui::Button::new(resume_label),
+            )
+            .on_hover_text("Continues the last run up to the number of epochs set above");
+        if resume.clicked() {
+            match state.resume_config() {
+                Ok(_) => {
+                    state.config_error = None;
+                    actions.push(Action::Resume);
+                }
+                Err(e) => state.config_error = Some(format!("Cannot resume: {e}.")),
+            }
+        }
+        if ui
+            .add_enabled(!active, egui::Button::new("Load checkpoint…"))
+            .on_hover_text("Use a model trained before (a checkpoint folder)")
+            .clicked()
+        {
+            actions.push(Action::OpenCheckpointDialog);
+        }
+        if ui
+            .add_enabled(!active, egui::Button::new("Default settings"))
+            .clicked()
+        {
+            let backbone = state.config.backbone;
+            state.config = TrainConfig::for_mode(state.config.mode);
+            state.config.backbone = backbone;
+            state.config_error = None;
+        }
+    });
+}
+
+fn progress_ui(ui: &mut egui::Ui, state: &TrainState) {
+    match (state.status, &state.progress) {
+        (RunStatus::Idle, None) => {
+            if let Some(model) = &state.model {
+                ui.label(model_line(model));
+            } else {
+                ui.weak("No model yet. Click Start training: fast mode takes seconds.");
+            }
+        }
+        (RunStatus::Starting, None) => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Preparing: reading the photos and computing their features…");
+            });
+        }
+        (status, progress) => {
+            let fraction = state.fraction_done();
+            let text = match progress {
+                Some(p) => format!(
+                    "Epoch {} of {} · step {} of {}",
+                    p.epoch, p.epochs, p.step, p.steps_per_epoch
+                ),
+                None => "Starting…".to_string(),
+            };
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .text(text)
+                    .animate(status.is_active()),
+            );
+            if let Some(p) = progress {
+                let mut line = format!(
+                    "loss {:.4} · {:.0} images/s",
+                    p.loss, p.images_per_sec
+                );
+                if status.is_active() {
+                    line.push_str(&format!(" · {} left", duration_words(p.eta_secs)));
+                }
+                if status == RunStatus::Stopping {
+                    line.push_str(" · stopping…");
+                }
+                ui.label(line);
+            }
+            if !status.is_active() {
+                if let Some(model) = &state.model {
+                    ui.label(model_line(model));
+                }
+            }
+        }
+    }
+    if let Some((path, epochs)) = &state.last_checkpoint {
+        ui.weak(format!(
+            "Last checkpoint: {} (after {epochs} epoch(s))",
+            path.display()
+        ));
+    }
+}
+
+fn model_line(model: &ModelSummary) -> String {
+    let mode = model
+        .mode
+        .map(|m| format!("{m} mode, "))
+        .unwrap_or_default();
+    let score = model
+        .last_metrics
+        .as_ref()
+        .map(|m| format!("; validation micro-F1 {:.2}", m.micro_f1))
+        .unwrap_or_default();
+    format!(
+        "Model in use: {}, {mode}{} epoch(s), {} tags{score}",
+        model.backbone,
+        model.epochs_completed,
+        model.vocabulary.len()
+    )
+}
+
+/// "about 12 s", "about 3 min", in words.
+pub fn duration_words(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return "unknown time".into();
+    }
+    if secs < 60.0 {
+        format!("about {:.0} s", secs.ceil())
+    } else if secs < 3600.0 {
+        format!("about {:.0} min", (secs / 60.0).ceil())
+    } else {
+        format!("about {:.1} h", secs / 3600.0)
+    }
+}
+
+fn charts_ui(ui: &mut egui::Ui, state: &TrainState) {
+    let wide = ui.available_width() > 720.0;
+    let height = 200.0;
+    let loss_chart = |ui: &mut egui::Ui| {
+        ui.strong("Training loss per step");
+        Plot::new("loss_plot")
+            .height(height)
+            .x_axis_label("step")
+            .include_y(0.0)
+            .allow_scroll(false)
+            .show(ui, |plot_ui| {
+                plot_ui.line(Line::new("loss", &state.losses[..]).width(1.5));
+            });
+    };
+    let f1_chart = |ui: &mut egui::Ui| {
+        ui.strong("F1 on the validation photos");
+        let series = |f: fn(&EvalPoint) -> f64| -> Vec<[f64; 2]> {
+            state.evals.iter().map(|e| [e.epoch, f(e)]).collect()
+        };
+        Plot::new("f1_plot")
+            .height(height)
+            .x_axis_label("epoch")
+            .include_y(0.0)
+            .include_y(1.0)
+            .allow_scroll(false)
+            .legend(Legend::default())
+            .show(ui, |plot_ui| {
+                for (name, f) in [
+                    ("micro F1", (|e: &EvalPoint| e.micro_f1) as fn(&EvalPoint) -> f64),
+                    ("macro F1", |e: &EvalPoint| e.macro_f1),
+                    ("samples F1", |e: &EvalPoint| e.samples_f1),
+                ] {
+                    let points = series(f);
+                    plot_ui.line(Line::new(name, points.clone()).width(1.5));
+                    plot_ui.points(Points::new(name, points).radius(2.5));
+                }
+            });
+    };
+    if wide {
+        ui.columns(2, |cols| {
+            loss_chart(&mut cols[0]);
+            f1_chart(&mut cols[1]);
+        });
+    } else {
+        loss_chart(ui);
+        ui.add_space(6.0);
+        f1_chart(ui);
+    }
+}
+
+fn per_tag_table_ui(ui: &mut egui::Ui, state: &mut TrainState) {
+    let Some(metrics) = &state.last_metrics else {
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.strong("Scores per tag (last evaluation)");
+        ui.weak(format!(
+            "micro F1 {:.3} · macro F1 {:.3} · samples F1 {:.3}",
+            metrics.micro_f1, metrics.macro_f1, metrics.samples_f1
+        ));
+    });
+    let mut rows: Vec<&TagScore> = metrics.per_tag.iter().collect();
+    let (by, descending) = state.sort;
+    rows.sort_by(|a, b| {
+        let order = match by {
+            SortBy::Tag => a.tag.cmp(&b.tag),
+            SortBy::Precision => a.precision.total_cmp(&b.precision),
+            SortBy::Recall => a.recall.total_cmp(&b.recall),
+            SortBy::F1 => a.f1.total_cmp(&b.f1),
+            SortBy::Support => a.support.cmp(&b.support),
+        };
+        if descending {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    let mut clicked = None;
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    TableBuilder::new(ui)
+        .id_salt("per_tag_table")
+        .striped(true)
+        .vscroll(false)
+        .column(Column::initial(160.0).at_least(100.0).clip(true))
+        .columns(Column::initial(90.0).at_least(70.0), 4)
+        .header(row_height + 4.0, |mut header| {
+            for (title, column) in [
+                ("Tag", SortBy::Tag),
+                ("Precision", SortBy::Precision),
+                ("Recall", SortBy::Recall),
+                ("F1", SortBy::F1),
+                ("Support", SortBy::Support),
+            ] {
+                header.col(|ui| {
+                    let marker = if by == column {
+                        if descending {
+                            " (high first)"
+                        } else {
+                            " (low first)"
+                        }
+                    } else {
+                        ""
+                    };
+                    if ui
+                        .add(egui::Button::new(RichText::new(format!("{title}{marker}")).strong()).frame(false))
+                        .on_hover_text("Sort by this column")
+                        .clicked()
+                    {
+                        clicked = Some(column);
+                    }
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_height, rows.len(), |mut row| {
+                let Some(score) = rows.get(row.index()) else {
+                    return;
+                };
+                row.col(|ui| {
+                    ui.label(&score.tag);
+                });
+                for value in [score.precision, score.recall, score.f1] {
+                    row.col(|ui| {
+                        ui.label(format!("{value:.2}"));
+                    });
+                }
+                row.col(|ui| {
+                    ui.label(score.support.to_string());
+                });
+            });
+        });
+    if let Some(column) = clicked {
+        state.sort = if state.sort.0 == column {
+            (column, !state.sort.1)
+        } else {
+            (column, column != SortBy::Tag)
+        };
+    }
+    ui.add_space(4.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(epoch: usize, step: usize) -> Progress {
+        Progress {
+            epoch,
+            epochs: 4,
+            step,
+            steps_per_epoch: 5,
+            global_step: (epoch - 1) * 5 + step,
+            loss: 0.5,
+            images_per_sec: 100.0,
+            eta_secs: 3.0,
+        }
+    }
+
+    #[test]
+    fn progress_fraction_and_points() {
+        let mut s = TrainState::new(TrainConfig::default());
+        s.status = RunStatus::Starting;
+        s.push_progress(progress(2, 5));
+        assert_eq!(s.status, RunStatus::Running);
+        assert!((s.fraction_done() - 0.5).abs() < 1e-6);
+        assert_eq!(s.losses.len(), 1);
+        s.push_eval(2.0, 10, Metrics::default());
+        assert_eq!(s.evals.len(), 1);
+    }
+
+    #[test]
+    fn resume_needs_more_epochs_than_done() {
+        let mut s = TrainState::new(TrainConfig {
+            epochs: 3,
+            ..TrainConfig::default()
+        });
+        assert!(s.resume_config().is_err());
+        s.last_checkpoint = Some((PathBuf::from("/ck"), 3));
+        assert!(s.resume_config().unwrap_err().contains("above 3"));
+        s.config.epochs = 5;
+        s.run_config = Some(TrainConfig::for_mode(TrainMode::FineTune));
+        let (path, config) = s.resume_config().unwrap();
+        assert_eq!(path, PathBuf::from("/ck"));
+        assert_eq!(config.mode, TrainMode::FineTune);
+        assert_eq!(config.epochs, 5);
+    }
+
+    #[test]
+    fn durations_in_words() {
+        assert_eq!(duration_words(4.2), "about 5 s");
+        assert_eq!(duration_words(125.0), "about 3 min");
+        assert_eq!(duration_words(f64::NAN), "unknown time");
+    }
+}

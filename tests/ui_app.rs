@@ -1,0 +1,356 @@
+//! The window driven headless with egui_kittest: the real app state, the real worker, the demo
+//! catalogue and the installed pretrained weights. Widgets are found by their accessible
+//! labels and clicked; assertions read the app state.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use vitrine::ui::{AppOptions, RightView, RunStatus, Tab, VitrineApp};
+
+/// The longest any wait may take before the test gives up (a safety net, not a timing check:
+/// a slow machine only makes the loops below run longer).
+const GIVE_UP: Duration = Duration::from_secs(900);
+
+/// A temporary folder shared by the tests of this binary: the demo catalogue, the embedding
+/// and thumbnail caches. Set before anything reads `VITRINE_CACHE_DIR`.
+fn shared_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("vitrine-ui-tests-")
+            .tempdir()
+            .expect("a temporary folder")
+            .keep();
+        std::env::set_var(vitrine::paths::CACHE_DIR_ENV, &dir);
+        dir
+    })
+}
+
+/// The app on the demo catalogue, with its checkpoints in `checkpoints`.
+fn new_app(checkpoints: &Path) -> VitrineApp {
+    let shared = shared_dir();
+    let mut options = AppOptions::new(None);
+    options.engine.checkpoint_root = checkpoints.to_path_buf();
+    options.engine.cache_root = shared.join("embeddings");
+    options.thumbnail_cache = Some(shared.join("thumbnails"));
+    VitrineApp::new(options)
+}
+
+fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut VitrineApp| app.ui(ui), app)
+}
+
+/// Runs frames until `done` holds, failing with the window's messages after [`GIVE_UP`].
+fn run_until(
+    harness: &mut Harness<'static, VitrineApp>,
+    what: &str,
+    done: impl Fn(&VitrineApp) -> bool,
+) {
+    let started = Instant::now();
+    while !done(harness.state()) {
+        if started.elapsed() > GIVE_UP {
+            let messages: Vec<String> = harness
+                .state()
+                .messages()
+                .items()
+                .iter()
+                .map(|m| m.text.clone())
+                .collect();
+            panic!("gave up waiting for {what}; messages in the window: {messages:#?}");
+        }
+        harness.step();
+        // Let the worker and the loaders run between frames.
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    harness.step();
+}
+
+fn catalogue_with_lookalikes(app: &VitrineApp) -> bool {
+    app.catalogue().is_some_and(|c| c.embeddings.is_some())
+}
+
+fn messages_text(app: &VitrineApp) -> String {
+    app.messages()
+        .items()
+        .iter()
+        .map(|m| m.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Clicks Start training on the Train tab with a few fast epochs and waits for the end.
+fn train_fast(harness: &mut Harness<'static, VitrineApp>, epochs: usize) {
+    harness.get_by_label("Train").click();
+    harness.step();
+    assert_eq!(harness.state().tab(), Tab::Train);
+    harness.state_mut().train_settings_mut().epochs = epochs;
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    assert!(
+        harness.state().training().status.is_active(),
+        "clicking Start training starts a run"
+    );
+    run_until(harness, "the first training step", |app| {
+        !app.training().losses.is_empty() || !app.training().status.is_active()
+    });
+    run_until(harness, "the end of training", |app| {
+        app.training().status == RunStatus::Idle
+    });
+}
+
+#[test]
+fn training_shows_progress_and_fills_the_charts() {
+    let checkpoints = tempfile::tempdir().expect("a temporary folder");
+    let mut harness = harness(new_app(checkpoints.path()));
+    run_until(&mut harness, "the demo catalogue", |app| app.catalogue().is_some());
+    assert_eq!(
+        harness.state().catalogue().map(|c| c.len()),
+        Some(240),
+        "the demo catalogue opens on first launch"
+    );
+
+    let epochs = 4;
+    train_fast(&mut harness, epochs);
+    let app = harness.state();
+    let t = app.training();
+    assert!(t.config_error.is_none(), "{:?}", t.config_error);
+    let progress = t.progress.as_ref().expect("progress events arrived");
+    assert_eq!(progress.epoch, epochs);
+    assert_eq!(progress.epochs, epochs);
+    assert_eq!(
+        t.losses.len(),
+        epochs * progress.steps_per_epoch,
+        "one loss point per step"
+    );
+    assert!(
+        t.evals.len() >= epochs,
+        "one F1 point per epoch at least, got {}",
+        t.evals.len()
+    );
+    assert!(t.evals.iter().all(|e| (0.0..=1.0).contains(&e.micro_f1)));
+    assert!(t.last_checkpoint.is_some(), "a checkpoint was written");
+    assert!(!t.validation.is_empty(), "the validation gallery has items");
+    assert!(
+        messages_text(app).contains("Training finished"),
+        "{}",
+        messages_text(app)
+    );
+
+    // The per-tag table and the charts are on screen.
+    harness.get_by_label_contains("Scores per tag");
+    harness.get_by_label("Training loss per step");
+    harness.get_by_label("F1 on the validation photos");
+    harness.get_by_label_contains("Epoch 4 of 4");
+
+    // Predicted tags reach every item once the model is published.
+    run_until(&mut harness, "predicted tags for the catalogue", |app| {
+        app.catalogue().is_some_and(|c| c.predictions.is_some())
+    });
+
+    // The validation gallery lists the held-out photos.
+    harness.get_by_label("Validation gallery").click();
+    harness.step();
+    assert_eq!(harness.state().tab(), Tab::Gallery);
+    harness.step();
+    assert!(
+        !harness
+            .query_all_by_label_contains("Validation item ")
+            .collect::<Vec<_>>()
+            .is_empty(),
+        "the gallery shows validation items"
+    );
+}
+
+#[test]
+fn selecting_an_item_shows_five_lookalikes() {
+    let checkpoints = tempfile::tempdir().expect("a temporary folder");
+    let mut harness = harness(new_app(checkpoints.path()));
+    run_until(&mut harness, "the lookalike embeddings", catalogue_with_lookalikes);
+    assert_eq!(harness.state().tab(), Tab::Catalogue);
+    harness.get_by_label_contains("240 of 240 items");
+
+    harness.get_by_label_contains("Item 3:").click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().selected(), Some(2));
+    assert_eq!(harness.state().right_view(), RightView::Item);
+    let lookalikes = harness.state().selected_lookalikes().to_vec();
+    assert_eq!(lookalikes.len(), 5, "five lookalikes");
+    assert!(lookalikes.iter().all(|n| n.index != 2), "an item is not its own lookalike");
+    assert!(lookalikes.windows(2).all(|w| w[0].score >= w[1].score));
+    let shown = harness.query_all_by_label_contains("Lookalike ").count();
+    assert_eq!(shown, 5, "the detail panel shows five lookalike thumbnails");
+    // Before a model exists the panel says how to get predicted tags.
+    harness.get_by_label_contains("Train a model to see predicted tags");
+
+    // Clicking a lookalike selects it; Back returns.
+    let first = lookalikes[0].index;
+    harness.get_by_label_contains("Lookalike 1:").click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().selected(), Some(first));
+    harness.get_by_label("Back").click();
+    harness.step();
+    assert_eq!(harness.state().selected(), Some(2));
+    harness.get_by_label("Forward").click();
+    harness.step();
+    assert_eq!(harness.state().selected(), Some(first));
+
+    // The arrow keys move through the grid.
+    harness.get_by_label_contains("Item 3:").click();
+    harness.step();
+    harness.key_press(egui::Key::ArrowRight);
+    harness.step();
+    assert_eq!(harness.state().selected(), Some(3));
+    harness.key_press(egui::Key::ArrowLeft);
+    harness.step();
+    assert_eq!(harness.state().selected(), Some(2));
+
+    // Thumbnails are loaded lazily, for the rows on screen only.
+    run_until(&mut harness, "some thumbnails", |app| app.photos_in_memory() > 0);
+    assert!(harness.state().photos_in_memory() < 240);
+
+    // The search box filters by words in descriptions and tags.
+    let search = harness.get_by_label("Search descriptions and tags");
+    search.focus();
+    search.type_text("dress");
+    harness.step();
+    harness.step();
+    let shown = harness.state().shown_items().len();
+    assert!(shown > 0 && shown < 240, "the search narrows the grid ({shown})");
+    harness.get_by_label_contains(&format!("{shown} of 240 items"));
+}
+
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(harness: &mut Harness<'static, VitrineApp>, path: &Path) {
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(path.to_path_buf())));
+    harness.step();
+}
+
+#[test]
+fn a_dropped_photo_gets_tags_and_lookalikes_after_training() {
+    let checkpoints = tempfile::tempdir().expect("a temporary folder");
+    let mut harness = harness(new_app(checkpoints.path()));
+    run_until(&mut harness, "the demo catalogue", |app| app.catalogue().is_some());
+    train_fast(&mut harness, 3);
+    run_until(&mut harness, "the trained model", |app| app.training().model.is_some());
+
+    let photo = harness
+        .state()
+        .catalogue()
+        .and_then(|c| c.catalogue.items.get(7))
+        .map(|item| item.image_path.clone())
+        .expect("the demo catalogue has photos");
+    drop_file(&mut harness, &photo);
+    assert_eq!(harness.state().right_view(), RightView::Photo);
+    run_until(&mut harness, "the prediction", |app| {
+        app.dropped().prediction.is_some() || app.dropped().error.is_some()
+    });
+    let dropped = harness.state().dropped();
+    assert!(dropped.error.is_none(), "{:?}", dropped.error);
+    let prediction = dropped.prediction.as_ref().expect("a prediction");
+    let tags = prediction.tags.as_ref().expect("tags once a model exists");
+    assert!(!tags.is_empty());
+    assert!(tags.windows(2).all(|w| w[0].probability >= w[1].probability));
+    assert_eq!(prediction.lookalikes.len(), 5);
+    assert_eq!(
+        prediction.lookalikes[0].index, 7,
+        "a catalogue photo finds itself first"
+    );
+    harness.get_by_label("Dropped photo");
+    harness.get_by_label("Predicted tags");
+    assert_eq!(harness.query_all_by_label_contains("Lookalike ").count(), 5);
+
+    // Back to the catalogue item.
+    harness.get_by_label("Back to the catalogue").click();
+    harness.step();
+    assert_eq!(harness.state().right_view(), RightView::Item);
+}
+
+#[test]
+fn a_corrupt_dropped_file_shows_an_error_in_the_window() {
+    let checkpoints = tempfile::tempdir().expect("a temporary folder");
+    let scratch = tempfile::tempdir().expect("a temporary folder");
+    let corrupt = scratch.path().join("broken.jpg");
+    std::fs::write(&corrupt, b"this is not a photo \x00\x01\x02\x03 at all").expect("write");
+
+    let mut harness = harness(new_app(checkpoints.path()));
+    run_until(&mut harness, "the demo catalogue", |app| app.catalogue().is_some());
+    drop_file(&mut harness, &corrupt);
+    assert_eq!(harness.state().right_view(), RightView::Photo);
+    run_until(&mut harness, "the worker's answer", |app| {
+        app.dropped().error.is_some() || app.dropped().prediction.is_some()
+    });
+    let error = harness.state().dropped().error.clone().expect("an error");
+    assert!(error.contains("broken.jpg"), "{error}");
+    assert!(harness.state().dropped().prediction.is_none());
+    harness.get_by_label("This file cannot be used");
+    harness.get_by_label_contains("is not a usable image");
+    assert!(
+        messages_text(harness.state()).contains("broken.jpg"),
+        "the message area names the file"
+    );
+    // The message can be dismissed.
+    let before = harness.state().messages().items().len();
+    harness.get_all_by_label("Dismiss").next().expect("a Dismiss button").click();
+    harness.step();
+    assert_eq!(harness.state().messages().items().len(), before - 1);
+}
+
+#[test]
+fn a_dropped_csv_opens_with_its_import_report() {
+    let checkpoints = tempfile::tempdir().expect("a temporary folder");
+    let shop = tempfile::tempdir().expect("a temporary folder");
+    let mut harness = harness(new_app(checkpoints.path()));
+    run_until(&mut harness, "the demo catalogue", |app| app.catalogue().is_some());
+
+    // A small catalogue made of demo photos, with one row pointing at a missing photo.
+    let demo = harness.state().catalogue().map(|c| c.catalogue.clone()).expect("demo");
+    let mut csv = String::from("image,description\n");
+    for item in demo.items.iter().take(6) {
+        csv.push_str(&format!(
+            "{},\"{}\"\n",
+            item.image_path.display(),
+            item.description.replace('"', "'")
+        ));
+    }
+    csv.push_str("missing.jpg,A red dress that is not there\n");
+    let file = shop.path().join("my-shop.csv");
+    std::fs::write(&file, csv).expect("write");
+
+    drop_file(&mut harness, &file);
+    run_until(&mut harness, "the dropped catalogue", |app| {
+        app.catalogue().is_some_and(|c| c.catalogue.name == "my-shop")
+    });
+    let view = harness.state().catalogue().expect("a catalogue");
+    assert_eq!(view.len(), 6);
+    assert_eq!(view.catalogue.report.problems.len(), 1);
+    assert_eq!(view.catalogue.report.problems[0].line, Some(8));
+    // The report window opens by itself and lists the problem with its line.
+    harness.get_by_label("Import report: my-shop");
+    harness.get_by_label("missing image");
+    harness.get_by_label("8");
+    harness.get_by_label_contains("6 of 6 items");
+}
