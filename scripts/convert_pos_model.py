@@ -11,9 +11,10 @@ committed with the crate:
                                  of the standard `re`, str.isdigit()), so the Rust code classifies
                                  characters exactly like the Python reference.
 
-Run it with a Python that has textblob-aptagger 0.2.0 installed, e.g.
+Run it with a Python that has textblob-aptagger 0.2.0 and NLTK (which brings the `regex`
+module) installed, the same environment as scripts/make_pos_golden.py, e.g.
 
-    .deps/venv/bin/pip install textblob-aptagger==0.2.0
+    .deps/venv/bin/pip install textblob-aptagger==0.2.0 textblob nltk
     .deps/venv/bin/python scripts/convert_pos_model.py
 
 The package itself does not need to import (it does not with current TextBlob releases); only
@@ -252,6 +253,7 @@ def char_ranges(predicate) -> list[tuple[int, int]]:
 
 def rust_table(name: str, doc: str, ranges: list[tuple[int, int]]) -> str:
     lines = [f"/// {line}" if line else "///" for line in doc.split("\n")]
+    lines.append("#[rustfmt::skip]")
     lines.append(f"pub(crate) const {name}: &[(u32, u32)] = &[")
     row: list[str] = []
     for lo, hi in ranges:

@@ -27,7 +27,11 @@ fn golden() -> Golden {
 fn golden_file_covers_the_demo_catalogue_and_tricky_sentences() {
     let golden = golden();
     let demo = golden.entries.iter().filter(|e| e.source == "demo").count();
-    let tricky = golden.entries.iter().filter(|e| e.source == "tricky").count();
+    let tricky = golden
+        .entries
+        .iter()
+        .filter(|e| e.source == "tricky")
+        .count();
     assert_eq!(demo, 240);
     assert!(tricky >= 30, "{tricky} tricky sentences");
 }
@@ -54,7 +58,12 @@ fn tokens_match_python() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -80,7 +89,12 @@ fn tags_match_python() {
         }
     }
     assert!(compared > 8000, "only {compared} tags compared");
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -88,7 +102,11 @@ fn tagging_sentences_matches_tagging_text() {
     let tagger = PosTagger::embedded();
     for entry in golden().entries {
         let sentences = tokenize_sentences(&entry.text);
-        let tags: Vec<String> = tagger.tag_sentences(&sentences).into_iter().flatten().collect();
+        let tags: Vec<String> = tagger
+            .tag_sentences(&sentences)
+            .into_iter()
+            .flatten()
+            .collect();
         assert_eq!(tags, entry.tags, "{:?}", entry.text);
         // A single sentence tags the same on its own.
         if sentences.len() == 1 {

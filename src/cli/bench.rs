@@ -124,8 +124,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .collect();
     for kind in BackboneKind::ALL {
         for mode in [TrainMode::Fast, TrainMode::FineTune] {
-            let steps = if mode == TrainMode::Fast { 200 } else { args.steps };
-            let ips = measure::training_images_per_sec(&options, kind, mode, 32, steps, &images, 50)?;
+            let steps = if mode == TrainMode::Fast {
+                200
+            } else {
+                args.steps
+            };
+            let ips =
+                measure::training_images_per_sec(&options, kind, mode, 32, steps, &images, 50)?;
             table.row(
                 format!("training, {kind}, {mode} mode, batch 32"),
                 format!("{ips:.1} images/s"),

@@ -286,9 +286,11 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
                 );
                 let bar = ProgressBar::new((steps_per_epoch * config.epochs) as u64);
                 bar.set_style(
-                    ProgressStyle::with_template("[{elapsed_precise}] [{bar:30}] {pos}/{len} {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar())
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "[{elapsed_precise}] [{bar:30}] {pos}/{len} {msg}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
                 );
                 bar.set_position((steps_per_epoch * start_epoch) as u64);
                 bars.train = Some(bar);
@@ -373,9 +375,10 @@ fn find_item(catalogue: &Catalogue, key: &str) -> Option<usize> {
         .iter()
         .position(|i| i.id == key)
         .or_else(|| {
-            catalogue.items.iter().position(|i| {
-                Path::new(&i.id).file_name().and_then(|n| n.to_str()) == Some(key)
-            })
+            catalogue
+                .items
+                .iter()
+                .position(|i| Path::new(&i.id).file_name().and_then(|n| n.to_str()) == Some(key))
         })
         .or_else(|| {
             key.parse::<usize>()
@@ -453,13 +456,12 @@ pub fn similar(args: &SimilarArgs) -> anyhow::Result<()> {
                 common_event(&mut bars, &event)?;
                 if let Event::Embeddings { vectors, .. } = event {
                     bars.finish();
-                    let dim = vectors.iter().flatten().map(Vec::len).next().unwrap_or(0);
-                    let mut index_set = EmbeddingIndex::new(dim);
-                    for v in &vectors {
-                        index_set.push(v.as_deref().unwrap_or(&[]));
-                    }
+                    let index_set = EmbeddingIndex::centered(&vectors);
                     if vectors[index].is_none() {
-                        bail!("the photo of {} could not be read", catalogue.items[index].id);
+                        bail!(
+                            "the photo of {} could not be read",
+                            catalogue.items[index].id
+                        );
                     }
                     println!("Lookalikes of {}:", catalogue.items[index].id);
                     print_neighbours(&catalogue, &index_set.nearest_to_item(index, LOOKALIKES));

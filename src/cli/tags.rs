@@ -103,7 +103,10 @@ fn print_text(catalogue: &Catalogue, tags: &TagSet) {
         tags.stats.items,
         tags.stats.tokens
     );
-    for (kind, label) in [(TermKind::Noun, "nouns"), (TermKind::Adjective, "adjectives")] {
+    for (kind, label) in [
+        (TermKind::Noun, "nouns"),
+        (TermKind::Adjective, "adjectives"),
+    ] {
         let list: Vec<String> = tags
             .vocabulary
             .tags

@@ -52,7 +52,13 @@ impl EmbeddingCache {
     pub fn path_for(dir: &Path, model_key: &str) -> PathBuf {
         let safe: String = model_key
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         dir.join(format!("{safe}.emb"))
     }
@@ -151,7 +157,8 @@ impl EmbeddingCache {
         {
             let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
             out.write_all(MAGIC).map_err(io)?;
-            out.write_all(&(self.dim as u64).to_le_bytes()).map_err(io)?;
+            out.write_all(&(self.dim as u64).to_le_bytes())
+                .map_err(io)?;
             out.write_all(&(self.entries.len() as u64).to_le_bytes())
                 .map_err(io)?;
             let mut keys: Vec<&u128> = self.entries.keys().collect();
@@ -178,7 +185,12 @@ mod tests {
     fn round_trips_and_rejects_other_dimensions() {
         let dir = tempfile::tempdir().unwrap();
         let path = EmbeddingCache::path_for(dir.path(), "efficientnet-lite0/abc");
-        assert!(path.file_name().unwrap().to_str().unwrap().starts_with("efficientnet-lite0_abc"));
+        assert!(path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("efficientnet-lite0_abc"));
         let mut cache = EmbeddingCache::open(&path, 3).unwrap();
         assert!(cache.is_empty());
         cache.insert(7, vec![1.0, 2.0, 3.0]);
@@ -187,9 +199,15 @@ mod tests {
         let again = EmbeddingCache::open(&path, 3).unwrap();
         assert_eq!(again.len(), 1);
         assert_eq!(again.get(7), Some(&[1.0, 2.0, 3.0][..]));
-        assert!(matches!(EmbeddingCache::open(&path, 4), Err(CacheError::Damaged(_))));
+        assert!(matches!(
+            EmbeddingCache::open(&path, 4),
+            Err(CacheError::Damaged(_))
+        ));
         std::fs::write(&path, b"not a cache").unwrap();
-        assert!(matches!(EmbeddingCache::open(&path, 3), Err(CacheError::Damaged(_))));
+        assert!(matches!(
+            EmbeddingCache::open(&path, 3),
+            Err(CacheError::Damaged(_))
+        ));
     }
 
     #[test]

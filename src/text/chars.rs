@@ -113,7 +113,10 @@ pub(crate) fn starts_with_ci(engine: Engine, chars: &[char], at: usize, pattern:
 /// Python's `str.lower()` (full Unicode lower-casing, final sigma included), borrowing when
 /// the text is ASCII without capitals.
 pub(crate) fn py_lower(text: &str) -> Cow<'_, str> {
-    if text.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(text.to_lowercase())

@@ -54,8 +54,18 @@ mod tests {
     #[test]
     fn different_strings_hash_differently() {
         let build = FastBuildHasher::default();
-        let words = ["", "a", "b", "ab", "ba", "abcdefgh", "abcdefghi", "abcdefgh\0"];
-        let hashes: std::collections::HashSet<u64> = words.iter().map(|w| build.hash_one(w)).collect();
+        let words = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgh\0",
+        ];
+        let hashes: std::collections::HashSet<u64> =
+            words.iter().map(|w| build.hash_one(w)).collect();
         assert_eq!(hashes.len(), words.len());
     }
 }

@@ -25,7 +25,8 @@ static EMBEDDED_MODEL: &[u8] = include_bytes!("../../assets/pos/trontagger.bin")
 
 const MAGIC: &[u8; 8] = b"VTRPOS01";
 
-/// Number of feature templates (see [`Template`]).
+/// Number of feature templates, stored in the order the reference adds features (listed in
+/// `scripts/convert_pos_model.py`).
 const TEMPLATES: usize = 14;
 
 /// Why a model file could not be read.
@@ -43,6 +44,9 @@ pub enum PosModelError {
     /// A class id is out of range.
     #[error("part-of-speech model refers to class {0}, which does not exist")]
     BadClass(u8),
+    /// The class names are not sorted and unique.
+    #[error("part-of-speech model has class names out of order")]
+    UnsortedClasses,
     /// The model has no classes.
     #[error("part-of-speech model has no classes")]
     NoClasses,
@@ -97,7 +101,7 @@ pub struct PosTagger {
     suffixes: FastMap<SuffixRows>,
     /// Number of features (weight rows) in the model.
     rows: usize,
-    /// The weights of all rows, a row being a contiguous range.
+    /// The weights of all rows, a row being a contiguous range: class ids and values.
     weight_class: Vec<u8>,
     weight_value: Vec<f64>,
 }
@@ -158,6 +162,12 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// A capacity to reserve for `count` records: never more than the bytes left, so a
+    /// corrupt count cannot make a huge allocation.
+    fn capacity(&self, count: u32) -> usize {
+        (count as usize).min(self.bytes.len() - self.pos)
+    }
+
     fn byte(&mut self) -> Result<u8, PosModelError> {
         Ok(self.take(1)?[0])
     }
@@ -185,7 +195,8 @@ impl<'a> Reader<'a> {
     }
 
     fn var_str(&mut self) -> Result<&'a str, PosModelError> {
-        let len = usize::try_from(self.varint()?).map_err(|_| PosModelError::Truncated(self.pos))?;
+        let len =
+            usize::try_from(self.varint()?).map_err(|_| PosModelError::Truncated(self.pos))?;
         self.str(len)
     }
 }
@@ -207,6 +218,10 @@ impl PosTagger {
                 r.str(usize::from(len)).map(str::to_owned)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // Ties go to the class that sorts last, which the tagger finds by position.
+        if !classes.windows(2).all(|pair| pair[0] < pair[1]) {
+            return Err(PosModelError::UnsortedClasses);
+        }
         let class = |id: u8| {
             if id < n_classes {
                 Ok(id)
@@ -215,8 +230,9 @@ impl PosTagger {
             }
         };
 
-        let n_words = r.u32()? as usize;
-        let mut tagdict = FastMap::with_capacity_and_hasher(n_words, Default::default());
+        let n_words = r.u32()?;
+        let mut tagdict =
+            FastMap::with_capacity_and_hasher(r.capacity(n_words), Default::default());
         for _ in 0..n_words {
             let word = r.var_str()?;
             tagdict.insert(word.into(), class(r.byte()?)?);
@@ -228,8 +244,8 @@ impl PosTagger {
         let mut weight_value = Vec::new();
         let mut templates: Vec<Vec<(&str, Row)>> = Vec::with_capacity(TEMPLATES);
         for _ in 0..TEMPLATES {
-            let n = r.u32()? as usize;
-            let mut rows = Vec::with_capacity(n);
+            let n = r.u32()?;
+            let mut rows = Vec::with_capacity(r.capacity(n));
             for _ in 0..n {
                 let arg = r.var_str()?;
                 let start = weight_value.len() as u32;
@@ -337,7 +353,8 @@ impl PosTagger {
         TAGGER.get_or_init(|| {
             // The model is compiled into the binary and checked by the tests, so failing to
             // read it is a build defect, not something input can cause.
-            PosTagger::from_bytes(EMBEDDED_MODEL).expect("the embedded part-of-speech model is valid")
+            PosTagger::from_bytes(EMBEDDED_MODEL)
+                .expect("the embedded part-of-speech model is valid")
         })
     }
 
@@ -352,7 +369,9 @@ impl PosTagger {
         let mut state = START;
         let mut ids = Vec::with_capacity(tokens.len());
         self.tag_sentence_ids(tokens, &mut state, &mut ids);
-        ids.into_iter().map(|id| self.class_name(id).to_owned()).collect()
+        ids.into_iter()
+            .map(|id| self.class_name(id).to_owned())
+            .collect()
     }
 
     /// Tags consecutive sentences of one text. As in the reference, the tags of the last two
@@ -365,7 +384,9 @@ impl PosTagger {
             .map(|sentence| {
                 ids.clear();
                 self.tag_sentence_ids(sentence, &mut state, &mut ids);
-                ids.iter().map(|&id| self.class_name(id).to_owned()).collect()
+                ids.iter()
+                    .map(|&id| self.class_name(id).to_owned())
+                    .collect()
             })
             .collect()
     }
@@ -374,7 +395,11 @@ impl PosTagger {
     pub fn tag_text(&self, text: &str) -> Vec<(String, String)> {
         let sentences = tokenize_sentences(text);
         let tags = self.tag_sentences(&sentences);
-        sentences.into_iter().flatten().zip(tags.into_iter().flatten()).collect()
+        sentences
+            .into_iter()
+            .flatten()
+            .zip(tags.into_iter().flatten())
+            .collect()
     }
 
     /// The tag name of a class id.
@@ -474,7 +499,10 @@ impl PosTagger {
         add(here.and_then(|w| w.at[0]));
         add(here.and_then(|w| {
             let prev = prev as u16;
-            w.after_tag.iter().find(|&&(tag, _)| tag == prev).map(|&(_, row)| row)
+            w.after_tag
+                .iter()
+                .find(|&&(tag, _)| tag == prev)
+                .map(|&(_, row)| row)
         }));
         add(before.and_then(|w| w.at[1]));
         add(near.prev_suffix.and_then(|s| s.prev));
@@ -575,9 +603,63 @@ mod tests {
         assert_eq!(suffix3("crêpe"), "êpe");
     }
 
+    /// A model with the given classes and only a bias feature (weights in thousandths).
+    fn bias_only_model(classes: &[&str], bias: &[(u8, i64)]) -> Vec<u8> {
+        let mut bytes = MAGIC.to_vec();
+        bytes.push(classes.len() as u8);
+        for class in classes {
+            bytes.push(class.len() as u8);
+            bytes.extend_from_slice(class.as_bytes());
+        }
+        bytes.extend_from_slice(&0u32.to_le_bytes()); // no tag dictionary
+        bytes.extend_from_slice(&1u32.to_le_bytes()); // one bias feature...
+        bytes.push(0); // ...whose argument is empty
+        bytes.push(bias.len() as u8);
+        for &(class, thousandths) in bias {
+            bytes.push(class);
+            let mut zigzag = ((thousandths << 1) ^ (thousandths >> 63)) as u64;
+            while zigzag >= 0x80 {
+                bytes.push((zigzag as u8) | 0x80);
+                zigzag >>= 7;
+            }
+            bytes.push(zigzag as u8);
+        }
+        for _ in 1..TEMPLATES {
+            bytes.extend_from_slice(&0u32.to_le_bytes());
+        }
+        bytes
+    }
+
+    #[test]
+    fn ties_go_to_the_label_that_sorts_last() {
+        let tag = |bias: &[(u8, i64)]| {
+            let tagger = PosTagger::from_bytes(&bias_only_model(&["A", "B", "C"], bias)).unwrap();
+            tagger.tag(&["word"]).remove(0)
+        };
+        assert_eq!(tag(&[]), "C");
+        assert_eq!(tag(&[(0, 1500), (1, 1500)]), "B");
+        assert_eq!(tag(&[(0, 1)]), "A");
+        assert_eq!(tag(&[(2, -1)]), "B");
+    }
+
     #[test]
     fn rejects_bad_models() {
-        assert_eq!(PosTagger::from_bytes(b"nope").unwrap_err(), PosModelError::BadMagic);
+        assert_eq!(
+            PosTagger::from_bytes(&bias_only_model(&["B", "A"], &[])).unwrap_err(),
+            PosModelError::UnsortedClasses
+        );
+        assert_eq!(
+            PosTagger::from_bytes(&bias_only_model(&["A"], &[(1, 5)])).unwrap_err(),
+            PosModelError::BadClass(1)
+        );
+        assert_eq!(
+            PosTagger::from_bytes(&bias_only_model(&[], &[])).unwrap_err(),
+            PosModelError::NoClasses
+        );
+        assert_eq!(
+            PosTagger::from_bytes(b"nope").unwrap_err(),
+            PosModelError::BadMagic
+        );
         let truncated = &EMBEDDED_MODEL[..EMBEDDED_MODEL.len() / 2];
         assert!(matches!(
             PosTagger::from_bytes(truncated),

@@ -3,10 +3,11 @@
 //! learned collocations, frequent sentence starters or orthographic statistics.
 //!
 //! With those parameters the decisions are:
-//! - a word ending in `.` (not an ellipsis, not a listed abbreviation), `?` or `!` ends a
-//!   sentence when some text follows it;
-//! - except after an initial (`J.`) or a number (`8.`) when the next word starts in lower case
-//!   or is `; : , . ! ?`, and after an initial when the next word starts in upper case.
+//! - a word ending in `.`, `?` or `!` ends a sentence when space and another word, or other
+//!   punctuation, follow it;
+//! - listed abbreviations (`e.g.`, `approx.`) and ellipses (`...`) never end one;
+//! - an initial (`J.`) or a number (`8.`) does not end one when the next word starts in lower
+//!   case or is `; : , . ! ?`, nor does an initial before a capitalised word.
 //!
 //! Everything works on `char` indices, which are Python's string indices.
 
@@ -59,7 +60,21 @@ fn is_non_word(c: char) -> bool {
 fn is_bad_word_start(c: char) -> bool {
     matches!(
         c,
-        '(' | '"' | '`' | '{' | '[' | ':' | ';' | '&' | '#' | '*' | '@' | ')' | '}' | ']' | '-' | ','
+        '(' | '"'
+            | '`'
+            | '{'
+            | '['
+            | ':'
+            | ';'
+            | '&'
+            | '#'
+            | '*'
+            | '@'
+            | ')'
+            | '}'
+            | ']'
+            | '-'
+            | ','
     )
 }
 
@@ -463,10 +478,19 @@ mod tests {
 
     #[test]
     fn keeps_abbreviations_initials_and_numbers() {
-        assert_eq!(split("Slim jeans, e.g. for tall people."), ["Slim jeans, e.g. for tall people."]);
-        assert_eq!(split("J. Crew shirt, size 8. great fit."), ["J. Crew shirt, size 8. great fit."]);
+        assert_eq!(
+            split("Slim jeans, e.g. for tall people."),
+            ["Slim jeans, e.g. for tall people."]
+        );
+        assert_eq!(
+            split("J. Crew shirt, size 8. great fit."),
+            ["J. Crew shirt, size 8. great fit."]
+        );
         assert_eq!(split("Size 8. Great fit."), ["Size 8.", "Great fit."]);
-        assert_eq!(split("The item no. 5 is sold out."), ["The item no.", "5 is sold out."]);
+        assert_eq!(
+            split("The item no. 5 is sold out."),
+            ["The item no.", "5 is sold out."]
+        );
     }
 
     #[test]
@@ -483,7 +507,10 @@ mod tests {
         let line: Vec<char> = "Hello, (world)... a . . . b--c 3,5 x,".chars().collect();
         assert_eq!(
             word_tokens(&line),
-            ["Hello", ",", "(", "world", ")", "...", "a", ". . .", "b", "--", "c", "3,5", "x", ","]
+            [
+                "Hello", ",", "(", "world", ")", "...", "a", ". . .", "b", "--", "c", "3,5", "x",
+                ","
+            ]
         );
     }
 }

@@ -1,7 +1,13 @@
 //! English stop words: the classic scikit-learn `ENGLISH_STOP_WORDS` list (the Glasgow
-//! Information Retrieval Group's list, 318 words), sorted for binary search.
+//! Information Retrieval Group's list, 318 words), sorted.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use super::fasthash::FastBuildHasher;
 
 /// The stop words, lower case, sorted.
+#[rustfmt::skip]
 pub const ENGLISH_STOP_WORDS: [&str; 318] = [
     "a", "about", "above", "across", "after", "afterwards", "again", "against", "all", "almost",
     "alone", "along", "already", "also", "although", "always", "am", "among", "amongst",
@@ -39,7 +45,10 @@ pub const ENGLISH_STOP_WORDS: [&str; 318] = [
 
 /// Whether `word` (lower case) is an English stop word.
 pub fn is_stop_word(word: &str) -> bool {
-    ENGLISH_STOP_WORDS.binary_search(&word).is_ok()
+    // A hash set: this runs for every candidate term of a catalogue.
+    static SET: OnceLock<HashSet<&'static str, FastBuildHasher>> = OnceLock::new();
+    SET.get_or_init(|| ENGLISH_STOP_WORDS.iter().copied().collect())
+        .contains(word)
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@
 //!
 //! The word tokenizer is a chain of regular-expression substitutions that pad punctuation with
 //! spaces, then a split at whitespace. Each substitution is reproduced below by a hand-written
-//! pass over the characters (same matches, same non-overlapping left-to-right order, same
-//! character classes), which is both exact and fast.
+//! pass over the characters (same matches, same non-overlapping left-to-right order), which is
+//! both exact and fast. Character classes (`\w`, `\s`, `\d`, case-insensitive letters) follow
+//! the regular-expression engine each pattern runs on in NLTK, see [`super::chars`].
 //!
 //! Examples of the result: `doesn't` → `does n't`, `it's` → `it 's`, `cannot` → `can not`,
 //! `"quoted"` → `` `` `` `quoted` `''`, `(x)` → `( x )`, `v-neck` / `A-line` / `3/4` / `1,000`
@@ -108,7 +109,11 @@ const PASSES_BEFORE_PADDING: &[Pass] = &[
     pad_quote_before_space,
     |s, out| pad_chars(s, out, |c| c == '*'),
     // Parentheses and brackets, double dashes.
-    |s, out| pad_chars(s, out, |c| matches!(c, '[' | ']' | '(' | ')' | '{' | '}' | '<' | '>')),
+    |s, out| {
+        pad_chars(s, out, |c| {
+            matches!(c, '[' | ']' | '(' | ')' | '{' | '}' | '<' | '>')
+        })
+    },
     pad_double_dashes,
 ];
 
@@ -259,7 +264,7 @@ fn pad_opening_single_quote(s: &[char], out: &mut Vec<char>) -> bool {
             && (i == 0 || !rx_word(s[i - 1]))
             && s.get(i + 1).is_some_and(|&c| rx_word(c))
             && !clitic_at(s, i + 1))
-            .then_some(1)
+        .then_some(1)
     };
     substitute(s, out, find, |m, out| {
         out.extend_from_slice(m);
@@ -479,25 +484,20 @@ fn contraction_at(s: &[char], i: usize) -> Option<usize> {
 
 /// `(?i)\b(can)(not)\b` → ` \1 \2 ` and the other contractions of [`CONTRACTIONS`].
 fn split_contractions(s: &[char], out: &mut Vec<char>) -> bool {
-    substitute(
-        s,
-        out,
-        contraction_at,
-        |m, out| {
-            // Which contraction matched tells where its first part ends.
-            let head = CONTRACTIONS
-                .iter()
-                .find(|(head, tail)| {
-                    m.len() == head.len() + tail.len()
-                        && starts_with_ci(Engine::Re, m, 0, head)
-                        && starts_with_ci(Engine::Re, m, head.len(), tail)
-                })
-                .map_or(m.len(), |(head, _)| head.len());
-            padded(&m[..head], out);
-            out.extend_from_slice(&m[head..]);
-            out.push(' ');
-        },
-    )
+    substitute(s, out, contraction_at, |m, out| {
+        // Which contraction matched tells where its first part ends.
+        let head = CONTRACTIONS
+            .iter()
+            .find(|(head, tail)| {
+                m.len() == head.len() + tail.len()
+                    && starts_with_ci(Engine::Re, m, 0, head)
+                    && starts_with_ci(Engine::Re, m, head.len(), tail)
+            })
+            .map_or(m.len(), |(head, _)| head.len());
+        padded(&m[..head], out);
+        out.extend_from_slice(&m[head..]);
+        out.push(' ');
+    })
 }
 
 /// The match of `(?i) ('t)(rest)\b` at `i`: the length of ` 't` + `rest`.
@@ -536,7 +536,10 @@ mod tests {
     #[test]
     fn contractions() {
         assert_eq!(words("I don't know."), ["I", "do", "n't", "know", "."]);
-        assert_eq!(words("it's the dress's fault"), ["it", "'s", "the", "dress", "'s", "fault"]);
+        assert_eq!(
+            words("it's the dress's fault"),
+            ["it", "'s", "the", "dress", "'s", "fault"]
+        );
         assert_eq!(words("We're gonna"), ["We", "'re", "gon", "na"]);
         assert_eq!(words("Cannot"), ["Can", "not"]);
         assert_eq!(words("CAN'T WON'T"), ["CA", "N'T", "WO", "N'T"]);
@@ -547,7 +550,10 @@ mod tests {
     fn hyphens_numbers_and_slashes_stay_whole() {
         assert_eq!(
             words("A-line v-neck, 3/4 sleeves, 1,000 sequins, $129.99"),
-            ["A-line", "v-neck", ",", "3/4", "sleeves", ",", "1,000", "sequins", ",", "$", "129.99"]
+            [
+                "A-line", "v-neck", ",", "3/4", "sleeves", ",", "1,000", "sequins", ",", "$",
+                "129.99"
+            ]
         );
         assert_eq!(words("size 10-12"), ["size", "10-12"]);
     }
@@ -558,7 +564,10 @@ mod tests {
             words("\"Classic\" fit (wool) [new]"),
             ["``", "Classic", "''", "fit", "(", "wool", ")", "[", "new", "]"]
         );
-        assert_eq!(words("a 'vintage' look"), ["a", "'", "vintage", "'", "look"]);
+        assert_eq!(
+            words("a 'vintage' look"),
+            ["a", "'", "vintage", "'", "look"]
+        );
         assert_eq!(
             words("\u{201c}Curly\u{201d} \u{2018}one\u{2019}"),
             ["\u{201c}", "Curly", "\u{201d}", "\u{2018}", "one", "\u{2019}"]
@@ -567,20 +576,35 @@ mod tests {
 
     #[test]
     fn punctuation_runs() {
-        assert_eq!(words("WOW!!! Really?!"), ["WOW", "!", "!", "!", "Really", "?", "!"]);
-        assert_eq!(words("wait... more -- less"), ["wait", "...", "more", "--", "less"]);
-        assert_eq!(words("a;b@c#d%e&f*g"), ["a", ";", "b", "@", "c", "#", "d", "%", "e", "&", "f", "*", "g"]);
+        assert_eq!(
+            words("WOW!!! Really?!"),
+            ["WOW", "!", "!", "!", "Really", "?", "!"]
+        );
+        assert_eq!(
+            words("wait... more -- less"),
+            ["wait", "...", "more", "--", "less"]
+        );
+        assert_eq!(
+            words("a;b@c#d%e&f*g"),
+            ["a", ";", "b", "@", "c", "#", "d", "%", "e", "&", "f", "*", "g"]
+        );
     }
 
     #[test]
     fn only_the_final_period_of_a_sentence_splits() {
-        assert_eq!(words("Washed denim.Available now"), ["Washed", "denim.Available", "now"]);
+        assert_eq!(
+            words("Washed denim.Available now"),
+            ["Washed", "denim.Available", "now"]
+        );
         assert_eq!(
             words("Grey shorts. They fit."),
             ["Grey", "shorts", ".", "They", "fit", "."]
         );
         assert_eq!(tokenize_sentences("Grey shorts. They fit.").len(), 2);
-        assert_eq!(words("Ends with a quote.\""), ["Ends", "with", "a", "quote", ".", "''"]);
+        assert_eq!(
+            words("Ends with a quote.\""),
+            ["Ends", "with", "a", "quote", ".", "''"]
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Sorted, non-overlapping inclusive ranges of code points.
 
 /// Python's `str.isalnum()`; with `_` this is `\w` of the standard `re` module.
+#[rustfmt::skip]
 pub(crate) const PY_ALNUM: &[(u32, u32)] = &[
     (0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0xAA, 0xAA),
     (0xB2, 0xB3), (0xB5, 0xB5), (0xB9, 0xBA), (0xBC, 0xBE),
@@ -192,6 +193,7 @@ pub(crate) const PY_ALNUM: &[(u32, u32)] = &[
 ];
 
 /// Python's `str.isdigit()` (decimal digits, superscripts, circled digits, ...).
+#[rustfmt::skip]
 pub(crate) const PY_DIGIT: &[(u32, u32)] = &[
     (0x30, 0x39), (0xB2, 0xB3), (0xB9, 0xB9), (0x660, 0x669),
     (0x6F0, 0x6F9), (0x7C0, 0x7C9), (0x966, 0x96F), (0x9E6, 0x9EF),
@@ -217,6 +219,7 @@ pub(crate) const PY_DIGIT: &[(u32, u32)] = &[
 ];
 
 /// `\w` of the `regex` module (letters, marks, decimal digits, connector punctuation, ...).
+#[rustfmt::skip]
 pub(crate) const RX_WORD: &[(u32, u32)] = &[
     (0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A),
     (0xAA, 0xAA), (0xB5, 0xB5), (0xBA, 0xBA), (0xC0, 0xD6),
@@ -426,6 +429,7 @@ pub(crate) const RX_WORD: &[(u32, u32)] = &[
 ];
 
 /// `\d` of the `regex` module (decimal digits).
+#[rustfmt::skip]
 pub(crate) const RX_DIGIT: &[(u32, u32)] = &[
     (0x30, 0x39), (0x660, 0x669), (0x6F0, 0x6F9), (0x7C0, 0x7C9),
     (0x966, 0x96F), (0x9E6, 0x9EF), (0xA66, 0xA6F), (0xAE6, 0xAEF),

@@ -200,34 +200,50 @@ fn is_term(word: &str) -> bool {
 
 /// Tokenizes and tags `text` with the embedded tagger and collects its candidate terms.
 pub fn candidates(text: &str) -> Candidates {
-    let tagger = PosTagger::embedded();
-    let kinds: Vec<Option<TermKind>> = tagger
-        .classes()
-        .iter()
-        .map(|c| TermKind::of_pos_tag(c))
-        .collect();
-    let sentences = tokenize_sentences(text);
-    let mut out = Candidates::default();
-    let mut state = START;
-    let mut ids = Vec::new();
-    for words in &sentences {
-        ids.clear();
-        tagger.tag_sentence_ids(words, &mut state, &mut ids);
-        out.tokens += words.len();
-        for (word, &id) in words.iter().zip(&ids) {
-            let Some(kind) = kinds[usize::from(id)] else {
-                continue;
-            };
-            let term = py_lower(word);
-            if is_term(&term) {
-                match kind {
-                    TermKind::Noun => out.nouns.push(term.into_owned()),
-                    TermKind::Adjective => out.adjectives.push(term.into_owned()),
+    CandidateFinder::new().find(text)
+}
+
+/// The tagger and what it takes to read its tags as term kinds, set up once for many texts.
+struct CandidateFinder {
+    tagger: &'static PosTagger,
+    /// The term kind of every tagger class.
+    kinds: Vec<Option<TermKind>>,
+}
+
+impl CandidateFinder {
+    fn new() -> Self {
+        let tagger = PosTagger::embedded();
+        let kinds = tagger
+            .classes()
+            .iter()
+            .map(|c| TermKind::of_pos_tag(c))
+            .collect();
+        CandidateFinder { tagger, kinds }
+    }
+
+    fn find(&self, text: &str) -> Candidates {
+        let mut out = Candidates::default();
+        let mut state = START;
+        let mut ids = Vec::new();
+        for words in &tokenize_sentences(text) {
+            ids.clear();
+            self.tagger.tag_sentence_ids(words, &mut state, &mut ids);
+            out.tokens += words.len();
+            for (word, &id) in words.iter().zip(&ids) {
+                let Some(kind) = self.kinds[usize::from(id)] else {
+                    continue;
+                };
+                let term = py_lower(word);
+                if is_term(&term) {
+                    match kind {
+                        TermKind::Noun => out.nouns.push(term.into_owned()),
+                        TermKind::Adjective => out.adjectives.push(term.into_owned()),
+                    }
                 }
             }
         }
+        out
     }
-    out
 }
 
 /// Extracts the tags of a catalogue from its item descriptions (one per item; an empty
@@ -243,7 +259,8 @@ pub fn candidates(text: &str) -> Candidates {
 /// assert!(set.items[2].tags.is_empty());
 /// ```
 pub fn extract_tags(descriptions: &[&str], opts: &TagOptions) -> TagSet {
-    let candidates: Vec<Candidates> = descriptions.iter().map(|d| candidates(d)).collect();
+    let finder = CandidateFinder::new();
+    let candidates: Vec<Candidates> = descriptions.iter().map(|d| finder.find(d)).collect();
     tag_set_from_candidates(&candidates, opts)
 }
 
@@ -331,7 +348,12 @@ pub fn tag_set_from_candidates(candidates: &[Candidates], opts: &TagOptions) -> 
     let top_nouns = top_terms(&noun_counts, opts.top_terms_per_item);
     let top_adjectives = top_terms(&adjective_counts, opts.top_terms_per_item);
 
-    let mut tags = most_common(top_nouns.iter(), TermKind::Noun, opts.vocab_nouns, &HashSet::new());
+    let mut tags = most_common(
+        top_nouns.iter(),
+        TermKind::Noun,
+        opts.vocab_nouns,
+        &HashSet::new(),
+    );
     let noun_names: HashSet<String> = tags.iter().map(|t| t.name.clone()).collect();
     tags.extend(most_common(
         top_adjectives.iter(),
@@ -492,7 +514,10 @@ mod tests {
                 vocab_adjectives: 2,
             },
         );
-        assert_eq!(set.vocabulary.names(), ["belt", "skirt", "cotton", "red", "blue"]);
+        assert_eq!(
+            set.vocabulary.names(),
+            ["belt", "skirt", "cotton", "red", "blue"]
+        );
         assert_eq!(set.vocabulary.tags[2].kind, TermKind::Noun);
         assert_eq!(set.items[2].tags, ["belt", "cotton"]);
     }
@@ -509,8 +534,14 @@ mod tests {
                 })
                 .collect(),
         };
-        assert_eq!(vocabulary.multi_hot(&["red", "dress", "unknown"]), [1.0, 0.0, 1.0]);
-        assert_eq!(vocabulary.tags_from_multi_hot(&[0.9, 0.2, 0.5], 0.5), ["dress", "red"]);
+        assert_eq!(
+            vocabulary.multi_hot(&["red", "dress", "unknown"]),
+            [1.0, 0.0, 1.0]
+        );
+        assert_eq!(
+            vocabulary.tags_from_multi_hot(&[0.9, 0.2, 0.5], 0.5),
+            ["dress", "red"]
+        );
         assert_eq!(vocabulary.index_of("sleeves"), Some(1));
         assert_eq!(vocabulary.index_of("hat"), None);
         assert!(vocabulary.multi_hot::<&str>(&[]).iter().all(|&v| v == 0.0));
@@ -523,7 +554,10 @@ mod tests {
         assert_eq!(set.stats.items_without_text, 2);
         assert_eq!(set.stats.items_without_tags, 2);
         assert_eq!(set.vocabulary.names(), ["dress", "red"]);
-        assert_eq!(set.targets(), [vec![0.0, 0.0], vec![1.0, 1.0], vec![0.0, 0.0]]);
+        assert_eq!(
+            set.targets(),
+            [vec![0.0, 0.0], vec![1.0, 1.0], vec![0.0, 0.0]]
+        );
         let json = serde_json::to_string(&set).unwrap();
         assert_eq!(serde_json::from_str::<TagSet>(&json).unwrap(), set);
     }

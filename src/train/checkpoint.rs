@@ -193,7 +193,11 @@ pub fn write(
     let name = format!(
         "epoch-{:04}{}",
         meta.epochs_completed,
-        if meta.stopped_mid_epoch { "-stopped" } else { "" }
+        if meta.stopped_mid_epoch {
+            "-stopped"
+        } else {
+            ""
+        }
     );
     let final_dir = run_dir.join(&name);
     let tmp_dir = run_dir.join(format!("{name}.tmp"));

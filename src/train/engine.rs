@@ -11,7 +11,7 @@ use std::time::Instant;
 use image::RgbImage;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use tch::nn::{self, Module, OptimizerConfig};
+use tch::nn::{self, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
 use super::checkpoint::{self, Checkpoint, CheckpointMeta, EvalPoint, History, LossPoint};
@@ -92,9 +92,64 @@ struct Network {
 
 struct Head {
     linear: nn::Linear,
+    /// Per-feature mean and standard deviation the head standardises its input with (set from
+    /// the training split in fast mode; 0 and 1 otherwise). Saved with the head.
+    feature_mean: Tensor,
+    feature_std: Tensor,
     vocabulary: Vocabulary,
     thresholds: Vec<f32>,
     meta: Option<CheckpointMeta>,
+}
+
+impl Head {
+    /// A fresh head for `n_tags` outputs on the features of `kind`, inside `vs`.
+    fn new(
+        vs: &nn::VarStore,
+        kind: BackboneKind,
+        vocabulary: Vocabulary,
+        thresholds: Vec<f32>,
+    ) -> Self {
+        let p = vs.root() / HEAD_PREFIX;
+        let dim = kind.feature_dim();
+        let linear = nn::linear(&p, dim, vocabulary.len() as i64, Default::default());
+        Self {
+            linear,
+            feature_mean: p.zeros_no_train("feature_mean", &[dim]),
+            feature_std: p.ones_no_train("feature_std", &[dim]),
+            vocabulary,
+            thresholds,
+            meta: None,
+        }
+    }
+
+    /// Logits from pooled features; `train` turns dropout on.
+    fn forward(&self, features: &Tensor, train: bool) -> Tensor {
+        ((features - &self.feature_mean) / &self.feature_std)
+            .dropout(HEAD_DROPOUT, train)
+            .apply(&self.linear)
+    }
+
+    /// Every tensor of the head, by VarStore name.
+    fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        let mut named = vec![
+            (
+                format!("{HEAD_PREFIX}.weight"),
+                self.linear.ws.shallow_clone(),
+            ),
+            (
+                format!("{HEAD_PREFIX}.feature_mean"),
+                self.feature_mean.shallow_clone(),
+            ),
+            (
+                format!("{HEAD_PREFIX}.feature_std"),
+                self.feature_std.shallow_clone(),
+            ),
+        ];
+        if let Some(bias) = &self.linear.bs {
+            named.push((format!("{HEAD_PREFIX}.bias"), bias.shallow_clone()));
+        }
+        named
+    }
 }
 
 /// The engine; see the module documentation.
@@ -162,7 +217,12 @@ impl Engine {
     }
 
     /// A fresh network with pretrained weights (or random ones, said in a notice).
-    fn build_network(&self, kind: BackboneKind, seed: u64, emit: Emit) -> Result<Network, TrainError> {
+    fn build_network(
+        &self,
+        kind: BackboneKind,
+        seed: u64,
+        emit: Emit,
+    ) -> Result<Network, TrainError> {
         tch::manual_seed(seed as i64);
         let mut vs = nn::VarStore::new(self.options.device);
         let backbone = vision::build_backbone(&vs.root(), kind);
@@ -195,7 +255,11 @@ impl Engine {
     /// The current network, building the default pretrained one if there is none.
     fn ensure_network(&mut self, emit: Emit) -> Result<(), TrainError> {
         if self.network.is_none() {
-            let net = self.build_network(BackboneKind::EfficientNetLite0, super::split::DEFAULT_SEED, emit)?;
+            let net = self.build_network(
+                BackboneKind::EfficientNetLite0,
+                super::split::DEFAULT_SEED,
+                emit,
+            )?;
             self.network = Some(net);
         }
         Ok(())
@@ -225,7 +289,11 @@ impl Engine {
         let Some(state) = &mut self.catalogue else {
             return Err(TrainError::NoCatalogue);
         };
-        if state.embeddings.as_ref().is_some_and(|(k, _)| k == &net.key) {
+        if state
+            .embeddings
+            .as_ref()
+            .is_some_and(|(k, _)| k == &net.key)
+        {
             return Ok(());
         }
         let n = state.catalogue.items.len();
@@ -319,7 +387,9 @@ impl Engine {
         }
         if cacheable {
             if let Err(e) = cache.save() {
-                emit(Event::Notice(format!("{e} (embeddings will be recomputed next time)")));
+                emit(Event::Notice(format!(
+                    "{e} (embeddings will be recomputed next time)"
+                )));
             }
         }
         if self.stop.load(Ordering::Relaxed) {
@@ -351,7 +421,8 @@ impl Engine {
             Some(path) => {
                 let ck = Checkpoint::load(path)?;
                 self.check_fits(&ck.meta)?;
-                if ck.meta.config.backbone != config.backbone || ck.meta.config.mode != config.mode {
+                if ck.meta.config.backbone != config.backbone || ck.meta.config.mode != config.mode
+                {
                     return Err(TrainError::Checkpoint(format!(
                         "{} was trained with {} in {} mode; choose the same backbone and mode to \
                          resume it",
@@ -369,19 +440,14 @@ impl Engine {
             None => self.build_network(config.backbone, config.seed, emit)?,
         };
         let n_tags = vocabulary.len();
-        if net.head.is_none() {
-            let linear = nn::linear(
-                net.vs.root() / HEAD_PREFIX,
-                net.kind.feature_dim(),
-                n_tags as i64,
-                Default::default(),
-            );
-            net.head = Some(Head {
-                linear,
-                vocabulary: vocabulary.clone(),
-                thresholds: vec![config.threshold; n_tags],
-                meta: None,
-            });
+        let fresh_head = net.head.is_none();
+        if fresh_head {
+            net.head = Some(Head::new(
+                &net.vs,
+                net.kind,
+                vocabulary.clone(),
+                vec![config.threshold; n_tags],
+            ));
         }
         self.network = Some(net);
 
@@ -425,7 +491,9 @@ impl Engine {
             .map(|(i, item)| (item.id.as_str(), i))
             .collect();
         let to_idx = |ids: &[String]| -> Vec<usize> {
-            ids.iter().filter_map(|id| index_of.get(id.as_str()).copied()).collect()
+            ids.iter()
+                .filter_map(|id| index_of.get(id.as_str()).copied())
+                .collect()
         };
         let mut train_idx = to_idx(&split.train);
         let mut val_idx = to_idx(&split.validation);
@@ -451,7 +519,11 @@ impl Engine {
                 }
                 let state = self.catalogue.as_ref().ok_or(TrainError::NoCatalogue)?;
                 let dim = config.backbone.feature_dim() as usize;
-                let vectors = state.embeddings.as_ref().map(|(_, v)| v.clone()).unwrap_or_default();
+                let vectors = state
+                    .embeddings
+                    .as_ref()
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
                 let mut flat = Vec::with_capacity(vectors.len() * dim);
                 for v in &vectors {
                     match v {
@@ -527,7 +599,20 @@ impl Engine {
         }
 
         let net = self.network.as_mut().ok_or(TrainError::NoModel)?;
-        let mut opt = nn::adam(0.9, 0.999, config.weight_decay).build(&net.vs, config.learning_rate)?;
+        if let (true, Some(all), Some(head)) = (fresh_head, &features, &net.head) {
+            // Standardised features train a linear head far better than raw pooled ones.
+            let idx = Tensor::from_slice(&train_idx.iter().map(|&i| i as i64).collect::<Vec<_>>())
+                .to_device(self.options.device);
+            let train_feats = all.f_index_select(0, &idx)?;
+            let mean = train_feats.mean_dim(0, false, Kind::Float);
+            let std = train_feats.std_dim(0, false, false) + 1e-6;
+            tch::no_grad(|| {
+                head.feature_mean.shallow_clone().copy_(&mean);
+                head.feature_std.shallow_clone().copy_(&std);
+            });
+        }
+        let mut opt =
+            nn::adam(0.9, 0.999, config.weight_decay).build(&net.vs, config.learning_rate)?;
         let steps_per_epoch = train_idx.len().div_ceil(config.batch_size);
         emit(Event::TrainingStarted {
             run_id: run_id.clone(),
@@ -557,13 +642,23 @@ impl Engine {
         let total_steps = steps_per_epoch * config.epochs;
         for epoch in start_epoch..config.epochs {
             let mut order = train_idx.clone();
-            let mut epoch_rng = rand::rngs::StdRng::seed_from_u64(config.seed.wrapping_add(epoch as u64));
+            let mut epoch_rng =
+                rand::rngs::StdRng::seed_from_u64(config.seed.wrapping_add(epoch as u64));
             order.shuffle(&mut epoch_rng);
             for (s, batch) in order.chunks(config.batch_size).enumerate() {
                 if self.stop.load(Ordering::Relaxed) {
                     let meta = make_meta(
-                        &run_id, &state.catalogue.name, &config, &vocabulary, &split,
-                        &thresholds, epoch, true, global_step, net, &history,
+                        &run_id,
+                        &state.catalogue.name,
+                        &config,
+                        &vocabulary,
+                        &split,
+                        &thresholds,
+                        epoch,
+                        true,
+                        global_step,
+                        net,
+                        &history,
                     );
                     let ck = save_checkpoint(&run_dir, &meta, net)?;
                     emit(Event::Checkpoint {
@@ -607,18 +702,43 @@ impl Engine {
                 {
                     let frac = epoch as f32 + (s + 1) as f32 / steps_per_epoch as f32;
                     thresholds = evaluate(
-                        net, &inputs, &train_idx, &val_idx, &vocabulary, &config, global_step,
-                        frac, &mut history, emit,
+                        net,
+                        &inputs,
+                        &train_idx,
+                        &val_idx,
+                        &vocabulary,
+                        &config,
+                        global_step,
+                        frac,
+                        &mut history,
+                        emit,
                     )?;
                 }
             }
             thresholds = evaluate(
-                net, &inputs, &train_idx, &val_idx, &vocabulary, &config, global_step,
-                (epoch + 1) as f32, &mut history, emit,
+                net,
+                &inputs,
+                &train_idx,
+                &val_idx,
+                &vocabulary,
+                &config,
+                global_step,
+                (epoch + 1) as f32,
+                &mut history,
+                emit,
             )?;
             let meta = make_meta(
-                &run_id, &state.catalogue.name, &config, &vocabulary, &split, &thresholds,
-                epoch + 1, false, global_step, net, &history,
+                &run_id,
+                &state.catalogue.name,
+                &config,
+                &vocabulary,
+                &split,
+                &thresholds,
+                epoch + 1,
+                false,
+                global_step,
+                net,
+                &history,
             );
             let ck = save_checkpoint(&run_dir, &meta, net)?;
             emit(Event::Checkpoint {
@@ -673,7 +793,11 @@ impl Engine {
         let mine = state.tags.vocabulary.names();
         let theirs = meta.vocabulary.names();
         if mine != theirs {
-            let missing: Vec<&String> = theirs.iter().filter(|t| !mine.contains(t)).take(5).collect();
+            let missing: Vec<&String> = theirs
+                .iter()
+                .filter(|t| !mine.contains(t))
+                .take(5)
+                .collect();
             return Err(TrainError::Checkpoint(format!(
                 "this model was trained on \"{}\" with a different tag vocabulary ({} tags; e.g. \
                  {:?} are not tags of the open catalogue, which has {} tags). Open the catalogue \
@@ -699,11 +823,11 @@ impl Engine {
                 net.pretrained_key
             )));
         }
-        let linear = nn::linear(
-            net.vs.root() / HEAD_PREFIX,
-            net.kind.feature_dim(),
-            meta.vocabulary.len() as i64,
-            Default::default(),
+        let mut head = Head::new(
+            &net.vs,
+            net.kind,
+            meta.vocabulary.clone(),
+            meta.thresholds.clone(),
         );
         let missing = net.vs.load_partial(ck.weights_path()).map_err(|e| {
             TrainError::Checkpoint(format!(
@@ -723,14 +847,13 @@ impl Engine {
             )));
         }
         if meta.includes_backbone {
-            net.key = format!("{}-finetuned-{}-e{}", net.kind, meta.run_id, meta.epochs_completed);
+            net.key = format!(
+                "{}-finetuned-{}-e{}",
+                net.kind, meta.run_id, meta.epochs_completed
+            );
         }
-        net.head = Some(Head {
-            linear,
-            vocabulary: meta.vocabulary.clone(),
-            thresholds: meta.thresholds.clone(),
-            meta: Some(meta.clone()),
-        });
+        head.meta = Some(meta.clone());
+        net.head = Some(head);
         Ok(net)
     }
 
@@ -764,7 +887,7 @@ impl Engine {
             .unwrap_or_default();
         let neighbours = match (&self.catalogue, lookalikes) {
             (Some(state), true) => match &state.embeddings {
-                Some((_, vectors)) => nearest(vectors, &embedding, net.kind.feature_dim() as usize),
+                Some((_, vectors)) => nearest(vectors, &embedding),
                 None => Vec::new(),
             },
             _ => Vec::new(),
@@ -797,15 +920,8 @@ impl Engine {
 }
 
 /// Lookalikes of a vector among catalogue embeddings (missing ones are skipped).
-fn nearest(vectors: &[Option<Vec<f32>>], query: &[f32], dim: usize) -> Vec<crate::index::Neighbour> {
-    let mut index = EmbeddingIndex::new(dim);
-    for v in vectors {
-        match v {
-            Some(v) => index.push(v),
-            None => index.push(&[]),
-        }
-    }
-    index.nearest(query, LOOKALIKES, None)
+fn nearest(vectors: &[Option<Vec<f32>>], query: &[f32]) -> Vec<crate::index::Neighbour> {
+    EmbeddingIndex::centered(vectors).nearest(query, LOOKALIKES, None)
 }
 
 /// The prepared photos of `items`: from the fine-tuning cache when present, else decoded now.
@@ -838,9 +954,7 @@ fn images_for(
         .images
         .into_iter()
         .enumerate()
-        .map(|(k, img)| {
-            img.ok_or_else(|| reasons.remove(&k).unwrap_or_else(|| "stopped".into()))
-        })
+        .map(|(k, img)| img.ok_or_else(|| reasons.remove(&k).unwrap_or_else(|| "stopped".into())))
         .collect()
 }
 
@@ -863,14 +977,16 @@ fn tensor_rows(t: &Tensor) -> Result<Vec<Vec<f32>>, TrainError> {
         _ => (1, t.numel()),
     };
     let flat = Vec::<f32>::try_from(t.view([-1]))?;
-    Ok((0..rows).map(|r| flat[r * cols..(r + 1) * cols].to_vec()).collect())
+    Ok((0..rows)
+        .map(|r| flat[r * cols..(r + 1) * cols].to_vec())
+        .collect())
 }
 
 fn head_probabilities(head: &Head, embedding: &[f32]) -> Vec<f32> {
     let xs = Tensor::from_slice(embedding)
         .view([1, -1])
         .to_device(head.linear.ws.device());
-    let probs = tch::no_grad(|| head.linear.forward(&xs).sigmoid());
+    let probs = tch::no_grad(|| head.forward(&xs, false).sigmoid());
     tensor_rows(&probs)
         .ok()
         .and_then(|mut r| r.pop())
@@ -885,7 +1001,10 @@ struct Inputs<'a> {
 
 impl Inputs<'_> {
     fn target_tensor(&self, batch: &[usize], device: Device) -> Tensor {
-        let flat: Vec<f32> = batch.iter().flat_map(|&i| self.targets[i].iter().copied()).collect();
+        let flat: Vec<f32> = batch
+            .iter()
+            .flat_map(|&i| self.targets[i].iter().copied())
+            .collect();
         Tensor::from_slice(&flat)
             .view([batch.len() as i64, -1])
             .to_device(device)
@@ -894,7 +1013,11 @@ impl Inputs<'_> {
     fn batch_images(&self, batch: &[usize]) -> Vec<RgbImage> {
         batch
             .iter()
-            .filter_map(|&i| self.images.and_then(|p| p.images.get(i)).and_then(Option::clone))
+            .filter_map(|&i| {
+                self.images
+                    .and_then(|p| p.images.get(i))
+                    .and_then(Option::clone)
+            })
             .collect()
     }
 }
@@ -927,7 +1050,7 @@ fn logits(
             net.backbone.features(&xs, train)
         }
     };
-    Ok(feats.dropout(HEAD_DROPOUT, train).apply(&head.linear))
+    Ok(head.forward(&feats, train))
 }
 
 fn train_step(
@@ -985,15 +1108,26 @@ fn evaluate(
     let thresholds = if config.tune_thresholds {
         let train_probs = probabilities(net, inputs, train_idx, config.mode)?;
         let truth: Vec<Vec<bool>> = metrics::targets_to_bool(
-            &train_idx.iter().map(|&i| inputs.targets[i].clone()).collect::<Vec<_>>(),
+            &train_idx
+                .iter()
+                .map(|&i| inputs.targets[i].clone())
+                .collect::<Vec<_>>(),
         );
-        metrics::best_thresholds(&train_probs, &truth, &THRESHOLD_CANDIDATES, config.threshold)
+        metrics::best_thresholds(
+            &train_probs,
+            &truth,
+            &THRESHOLD_CANDIDATES,
+            config.threshold,
+        )
     } else {
         vec![config.threshold; n_tags]
     };
     let val_probs = probabilities(net, inputs, val_idx, config.mode)?;
     let truth = metrics::targets_to_bool(
-        &val_idx.iter().map(|&i| inputs.targets[i].clone()).collect::<Vec<_>>(),
+        &val_idx
+            .iter()
+            .map(|&i| inputs.targets[i].clone())
+            .collect::<Vec<_>>(),
     );
     let predicted = metrics::apply_thresholds(&val_probs, &thresholds);
     let m: Metrics = metrics::evaluate(&predicted, &truth, &vocabulary.names());
@@ -1039,22 +1173,32 @@ fn make_meta(
         global_step,
         backbone_weights: net.pretrained_key.clone(),
         includes_backbone: config.mode == TrainMode::FineTune,
-        history: history.clone(),
+        history: compact_history(history),
     }
 }
 
-fn save_checkpoint(run_dir: &Path, meta: &CheckpointMeta, net: &Network) -> Result<Checkpoint, TrainError> {
+/// The history as stored in a checkpoint: per-tag scores only for the latest evaluation, so a
+/// long fast-mode run does not rewrite megabytes of old tables every epoch.
+fn compact_history(history: &History) -> History {
+    let mut compact = history.clone();
+    let last = compact.evals.len().saturating_sub(1);
+    for eval in &mut compact.evals[..last] {
+        eval.metrics.per_tag.clear();
+    }
+    compact
+}
+
+fn save_checkpoint(
+    run_dir: &Path,
+    meta: &CheckpointMeta,
+    net: &Network,
+) -> Result<Checkpoint, TrainError> {
     checkpoint::write(run_dir, meta, |path| {
         if meta.includes_backbone {
             net.vs.save(path)?;
         } else {
             let head = net.head.as_ref().ok_or(TrainError::NoModel)?;
-            let bias = head.linear.bs.as_ref().map(Tensor::shallow_clone);
-            let mut named = vec![(format!("{HEAD_PREFIX}.weight"), head.linear.ws.shallow_clone())];
-            if let Some(bias) = bias {
-                named.push((format!("{HEAD_PREFIX}.bias"), bias));
-            }
-            Tensor::write_safetensors(&named, path)?;
+            Tensor::write_safetensors(&head.named_tensors(), path)?;
         }
         Ok(())
     })
@@ -1084,13 +1228,24 @@ fn summary(net: &Network, head: &Head) -> ModelSummary {
 fn new_run_id(catalogue_name: &str, config: &TrainConfig) -> String {
     let slug: String = catalogue_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or(0);
-    format!("{}-{}-{}-{secs}", slug.trim_matches('-'), config.backbone, config.mode)
+    format!(
+        "{}-{}-{}-{secs}",
+        slug.trim_matches('-'),
+        config.backbone,
+        config.mode
+    )
 }
 
 /// Throughput measurements for `vitrine bench`, run on the same code paths as the app.
@@ -1140,22 +1295,24 @@ pub mod measure {
     ) -> Result<f64, TrainError> {
         let engine = Engine::new(options.clone(), Arc::new(AtomicBool::new(false)));
         let mut net = engine.build_network(kind, 1, &|_| {})?;
-        let linear = nn::linear(
-            net.vs.root() / HEAD_PREFIX,
-            kind.feature_dim(),
-            n_tags as i64,
-            Default::default(),
-        );
-        net.head = Some(Head {
-            linear,
-            vocabulary: Vocabulary::default(),
-            thresholds: vec![0.5; n_tags],
-            meta: None,
-        });
+        let vocabulary = Vocabulary {
+            tags: (0..n_tags)
+                .map(|i| crate::text::VocabTag {
+                    name: format!("tag{i}"),
+                    kind: crate::text::TermKind::Noun,
+                    count: 1,
+                })
+                .collect(),
+        };
+        net.head = Some(Head::new(&net.vs, kind, vocabulary, vec![0.5; n_tags]));
         let n = images.len().max(1);
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let targets: Vec<Vec<f32>> = (0..n)
-            .map(|i| (0..n_tags).map(|t| ((i * 7 + t * 3) % 5 == 0) as u8 as f32).collect())
+            .map(|i| {
+                (0..n_tags)
+                    .map(|t| ((i * 7 + t * 3) % 5 == 0) as u8 as f32)
+                    .collect()
+            })
             .collect();
         let features = match mode {
             TrainMode::Fast => Some(Tensor::randn(

@@ -270,11 +270,7 @@ impl VitrineApp {
             style_applied: false,
             settings,
         };
-        let remembered = app
-            .settings
-            .last_catalogue
-            .clone()
-            .filter(|p| p.exists());
+        let remembered = app.settings.last_catalogue.clone().filter(|p| p.exists());
         match (options.catalogue, remembered) {
             (Some(path), _) => app.start_loading(CatalogueSource::Path(path), false),
             (None, Some(path)) => app.start_loading(CatalogueSource::Path(path), true),
@@ -668,7 +664,8 @@ impl VitrineApp {
     fn open_dialog(&mut self, kind: DialogKind) {
         let start = self.settings.last_dialog_dir.clone();
         if let Err(e) = self.dialogs.open(kind, start, self.repaint.clone()) {
-            self.messages.error(format!("{e}. Drag the file onto the window instead."));
+            self.messages
+                .error(format!("{e}. Drag the file onto the window instead."));
         }
     }
 
@@ -767,10 +764,8 @@ impl VitrineApp {
         match outcome {
             LoadOutcome::Loaded(loaded) => self.catalogue_loaded(*loaded),
             LoadOutcome::Failed { source, message } => {
-                self.messages.error(format!(
-                    "Could not open {}: {message}",
-                    source.describe()
-                ));
+                self.messages
+                    .error(format!("Could not open {}: {message}", source.describe()));
                 if fall_back {
                     self.start_loading(CatalogueSource::Demo, false);
                 }
@@ -838,7 +833,11 @@ impl VitrineApp {
             Event::Embeddings {
                 backbone, vectors, ..
             } => {
-                if self.activity.as_ref().is_some_and(|a| a.task.contains("embedding")) {
+                if self
+                    .activity
+                    .as_ref()
+                    .is_some_and(|a| a.task.contains("embedding"))
+                {
                     self.activity = None;
                 }
                 if let Some(view) = &mut self.view {
@@ -1076,7 +1075,11 @@ impl eframe::App for VitrineApp {
 
 /// The newest checkpoint trained on a catalogue of this name: `preferred` if it fits, else the
 /// newest fitting one under `root`.
-fn fitting_checkpoint(root: &Path, preferred: Option<&Path>, catalogue_name: &str) -> Option<PathBuf> {
+fn fitting_checkpoint(
+    root: &Path,
+    preferred: Option<&Path>,
+    catalogue_name: &str,
+) -> Option<PathBuf> {
     if let Some(ck) = preferred.and_then(|p| Checkpoint::load(p).ok()) {
         if ck.meta.catalogue_name == catalogue_name {
             return Some(ck.dir);
@@ -1099,11 +1102,23 @@ fn apply_style(ctx: &egui::Context) {
     use egui::{FontFamily, FontId, TextStyle};
     ctx.all_styles_mut(|style| {
         style.text_styles = [
-            (TextStyle::Heading, FontId::new(20.0, FontFamily::Proportional)),
+            (
+                TextStyle::Heading,
+                FontId::new(20.0, FontFamily::Proportional),
+            ),
             (TextStyle::Body, FontId::new(14.0, FontFamily::Proportional)),
-            (TextStyle::Button, FontId::new(14.0, FontFamily::Proportional)),
-            (TextStyle::Small, FontId::new(11.5, FontFamily::Proportional)),
-            (TextStyle::Monospace, FontId::new(13.0, FontFamily::Monospace)),
+            (
+                TextStyle::Button,
+                FontId::new(14.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Small,
+                FontId::new(11.5, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(13.0, FontFamily::Monospace),
+            ),
         ]
         .into();
         style.spacing.item_spacing = egui::vec2(8.0, 6.0);

@@ -129,7 +129,7 @@ pub fn detail_ui(
         .auto_shrink([false, false])
         .show(ui, |ui| {
             let width = ui.available_width();
-            let frame_size = Vec2::new(width, (width * 1.2).min(420.0));
+            let frame_size = Vec2::new(width, (width * 0.9).min(300.0));
             let (frame, _) = ui.allocate_exact_size(frame_size, egui::Sense::hover());
             large_photo_ui(ui, images, &item.image_path, frame);
 
@@ -149,6 +149,25 @@ pub fn detail_ui(
                 });
             }
 
+            ui.add_space(8.0);
+            ui.strong("Lookalikes");
+            if !context.lookalikes.is_empty() {
+                lookalikes_ui(ui, view, images, context.lookalikes, actions);
+            } else if view.embeddings.is_none() {
+                match context.embedding_progress {
+                    Some((done, total)) => {
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            ui.weak(format!("Comparing photos… {done} of {total} done"));
+                        });
+                    }
+                    None => {
+                        ui.weak("Lookalikes appear once the photos have been compared.");
+                    }
+                }
+            } else {
+                ui.weak("No lookalikes: this photo could not be used.");
+            }
             ui.add_space(8.0);
             ui.strong("Tags from the description");
             let true_tags = view.true_tags(item_index);
@@ -173,7 +192,9 @@ pub fn detail_ui(
             ui.strong("Predicted tags");
             match &view.predictions {
                 None => {
-                    ui.weak("Train a model to see predicted tags (Train tab), or load a checkpoint.");
+                    ui.weak(
+                        "Train a model to see predicted tags (Train tab), or load a checkpoint.",
+                    );
                 }
                 Some(p) => {
                     let tags = p.tags_of(item_index);
@@ -183,28 +204,6 @@ pub fn detail_ui(
                         probability_bars_ui(ui, &tags, PREDICTED_ROWS);
                     }
                 }
-            }
-
-            ui.add_space(8.0);
-            ui.strong("Lookalikes");
-            if !context.lookalikes.is_empty() {
-                lookalikes_ui(ui, view, images, context.lookalikes, actions);
-            } else if view.embeddings.is_none() {
-                match context.embedding_progress {
-                    Some((done, total)) => {
-                        ui.horizontal(|ui| {
-                            ui.spinner();
-                            ui.weak(format!(
-                                "Comparing photos… {done} of {total} done"
-                            ));
-                        });
-                    }
-                    None => {
-                        ui.weak("Lookalikes appear once the photos have been compared.");
-                    }
-                }
-            } else {
-                ui.weak("No lookalikes: this photo could not be used.");
             }
         });
 }

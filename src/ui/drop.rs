@@ -16,7 +16,7 @@ use super::widgets::{lookalikes_ui, probability_bars_ui};
 use crate::train::worker::Prediction;
 
 /// Predicted tags listed for a dropped photo.
-const PREDICTED_ROWS: usize = 10;
+const PREDICTED_ROWS: usize = 8;
 
 /// The photo being tagged and what came back.
 #[derive(Default)]
@@ -72,9 +72,11 @@ pub fn is_catalogue_path(path: &Path) -> bool {
     if path.is_dir() {
         return true;
     }
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| ["csv", "tsv", "json"].iter().any(|c| e.eq_ignore_ascii_case(c)))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["csv", "tsv", "json"]
+            .iter()
+            .any(|c| e.eq_ignore_ascii_case(c))
+    })
 }
 
 /// Draws the dropped photo, its predicted tags and its lookalikes.
@@ -114,7 +116,7 @@ pub fn drop_panel_ui(
                     .unwrap_or_else(|| path.display().to_string()),
             );
             let width = ui.available_width();
-            let frame_size = Vec2::new(width, (width * 1.1).min(380.0));
+            let frame_size = Vec2::new(width, (width * 0.8).min(260.0));
             let (frame, _) = ui.allocate_exact_size(frame_size, egui::Sense::hover());
             let load_failure = large_photo_ui(ui, images, path, frame);
 
@@ -179,7 +181,11 @@ pub fn error_box_ui(ui: &mut egui::Ui, text: &str) {
         .inner_margin(8)
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.label(RichText::new("This file cannot be used").strong().color(colour));
+            ui.label(
+                RichText::new("This file cannot be used")
+                    .strong()
+                    .color(colour),
+            );
             ui.add(egui::Label::new(text).wrap());
         });
 }

@@ -17,7 +17,11 @@ const TOP_K: usize = 3;
 const PHOTO_SIDE: f32 = 96.0;
 
 /// The `k` most probable tags of a probability row, with their probabilities.
-pub fn top_tags<'v>(vocabulary: &'v [String], probabilities: &[f32], k: usize) -> Vec<(&'v str, f32)> {
+pub fn top_tags<'v>(
+    vocabulary: &'v [String],
+    probabilities: &[f32],
+    k: usize,
+) -> Vec<(&'v str, f32)> {
     let mut ranked: Vec<(&str, f32)> = vocabulary
         .iter()
         .map(String::as_str)
@@ -75,14 +79,21 @@ pub fn gallery_ui(
         .map(|e| format!(" · evaluated at epoch {:.1}", e.epoch))
         .unwrap_or_default();
     let precision = top_k_precision(train, view, TOP_K)
-        .map(|p| format!(" · {:.0}% of the top-3 predicted tags are real tags", p * 100.0))
+        .map(|p| {
+            format!(
+                " · {:.0}% of the top-3 predicted tags are real tags",
+                p * 100.0
+            )
+        })
         .unwrap_or_default();
     ui.label(format!(
         "{} validation photos{evaluated_at}{precision}",
         train.validation.len()
     ));
     ui.horizontal(|ui| {
-        ui.weak("Green: a predicted tag that is a real tag, and a real tag the model put in its top 3.");
+        ui.weak(
+            "Green: a predicted tag that is a real tag, and a real tag the model put in its top 3.",
+        );
     });
     ui.separator();
 
@@ -144,7 +155,10 @@ fn gallery_row_ui(
             rect.shrink(4.0),
             false,
         );
-        if response.on_hover_text("Click to open it in the detail panel").clicked() {
+        if response
+            .on_hover_text("Click to open it in the detail panel")
+            .clicked()
+        {
             actions.push(Action::Select(item));
         }
         ui.vertical(|ui| {
@@ -175,7 +189,11 @@ fn gallery_row_ui(
             ui.label(
                 RichText::new(format!("{hits} of {} top tags right", top.len()))
                     .small()
-                    .color(if hits > 0 { green } else { ui.visuals().weak_text_color() }),
+                    .color(if hits > 0 {
+                        green
+                    } else {
+                        ui.visuals().weak_text_color()
+                    }),
             );
         });
     });

@@ -114,10 +114,11 @@ pub fn grid_ui(
 ) {
     state.refresh(view);
     ui.horizontal(|ui| {
+        let label = ui.label("Search");
         let search = egui::TextEdit::singleline(&mut state.query)
-            .hint_text("Search descriptions and tags")
-            .desired_width(280.0);
-        ui.add(search).on_hover_text(
+            .hint_text("words in descriptions and tags")
+            .desired_width(260.0);
+        ui.add(search).labelled_by(label.id).on_hover_text(
             "Shows items whose description, tags, attributes or file name contain every word",
         );
         if !state.query.is_empty() && ui.button("Clear search").clicked() {
@@ -125,12 +126,7 @@ pub fn grid_ui(
         }
         ui.separator();
         ui.label(
-            RichText::new(format!(
-                "{} of {} items",
-                state.filtered.len(),
-                view.len()
-            ))
-            .strong(),
+            RichText::new(format!("{} of {} items", state.filtered.len(), view.len())).strong(),
         );
     });
     tag_chips_ui(ui, state, view);
@@ -277,11 +273,15 @@ fn cell_ui(
         rect.min + Vec2::new(6.0, 6.0),
         Vec2::splat(THUMBNAIL_PX as f32),
     );
-    let failure = view
-        .catalogue
-        .items
-        .get(item)
-        .and_then(|it| paint_photo(ui, images, &ImageKey::thumbnail(&it.image_path), photo, false));
+    let failure = view.catalogue.items.get(item).and_then(|it| {
+        paint_photo(
+            ui,
+            images,
+            &ImageKey::thumbnail(&it.image_path),
+            photo,
+            false,
+        )
+    });
     let text_colour = if selected {
         visuals.strong_text_color()
     } else {

@@ -92,12 +92,36 @@ impl Messages {
 
 fn colours(level: Level, dark: bool) -> (Color32, Color32, &'static str) {
     match (level, dark) {
-        (Level::Error, true) => (Color32::from_rgb(90, 30, 30), Color32::from_rgb(255, 200, 200), "Error"),
-        (Level::Error, false) => (Color32::from_rgb(255, 228, 228), Color32::from_rgb(140, 20, 20), "Error"),
-        (Level::Warning, true) => (Color32::from_rgb(80, 64, 20), Color32::from_rgb(255, 230, 170), "Note"),
-        (Level::Warning, false) => (Color32::from_rgb(255, 244, 214), Color32::from_rgb(110, 80, 0), "Note"),
-        (Level::Info, true) => (Color32::from_rgb(28, 64, 40), Color32::from_rgb(200, 255, 210), "Done"),
-        (Level::Info, false) => (Color32::from_rgb(226, 246, 230), Color32::from_rgb(20, 100, 40), "Done"),
+        (Level::Error, true) => (
+            Color32::from_rgb(90, 30, 30),
+            Color32::from_rgb(255, 200, 200),
+            "Error",
+        ),
+        (Level::Error, false) => (
+            Color32::from_rgb(255, 228, 228),
+            Color32::from_rgb(140, 20, 20),
+            "Error",
+        ),
+        (Level::Warning, true) => (
+            Color32::from_rgb(80, 64, 20),
+            Color32::from_rgb(255, 230, 170),
+            "Note",
+        ),
+        (Level::Warning, false) => (
+            Color32::from_rgb(255, 244, 214),
+            Color32::from_rgb(110, 80, 0),
+            "Note",
+        ),
+        (Level::Info, true) => (
+            Color32::from_rgb(28, 64, 40),
+            Color32::from_rgb(200, 255, 210),
+            "Done",
+        ),
+        (Level::Info, false) => (
+            Color32::from_rgb(226, 246, 230),
+            Color32::from_rgb(20, 100, 40),
+            "Done",
+        ),
     }
 }
 

@@ -453,8 +453,14 @@ pub fn paint_photo(
                 (1.0, visuals.weak_text_color()),
                 egui::StrokeKind::Inside,
             );
-            painter.line_segment([r.left_top(), r.right_bottom()], (1.0, visuals.weak_text_color()));
-            painter.line_segment([r.right_top(), r.left_bottom()], (1.0, visuals.weak_text_color()));
+            painter.line_segment(
+                [r.left_top(), r.right_bottom()],
+                (1.0, visuals.weak_text_color()),
+            );
+            painter.line_segment(
+                [r.right_top(), r.left_bottom()],
+                (1.0, visuals.weak_text_color()),
+            );
             painter.text(
                 frame.center(),
                 egui::Align2::CENTER_CENTER,

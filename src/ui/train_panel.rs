@@ -276,7 +276,9 @@ fn settings_ui(ui: &mut egui::Ui, state: &mut TrainState) {
                 ui.radio_value(&mut config.mode, TrainMode::Fast, "Fast")
                     .on_hover_text("Only the tag layer learns; seconds on a CPU");
                 ui.radio_value(&mut config.mode, TrainMode::FineTune, "Fine-tune")
-                    .on_hover_text("The whole network learns, with augmentations; minutes on a CPU");
+                    .on_hover_text(
+                        "The whole network learns, with augmentations; minutes on a CPU",
+                    );
                 if config.mode != before {
                     // Each mode has its own sensible numbers.
                     let defaults = TrainConfig::for_mode(config.mode);
@@ -430,10 +432,7 @@ fn progress_ui(ui: &mut egui::Ui, state: &TrainState) {
                     .animate(status.is_active()),
             );
             if let Some(p) = progress {
-                let mut line = format!(
-                    "loss {:.4} · {:.0} images/s",
-                    p.loss, p.images_per_sec
-                );
+                let mut line = format!("loss {:.4} · {:.0} images/s", p.loss, p.images_per_sec);
                 if status.is_active() {
                     line.push_str(&format!(" · {} left", duration_words(p.eta_secs)));
                 }
@@ -517,7 +516,10 @@ fn charts_ui(ui: &mut egui::Ui, state: &TrainState) {
             .legend(Legend::default())
             .show(ui, |plot_ui| {
                 for (name, f) in [
-                    ("micro F1", (|e: &EvalPoint| e.micro_f1) as fn(&EvalPoint) -> f64),
+                    (
+                        "micro F1",
+                        (|e: &EvalPoint| e.micro_f1) as fn(&EvalPoint) -> f64,
+                    ),
                     ("macro F1", |e: &EvalPoint| e.macro_f1),
                     ("samples F1", |e: &EvalPoint| e.samples_f1),
                 ] {
@@ -593,7 +595,10 @@ fn per_tag_table_ui(ui: &mut egui::Ui, state: &mut TrainState) {
                         ""
                     };
                     if ui
-                        .add(egui::Button::new(RichText::new(format!("{title}{marker}")).strong()).frame(false))
+                        .add(
+                            egui::Button::new(RichText::new(format!("{title}{marker}")).strong())
+                                .frame(false),
+                        )
                         .on_hover_text("Sort by this column")
                         .clicked()
                     {

@@ -101,8 +101,7 @@ impl CatalogueView {
                 }
             }
         }
-        let mut tag_counts: Vec<(String, usize)> =
-            vocabulary.iter().cloned().zip(counts).collect();
+        let mut tag_counts: Vec<(String, usize)> = vocabulary.iter().cloned().zip(counts).collect();
         tag_counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let search_text = catalogue
             .items
@@ -294,7 +293,9 @@ mod tests {
     fn search_words_and_tags_filter_items() {
         let mut v = view();
         assert_eq!(v.tag_counts[0], ("red".to_string(), 2));
-        let red: Vec<usize> = (0..4).filter(|&i| v.matches(i, &["red".into()], &[])).collect();
+        let red: Vec<usize> = (0..4)
+            .filter(|&i| v.matches(i, &["red".into()], &[]))
+            .collect();
         assert_eq!(red, vec![0, 2]);
         let dress: Vec<usize> = (0..4).filter(|&i| v.matches(i, &[], &["dress"])).collect();
         assert_eq!(dress, vec![0]);

@@ -126,7 +126,13 @@ pub fn lookalikes_ui(
                     .rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
             }
             let photo = egui::Rect::from_min_size(rect.min, Vec2::splat(side));
-            paint_photo(ui, images, &ImageKey::thumbnail(&item.image_path), photo, true);
+            paint_photo(
+                ui,
+                images,
+                &ImageKey::thumbnail(&item.image_path),
+                photo,
+                true,
+            );
             ui.painter().text(
                 egui::pos2(rect.center().x, photo.max.y + 3.0),
                 egui::Align2::CENTER_TOP,

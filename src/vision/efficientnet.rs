@@ -282,7 +282,7 @@ impl EfficientNetLite0 {
     pub fn feature_map(&self, xs: &Tensor, train: bool) -> Tensor {
         let mut ys = self
             .stem
-            .forward(&if std::env::var_os("NCHW").is_some() { xs.shallow_clone() } else { super::channels_last(xs) })
+            .forward(&super::channels_last(xs))
             .apply_t(&self.bn0, train)
             .relu6();
         for block in &self.blocks {

@@ -16,7 +16,8 @@ pub enum WeightsStatus {
         path: PathBuf,
     },
     /// No weights file was found; the backbone keeps its random initialisation. `reason` says
-    /// which file was looked for and how to get it, ready to show to the user.
+    /// which file was looked for and how to get it (one sentence, no trailing period), ready
+    /// to show to the user.
     RandomInit {
         /// Plain-words explanation, including the remedy.
         reason: String,
@@ -31,7 +32,7 @@ pub fn default_weights_path(kind: BackboneKind) -> PathBuf {
 
 fn how_to_get(kind: BackboneKind) -> &'static str {
     match kind {
-        BackboneKind::EfficientNetLite0 => "run scripts/setup.sh, which creates it",
+        BackboneKind::EfficientNetLite0 => "run scripts/setup.sh",
         BackboneKind::ResNeXt50 => {
             "convert torchvision's resnext50_32x4d ImageNet weights with \
              `scripts/convert_resnext50.py IN.pth`"
@@ -66,8 +67,7 @@ pub fn load_pretrained(
     if !path.exists() {
         return Ok(WeightsStatus::RandomInit {
             reason: format!(
-                "no pretrained {kind} weights at {}, so the backbone starts from random weights \
-                 and will need far more photos to learn; to get the file, {}",
+                "no pretrained {kind} weights at {}; to get them, {}",
                 path.display(),
                 how_to_get(kind)
             ),

@@ -1,0 +1,372 @@
+//! End-to-end tests of the learning engine on the demo catalogue (CPU): fast-mode quality
+//! against an honest baseline, checkpoints, resume, stop, and refusal of a mismatched model.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{collect_until, worker};
+use vitrine::catalogue::{self, Catalogue};
+use vitrine::train::checkpoint::Checkpoint;
+use vitrine::train::metrics::{self, Metrics};
+use vitrine::train::{Command, Event, TrainConfig, TrainMode};
+
+fn demo() -> Catalogue {
+    catalogue::demo().expect("demo catalogue")
+}
+
+fn fast_config(epochs: usize) -> TrainConfig {
+    TrainConfig {
+        epochs,
+        ..TrainConfig::for_mode(TrainMode::Fast)
+    }
+}
+
+fn is_item_tags(e: &Event) -> bool {
+    matches!(e, Event::ItemTags { .. })
+}
+
+/// Trains fast mode on the demo catalogue and returns every event up to the published model.
+fn train_fast(worker: &vitrine::train::Worker, epochs: usize) -> Vec<Event> {
+    worker.send(Command::SetCatalogue(Box::new(demo())));
+    worker.send(Command::Train {
+        config: fast_config(epochs),
+        resume: None,
+    });
+    collect_until(worker, false, is_item_tags)
+}
+
+fn last_eval(events: &[Event]) -> Metrics {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::Eval { metrics, .. } => Some(metrics.clone()),
+            _ => None,
+        })
+        .expect("an evaluation")
+}
+
+#[test]
+fn fast_mode_beats_the_most_frequent_tags_baseline_on_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = worker(dir.path().to_path_buf());
+    let events = train_fast(&worker, TrainConfig::for_mode(TrainMode::Fast).epochs);
+
+    let (vocabulary, item_tags) = events
+        .iter()
+        .find_map(|e| match e {
+            Event::CatalogueReady {
+                vocabulary,
+                item_tags,
+                ..
+            } => Some((vocabulary.clone(), item_tags.clone())),
+            _ => None,
+        })
+        .unwrap();
+    let (train, validation) = events
+        .iter()
+        .find_map(|e| match e {
+            Event::TrainingStarted {
+                train_items,
+                validation_items,
+                ..
+            } => Some((train_items.clone(), validation_items.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(train.len() + validation.len(), 237, "items with tags");
+    assert!(validation.iter().all(|v| !train.contains(v)));
+
+    // Baseline: every validation item gets the k most frequent training tags, k = the mean
+    // number of tags per training item.
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for &i in &train {
+        for t in &item_tags[i] {
+            *counts.entry(t.as_str()).or_default() += 1;
+        }
+    }
+    let k = (train.iter().map(|&i| item_tags[i].len()).sum::<usize>() as f64 / train.len() as f64)
+        .round() as usize;
+    let mut by_count: Vec<(usize, &String)> = vocabulary
+        .iter()
+        .map(|t| (counts.get(t.as_str()).copied().unwrap_or(0), t))
+        .collect();
+    by_count.sort_by(|a, b| b.0.cmp(&a.0));
+    let frequent: Vec<&String> = by_count.iter().take(k).map(|(_, t)| *t).collect();
+    let truth: Vec<Vec<bool>> = validation
+        .iter()
+        .map(|&i| {
+            vocabulary
+                .iter()
+                .map(|t| item_tags[i].contains(t))
+                .collect()
+        })
+        .collect();
+    let baseline_pred: Vec<Vec<bool>> = validation
+        .iter()
+        .map(|_| vocabulary.iter().map(|t| frequent.contains(&t)).collect())
+        .collect();
+    let baseline = metrics::evaluate(&baseline_pred, &truth, &vocabulary);
+    let model = last_eval(&events);
+    eprintln!(
+        "validation micro-F1: model {:.3} vs baseline {:.3} (k={k}); macro {:.3} vs {:.3}; samples {:.3} vs {:.3}",
+        model.micro_f1, baseline.micro_f1, model.macro_f1, baseline.macro_f1,
+        model.samples_f1, baseline.samples_f1
+    );
+    assert!(baseline.micro_f1 > 0.2, "baseline is a real one");
+    assert!(
+        model.micro_f1 > baseline.micro_f1 + 0.05,
+        "model micro-F1 {:.3} does not clearly beat the baseline {:.3}",
+        model.micro_f1,
+        baseline.micro_f1
+    );
+    assert!(model.macro_f1 > baseline.macro_f1);
+    assert!(model.samples_f1 > baseline.samples_f1);
+
+    // A checkpoint per epoch was announced, and the last one is on disk.
+    let checkpoints: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Checkpoint { epoch, .. } => Some(*epoch),
+            _ => None,
+        })
+        .collect();
+    let epochs = TrainConfig::for_mode(TrainMode::Fast).epochs;
+    assert_eq!(checkpoints, (1..=epochs).collect::<Vec<_>>());
+    let latest = Checkpoint::latest(dir.path()).expect("latest checkpoint");
+    assert_eq!(latest.meta.epochs_completed, epochs);
+    assert_eq!(latest.meta.vocabulary.names(), vocabulary);
+}
+
+#[test]
+fn lookalikes_find_a_flipped_copy_and_are_mostly_the_same_garment() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = worker(dir.path().to_path_buf());
+    let catalogue = demo();
+    worker.send(Command::SetCatalogue(Box::new(catalogue.clone())));
+    worker.send(Command::Embed);
+    let events = collect_until(&worker, false, |e| matches!(e, Event::Embeddings { .. }));
+    let Some(Event::Embeddings { vectors, .. }) = events.last() else {
+        unreachable!()
+    };
+    assert_eq!(vectors.len(), 240);
+    assert!(vectors.iter().all(Option::is_some));
+    let index = vitrine::index::EmbeddingIndex::centered(vectors);
+
+    // Per category, how often each category appears among the items' 5 lookalikes.
+    let category = |i: usize| catalogue.items[i].attributes["category"].clone();
+    let mut found: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    for i in 0..catalogue.items.len() {
+        for n in index.nearest_to_item(i, 5) {
+            *found
+                .entry(category(i))
+                .or_default()
+                .entry(category(n.index))
+                .or_default() += 1;
+        }
+    }
+    let share = |c: &str| found[c].get(c).copied().unwrap_or(0) as f64 / 100.0; // 20 items x 5
+    let overall = found.keys().map(|c| share(c)).sum::<f64>() / found.len() as f64;
+    eprintln!(
+        "same-category lookalikes: dresses {:.2}, all {overall:.2}",
+        share("Dress")
+    );
+    // Each kind of garment finds its own kind more than any other, dresses included (chance
+    // would be 8%); dresses are hard (skirts and shirts look alike), so the bar is plurality.
+    for (cat, counts) in &found {
+        let (top, n) = counts.iter().max_by_key(|(_, n)| **n).unwrap();
+        assert_eq!(top, cat, "lookalikes of {cat} are mostly {top} ({n})");
+    }
+    let dress = &found["Dress"];
+    let runner_up = dress
+        .iter()
+        .filter(|(c, _)| c.as_str() != "Dress")
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap();
+    assert!(dress["Dress"] >= 2 * runner_up, "{dress:?}");
+    assert!(share("Dress") > 0.35);
+    assert!(overall > 0.55);
+
+    // A mirrored copy of a photo finds the original first.
+    let original = 2; // a dress
+    let img = image::open(&catalogue.items[original].image_path).unwrap();
+    let flipped = dir.path().join("flipped.png");
+    img.fliph().save(&flipped).unwrap();
+    worker.send(Command::Predict(flipped.clone()));
+    let events = collect_until(&worker, false, |e| matches!(e, Event::Prediction(_)));
+    let Some(Event::Prediction(p)) = events.last() else {
+        unreachable!()
+    };
+    assert_eq!(p.lookalikes.len(), 5);
+    assert_eq!(p.lookalikes[0].index, original, "{:?}", p.lookalikes);
+    assert!(p.lookalikes[0].score > 0.8, "{:?}", p.lookalikes);
+    assert!(p.tags.is_none(), "no model yet, so no tags");
+}
+
+#[test]
+fn checkpoints_round_trip_resume_and_refuse_another_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = worker(dir.path().to_path_buf());
+    let events = train_fast(&first, 3);
+    let Some(Event::ItemTags { probabilities, .. }) = events.last() else {
+        unreachable!()
+    };
+    let trained = probabilities.clone();
+    drop(first);
+    let ck = Checkpoint::latest(dir.path()).unwrap();
+    assert_eq!(ck.meta.epochs_completed, 3);
+    assert_eq!(ck.meta.history.evals.len(), 3);
+
+    // A new worker loading the checkpoint predicts exactly the same.
+    let second = worker(dir.path().to_path_buf());
+    second.send(Command::SetCatalogue(Box::new(demo())));
+    second.send(Command::LoadCheckpoint(ck.dir.clone()));
+    let events = collect_until(&second, false, is_item_tags);
+    let Some(Event::ItemTags { probabilities, .. }) = events.last() else {
+        unreachable!()
+    };
+    assert_eq!(&trained, probabilities);
+
+    // Resume continues the epoch count and the history.
+    second.send(Command::Train {
+        config: TrainConfig {
+            epochs: 5,
+            ..ck.meta.config.clone()
+        },
+        resume: Some(ck.dir.clone()),
+    });
+    let events = collect_until(&second, false, is_item_tags);
+    let (start_epoch, carried) = events
+        .iter()
+        .find_map(|e| match e {
+            Event::TrainingStarted {
+                start_epoch,
+                history,
+                ..
+            } => Some((*start_epoch, history.evals.len())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!((start_epoch, carried), (3, 3));
+    let epochs: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Checkpoint { epoch, .. } => Some(*epoch),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(epochs, vec![4, 5]);
+    let resumed = Checkpoint::latest(dir.path()).unwrap();
+    assert_eq!(resumed.meta.run_id, ck.meta.run_id);
+    assert_eq!(resumed.meta.epochs_completed, 5);
+    assert_eq!(resumed.meta.history.evals.len(), 5);
+    let summary = |evals: &[vitrine::train::checkpoint::EvalPoint]| -> Vec<(usize, f32, f32)> {
+        evals
+            .iter()
+            .map(|e| (e.step, e.epoch, e.metrics.micro_f1))
+            .collect()
+    };
+    assert_eq!(
+        summary(&resumed.meta.history.evals[..3]),
+        summary(&ck.meta.history.evals)
+    );
+    assert_eq!(resumed.meta.history.evals[4].metrics.per_tag.len(), 50);
+    assert!(resumed.meta.global_step > ck.meta.global_step);
+
+    // A catalogue with other descriptions has another vocabulary: the model is refused.
+    let mut other = demo();
+    other.items.truncate(40);
+    for item in &mut other.items {
+        item.description = "A plain cotton tote bag with long handles.".into();
+    }
+    second.send(Command::SetCatalogue(Box::new(other)));
+    second.send(Command::LoadCheckpoint(ck.dir.clone()));
+    let events = collect_until(&second, true, |e| {
+        matches!(e, Event::Failed(_) | Event::ItemTags { .. })
+    });
+    let Some(Event::Failed(reason)) = events.last() else {
+        panic!("a mismatched checkpoint was accepted")
+    };
+    assert!(reason.contains("different tag vocabulary"), "{reason}");
+
+    // Not a checkpoint at all.
+    second.send(Command::LoadCheckpoint(dir.path().join("nowhere")));
+    let events = collect_until(&second, true, |e| matches!(e, Event::Failed(_)));
+    let Some(Event::Failed(reason)) = events.last() else {
+        unreachable!()
+    };
+    assert!(reason.contains("not a vitrine checkpoint"), "{reason}");
+}
+
+#[test]
+fn stop_mid_epoch_keeps_a_loadable_fine_tuned_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = worker(dir.path().to_path_buf());
+    worker.send(Command::SetCatalogue(Box::new(demo())));
+    worker.send(Command::Train {
+        config: TrainConfig {
+            epochs: 2,
+            batch_size: 4,
+            eval_every_steps: 0,
+            ..TrainConfig::for_mode(TrainMode::FineTune)
+        },
+        resume: None,
+    });
+    let mut progress_seen = 0;
+    let events = collect_until(&worker, false, |e| {
+        if let Event::Progress(p) = e {
+            progress_seen += 1;
+            assert_eq!(p.epoch, 1);
+            assert!(p.loss.is_finite() && p.loss > 0.0);
+            if progress_seen == 2 {
+                worker.stop();
+            }
+        }
+        matches!(e, Event::Finished { .. })
+    });
+    let Some(Event::Finished {
+        stopped,
+        epochs_completed,
+        checkpoint,
+    }) = events.last()
+    else {
+        unreachable!()
+    };
+    assert!(*stopped);
+    assert_eq!(*epochs_completed, 0);
+    let path = checkpoint.clone().expect("a checkpoint on stop");
+    let ck = Checkpoint::load(&path).expect("loadable");
+    assert!(ck.meta.stopped_mid_epoch);
+    assert!(ck.meta.includes_backbone);
+    assert!(ck.meta.global_step >= 2);
+
+    worker.send(Command::LoadCheckpoint(path));
+    let events = collect_until(&worker, false, is_item_tags);
+    let Some(Event::ItemTags { probabilities, .. }) = events.last() else {
+        unreachable!()
+    };
+    assert_eq!(probabilities.len(), 240);
+    assert!(probabilities
+        .iter()
+        .all(|p| p.as_ref().is_some_and(|p| p.len() == 50)));
+}
+
+#[test]
+fn a_corrupt_photo_is_explained_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = worker(dir.path().to_path_buf());
+    let bad = dir.path().join("not-a-photo.jpg");
+    std::fs::write(&bad, b"this is a text file, not a JPEG").unwrap();
+    worker.send(Command::Predict(bad));
+    let events = collect_until(&worker, true, |e| matches!(e, Event::Failed(_)));
+    let Some(Event::Failed(reason)) = events.last() else {
+        unreachable!()
+    };
+    assert!(reason.contains("not-a-photo.jpg"), "{reason}");
+    // The worker lives on.
+    worker.send(Command::Predict(dir.path().join("missing.png")));
+    let events = collect_until(&worker, true, |e| matches!(e, Event::Failed(_)));
+    assert!(matches!(events.last(), Some(Event::Failed(r)) if r.contains("missing.png")));
+}
