@@ -10,7 +10,6 @@ shift || true
 bash scripts/setup.sh
 case "$command" in
     run)
-        if [ $# -eq 0 ]; then set -- tags; fi
         exec cargo run --quiet -- "$@"
         ;;
     test)

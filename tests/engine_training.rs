@@ -92,7 +92,7 @@ fn fast_mode_beats_the_most_frequent_tags_baseline_on_validation() {
         .iter()
         .map(|t| (counts.get(t.as_str()).copied().unwrap_or(0), t))
         .collect();
-    by_count.sort_by(|a, b| b.0.cmp(&a.0));
+    by_count.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
     let frequent: Vec<&String> = by_count.iter().take(k).map(|(_, t)| *t).collect();
     let truth: Vec<Vec<bool>> = validation
         .iter()

@@ -12,8 +12,10 @@ use vitrine::catalogue::{self, Catalogue, ImportOptions};
 
 /// vitrine: a self-tagging, lookalike-finding fashion catalogue.
 #[derive(Debug, Parser)]
-#[command(name = "vitrine", version, about)]
+#[command(name = "vitrine", version, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    /// Open the window on this catalogue (CSV, JSON or folder) instead of the last one.
+    catalogue: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -71,7 +73,7 @@ impl CatalogueArgs {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => anyhow::bail!("the window is not available in this build; try `vitrine --help`"),
+        None => vitrine::ui::run_app(cli.catalogue),
         Some(Command::Tags(args)) => tags::run(&args),
         Some(Command::Train(args)) => model::train(&args),
         Some(Command::Similar(args)) => model::similar(&args),

@@ -308,13 +308,11 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
                     ));
                 }
             }
-            Event::Eval { epoch, metrics, .. } => {
-                if epoch.fract() == 0.0 {
-                    bars.println(format!(
-                        "epoch {epoch:>3}: validation micro-F1 {:.3}  macro-F1 {:.3}  samples-F1 {:.3}",
-                        metrics.micro_f1, metrics.macro_f1, metrics.samples_f1
-                    ));
-                }
+            Event::Eval { epoch, metrics, .. } if epoch.fract() == 0.0 => {
+                bars.println(format!(
+                    "epoch {epoch:>3}: validation micro-F1 {:.3}  macro-F1 {:.3}  samples-F1 {:.3}",
+                    metrics.micro_f1, metrics.macro_f1, metrics.samples_f1
+                ));
             }
             Event::Checkpoint { path, .. } => {
                 bars.println(format!("checkpoint: {}", path.display()));

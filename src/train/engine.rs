@@ -551,7 +551,7 @@ impl Engine {
                         .collect();
                     let total = paths.len();
                     let progress = |done: usize, total: usize| {
-                        if done % 8 == 0 || done == total {
+                        if done.is_multiple_of(8) || done == total {
                             emit(Event::Busy {
                                 task: "Preparing photos".into(),
                                 done,
@@ -698,7 +698,7 @@ impl Engine {
                 let last_of_epoch = s + 1 == steps_per_epoch;
                 if !last_of_epoch
                     && config.eval_every_steps > 0
-                    && global_step % config.eval_every_steps == 0
+                    && global_step.is_multiple_of(config.eval_every_steps)
                 {
                     let frac = epoch as f32 + (s + 1) as f32 / steps_per_epoch as f32;
                     thresholds = evaluate(

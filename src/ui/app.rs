@@ -421,6 +421,8 @@ impl VitrineApp {
     }
 
     fn side_panel_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        // A side panel shrinks to its content; keep the width the user gave it.
+        ui.set_min_width(ui.available_width());
         ui.add_space(4.0);
         match self.right {
             RightView::Photo => {

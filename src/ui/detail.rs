@@ -135,7 +135,13 @@ pub fn detail_ui(
 
             ui.add_space(6.0);
             ui.heading(view.caption(item_index));
-            ui.weak(&item.id);
+            let file_name = item
+                .image_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| item.id.clone());
+            ui.label(egui::RichText::new(file_name).small().weak())
+                .on_hover_text(item.image_path.display().to_string());
             ui.add_space(4.0);
             if item.description.is_empty() {
                 ui.weak("No description.");

@@ -149,9 +149,15 @@ pub fn grid_ui(
     }
 
     let spacing = ui.spacing().item_spacing;
-    let columns = ((ui.available_width() + spacing.x) / (CELL.x + spacing.x))
+    // Leave room for the scroll bar; spread the spare width over the cells.
+    let width = ui.available_width() - ui.spacing().scroll.bar_width - 4.0;
+    let columns = ((width + spacing.x) / (CELL.x + spacing.x))
         .floor()
         .max(1.0) as usize;
+    let cell = Vec2::new(
+        ((width + spacing.x) / columns as f32 - spacing.x).max(CELL.x),
+        CELL.y,
+    );
     state.columns = columns;
     let rows = state.filtered.len().div_ceil(columns);
     let row_pitch = CELL.y + spacing.y;
@@ -178,7 +184,7 @@ pub fn grid_ui(
                     let Some(&item) = filtered.get(row * columns + col) else {
                         break;
                     };
-                    if cell_ui(ui, view, images, item, selected == Some(item)).clicked() {
+                    if cell_ui(ui, view, images, item, cell, selected == Some(item)).clicked() {
                         actions.push(Action::Select(item));
                     }
                 }
@@ -247,9 +253,10 @@ fn cell_ui(
     view: &CatalogueView,
     images: &mut ImageCache,
     item: usize,
+    cell: Vec2,
     selected: bool,
 ) -> egui::Response {
-    let (rect, response) = ui.allocate_exact_size(CELL, Sense::click());
+    let (rect, response) = ui.allocate_exact_size(cell, Sense::click());
     let caption = view.caption(item);
     response.widget_info(|| {
         egui::WidgetInfo::selected(
@@ -269,8 +276,11 @@ fn cell_ui(
     } else if response.hovered() {
         ui.painter().rect_filled(rect, 6.0, visuals.faint_bg_color);
     }
-    let photo = Rect::from_min_size(
-        rect.min + Vec2::new(6.0, 6.0),
+    let photo = Rect::from_center_size(
+        egui::pos2(
+            rect.center().x,
+            rect.min.y + 6.0 + THUMBNAIL_PX as f32 / 2.0,
+        ),
         Vec2::splat(THUMBNAIL_PX as f32),
     );
     let failure = view.catalogue.items.get(item).and_then(|it| {
@@ -288,10 +298,10 @@ fn cell_ui(
         visuals.text_color()
     };
     let mut job = LayoutJob::simple_singleline(caption, FontId::proportional(13.0), text_colour);
-    job.wrap = TextWrapping::truncate_at_width(CELL.x - 12.0);
+    job.wrap = TextWrapping::truncate_at_width(cell.x - 12.0);
     let galley = ui.painter().layout_job(job);
     ui.painter().galley(
-        egui::pos2(rect.min.x + 6.0, photo.max.y + 5.0),
+        egui::pos2(photo.min.x, photo.max.y + 5.0),
         galley,
         Color32::PLACEHOLDER,
     );

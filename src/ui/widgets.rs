@@ -2,7 +2,7 @@
 
 use eframe::egui;
 
-use egui::{Color32, RichText, Sense, Vec2};
+use egui::{Color32, Sense, Vec2};
 
 use super::app::Action;
 use super::thumbnails::{paint_photo, ImageCache, ImageKey};
@@ -19,20 +19,31 @@ pub fn good_colour(ui: &egui::Ui) -> Color32 {
     }
 }
 
-/// A tag drawn as a rounded chip; `highlight` paints it green.
+/// A tag drawn as a rounded chip; `highlight` paints it green. One widget, so wrapped rows
+/// move a chip to the next line whole instead of breaking its text.
 pub fn chip_ui(ui: &mut egui::Ui, text: &str, highlight: bool) -> egui::Response {
     let (fill, colour) = if highlight {
         (good_colour(ui).gamma_multiply(0.25), good_colour(ui))
     } else {
         (ui.visuals().faint_bg_color, ui.visuals().text_color())
     };
-    egui::Frame::new()
-        .fill(fill)
-        .stroke((1.0, colour.gamma_multiply(0.5)))
-        .corner_radius(8.0)
-        .inner_margin(egui::Margin::symmetric(6, 1))
-        .show(ui, |ui| ui.label(RichText::new(text).color(colour)))
-        .response
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let galley = ui.painter().layout_no_wrap(text.to_string(), font, colour);
+    let padding = Vec2::new(7.0, 2.0);
+    let (rect, response) = ui.allocate_exact_size(galley.size() + 2.0 * padding, Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, text));
+    if ui.is_rect_visible(rect) {
+        let painter = ui.painter();
+        painter.rect(
+            rect,
+            8.0,
+            fill,
+            (1.0, colour.gamma_multiply(0.5)),
+            egui::StrokeKind::Inside,
+        );
+        painter.galley(rect.min + padding, galley, colour);
+    }
+    response
 }
 
 /// Chips for a list of tags, wrapped over lines.
