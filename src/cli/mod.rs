@@ -12,7 +12,12 @@ use vitrine::catalogue::{self, Catalogue, ImportOptions};
 
 /// vitrine: a self-tagging, lookalike-finding fashion catalogue.
 #[derive(Debug, Parser)]
-#[command(name = "vitrine", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "vitrine",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// Open the window on this catalogue (CSV, JSON or folder) instead of the last one.
     catalogue: Option<PathBuf>,

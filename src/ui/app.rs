@@ -1040,14 +1040,21 @@ impl VitrineApp {
     }
 
     fn run_demo_actions(&mut self) {
+        let mut epochs = None;
         while let Some(step) = self.demo_actions.pop_front() {
             match step {
-                DemoAction::Epochs(n) => self.train.config.epochs = n,
+                DemoAction::Epochs(n) => {
+                    self.train.config.epochs = n;
+                    epochs = Some(n);
+                }
                 DemoAction::Train(mode) => {
                     if mode != self.train.config.mode {
                         let backbone = self.train.config.backbone;
                         self.train.config = TrainConfig::for_mode(mode);
                         self.train.config.backbone = backbone;
+                    }
+                    if let Some(n) = epochs {
+                        self.train.config.epochs = n;
                     }
                     self.tab = Tab::Train;
                     let config = self.train.config.clone();
