@@ -15,7 +15,7 @@ case "$command" in
     test)
         cargo fmt --all -- --check
         cargo clippy --all-targets --quiet -- -D warnings
-        exec cargo test --all-targets "$@"
+        exec cargo test "$@"
         ;;
     bench)
         exec cargo run --quiet -- bench "$@"

@@ -121,7 +121,11 @@ fn weights_round_trip_through_a_file() {
 
 #[test]
 fn converter_accepts_torchvision_checkpoints() {
-    let python = repo().join(".deps/venv/bin/python");
+    // The setup script's Python environment (VITRINE_DEPS_DIR moves it, as CI does).
+    let deps = std::env::var_os("VITRINE_DEPS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo().join(".deps"));
+    let python = deps.join("venv/bin/python");
     assert!(
         python.exists(),
         "no Python at {}: run scripts/setup.sh first",

@@ -14,7 +14,8 @@ use tch::Tensor;
 use super::{BackboneKind, VisionError};
 
 /// Decodes a JPEG, PNG or WebP file (format sniffed from the content, not the extension) into
-/// RGB, dropping any alpha channel. Nothing else is changed.
+/// RGB, dropping any alpha channel, and turns it upright as its EXIF orientation says (phone
+/// photos are often stored sideways).
 pub fn load_image(path: &Path) -> Result<RgbImage, VisionError> {
     let unreadable = |source| VisionError::ImageUnreadable {
         path: path.to_path_buf(),
@@ -34,12 +35,17 @@ pub fn load_image(path: &Path) -> Result<RgbImage, VisionError> {
         ));
     }
     // Read errors past the header mean damaged content (usually a truncated download).
-    let decoded = reader.decode().map_err(|e| match e {
+    let damaged = |e: image::ImageError| match e {
         image::ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             not_image("the file is truncated".into())
         }
         other => not_image(other.to_string()),
-    })?;
+    };
+    let mut decoder = reader.into_decoder().map_err(damaged)?;
+    let orientation = image::ImageDecoder::orientation(&mut decoder)
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut decoded = image::DynamicImage::from_decoder(decoder).map_err(damaged)?;
+    decoded.apply_orientation(orientation);
     Ok(decoded.to_rgb8())
 }
 
@@ -369,6 +375,36 @@ mod tests {
         ));
         let empty = to_tensor(&[], BackboneKind::ResNeXt50).expect("empty batch");
         assert_eq!(empty.size(), vec![0, 3, 0, 0]);
+    }
+
+    #[test]
+    fn load_image_turns_photos_upright_by_their_exif_orientation() {
+        use image::ImageEncoder;
+        // A 4x2 landscape JPEG whose EXIF says "rotate 90 degrees clockwise to display".
+        let img = RgbImage::from_fn(4, 2, |x, _| image::Rgb([x as u8 * 60, 0, 0]));
+        let exif: Vec<u8> = [
+            &b"II*\0"[..],
+            &8u32.to_le_bytes(),
+            &1u16.to_le_bytes(),
+            &0x0112u16.to_le_bytes(),
+            &3u16.to_le_bytes(),
+            &1u32.to_le_bytes(),
+            &6u16.to_le_bytes(),
+            &[0, 0],
+            &0u32.to_le_bytes(),
+        ]
+        .concat();
+        let mut bytes = Vec::new();
+        let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 95);
+        encoder.set_exif_metadata(exif).unwrap();
+        encoder
+            .write_image(img.as_raw(), 4, 2, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sideways.jpg");
+        std::fs::write(&path, bytes).unwrap();
+        let loaded = load_image(&path).unwrap();
+        assert_eq!(loaded.dimensions(), (2, 4));
     }
 
     #[test]
