@@ -15,16 +15,14 @@ use vitrine::ui::{AppOptions, RightView, RunStatus, Tab, VitrineApp};
 /// a slow machine only makes the loops below run longer).
 const GIVE_UP: Duration = Duration::from_secs(900);
 
-/// A temporary folder shared by the tests of this binary: the demo catalogue, the embedding
-/// and thumbnail caches. Set before anything reads `VITRINE_CACHE_DIR`.
+/// A scratch folder shared by the tests of this binary and kept between runs (so the
+/// embedding and thumbnail caches make reruns fast): the demo catalogue, the embedding and
+/// thumbnail caches. Set before anything reads `VITRINE_CACHE_DIR`.
 fn shared_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("vitrine-ui-tests-")
-            .tempdir()
-            .expect("a temporary folder")
-            .keep();
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vitrine-ui-tests");
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
         std::env::set_var(vitrine::paths::CACHE_DIR_ENV, &dir);
         dir
     })
@@ -218,8 +216,11 @@ fn selecting_an_item_shows_five_lookalikes() {
     harness.step();
     assert_eq!(harness.state().selected(), Some(first));
 
-    // The arrow keys move through the grid.
-    click_label_containing(&mut harness, "Item 3:");
+    // The arrow keys move through the grid (back on item 3 first; its row may have scrolled
+    // out of view, and off-screen rows are not drawn).
+    harness.get_by_label("Back").click();
+    harness.step();
+    assert_eq!(harness.state().selected(), Some(2));
     harness.key_press(egui::Key::ArrowRight);
     harness.step();
     assert_eq!(harness.state().selected(), Some(3));
@@ -245,6 +246,22 @@ fn selecting_an_item_shows_five_lookalikes() {
         "the search narrows the grid ({shown})"
     );
     harness.get_by_label_contains(&format!("{shown} of 240 items"));
+}
+
+/// Every text painted in the last frame.
+fn painted_text(harness: &Harness<'static, VitrineApp>) -> Vec<String> {
+    fn collect(shape: &egui::Shape, out: &mut Vec<String>) {
+        match shape {
+            egui::Shape::Text(text) => out.push(text.galley.text().to_string()),
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| collect(s, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &harness.output().shapes {
+        collect(&clipped.shape, &mut out);
+    }
+    out
 }
 
 #[derive(Debug)]
@@ -325,6 +342,25 @@ fn a_corrupt_dropped_file_shows_an_error_in_the_window() {
     run_until(&mut harness, "the demo catalogue", |app| {
         app.catalogue().is_some()
     });
+
+    // While a file is dragged over the window, an overlay says what dropping does.
+    harness.input_mut().hovered_files.push(egui::HoveredFile {
+        path: Some(corrupt.clone()),
+        mime: String::new(),
+    });
+    harness.step();
+    assert!(
+        painted_text(&harness)
+            .iter()
+            .any(|t| t.contains("Drop the photo here")),
+        "the drop overlay is shown"
+    );
+    harness.input_mut().hovered_files.clear();
+    harness.step();
+    assert!(!painted_text(&harness)
+        .iter()
+        .any(|t| t.contains("Drop the photo here")));
+
     drop_file(&mut harness, &corrupt);
     assert_eq!(harness.state().right_view(), RightView::Photo);
     run_until(&mut harness, "the worker's answer", |app| {
@@ -397,4 +433,112 @@ fn a_dropped_csv_opens_with_its_import_report() {
     harness.get_by_label("missing image");
     harness.get_by_label("8");
     harness.get_by_label_contains("6 of 6 items");
+}
+
+#[test]
+fn a_ten_thousand_item_catalogue_only_loads_the_photos_on_screen() {
+    let checkpoints = tempfile::tempdir().expect("a temporary folder");
+    let shop = tempfile::tempdir().expect("a temporary folder");
+    let mut harness = harness(new_app(checkpoints.path()));
+    run_until(&mut harness, "the demo catalogue", |app| {
+        app.catalogue().is_some()
+    });
+
+    // 10,000 items: links to the demo photos under distinct names.
+    let demo = harness
+        .state()
+        .catalogue()
+        .map(|c| c.catalogue.clone())
+        .expect("demo");
+    let mut csv = String::from("image,description\n");
+    for n in 0..10_000 {
+        let item = &demo.items[n % demo.items.len()];
+        let photo = shop.path().join(format!("photo-{n:05}.jpg"));
+        if std::fs::hard_link(&item.image_path, &photo).is_err() {
+            std::fs::copy(&item.image_path, &photo).expect("copy a photo");
+        }
+        csv.push_str(&format!(
+            "photo-{n:05}.jpg,\"{}\"\n",
+            item.description.replace('"', "'")
+        ));
+    }
+    let file = shop.path().join("big-shop.csv");
+    std::fs::write(&file, csv).expect("write");
+    drop_file(&mut harness, &file);
+    run_until(&mut harness, "the big catalogue", |app| {
+        app.catalogue().is_some_and(|c| c.len() == 10_000)
+    });
+    harness.get_by_label_contains("10000 of 10000 items");
+
+    run_until(&mut harness, "the first thumbnails", |app| {
+        app.photos_in_memory() >= 8
+    });
+    for _ in 0..20 {
+        harness.step();
+    }
+    let loaded = harness.state().photos_in_memory();
+    assert!(
+        loaded < 200,
+        "only the rows on screen are decoded, not all 10,000 ({loaded} in memory)"
+    );
+
+    // Jumping to the end with the keyboard selects the last item and scrolls to it.
+    harness.key_press(egui::Key::End);
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().selected(), Some(9_999));
+    harness.get_by_label_contains("Item 10000:");
+}
+
+#[test]
+fn a_stopped_run_keeps_a_checkpoint_and_resumes() {
+    let checkpoints = tempfile::tempdir().expect("a temporary folder");
+    let mut harness = harness(new_app(checkpoints.path()));
+    run_until(&mut harness, "the demo catalogue", |app| {
+        app.catalogue().is_some()
+    });
+    harness.get_by_label("Train").click();
+    harness.step();
+    // Far more epochs than the test waits for: it stops the run itself.
+    harness.state_mut().train_settings_mut().epochs = 100_000;
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    run_until(&mut harness, "a few epochs", |app| {
+        app.training()
+            .progress
+            .as_ref()
+            .is_some_and(|p| p.epoch >= 3)
+    });
+    harness.get_by_label("Stop").click();
+    harness.step();
+    run_until(&mut harness, "the run to stop", |app| {
+        app.training().status == RunStatus::Idle
+    });
+    let stopped_at = harness
+        .state()
+        .training()
+        .last_checkpoint
+        .as_ref()
+        .map(|(_, epochs)| *epochs)
+        .expect("a checkpoint kept on Stop");
+    assert!(stopped_at >= 2, "stopped after {stopped_at} epochs");
+    assert!(messages_text(harness.state()).contains("Training stopped"));
+
+    // Resume continues from the checkpoint: its loss chart keeps the earlier steps.
+    let steps_before = harness.state().training().losses.len();
+    harness.get_by_label_contains("Resume (from epoch").click();
+    harness.step();
+    run_until(&mut harness, "the resumed run", |app| {
+        app.training()
+            .progress
+            .as_ref()
+            .is_some_and(|p| p.epoch > stopped_at + 1)
+    });
+    assert!(harness.state().training().losses.len() > steps_before);
+    assert!(harness.state().training().config_error.is_none());
+    harness.get_by_label("Stop").click();
+    run_until(&mut harness, "the resumed run to stop", |app| {
+        app.training().status == RunStatus::Idle
+    });
 }

@@ -1,12 +1,11 @@
 //! The window's state ([`VitrineApp`]) and how it reacts to the worker, the loaders, dialogs,
 //! dropped files and clicks. Drawing lives in the panel modules; this file wires them up.
 
-use eframe::egui;
-
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use crossbeam_channel::Receiver;
+use eframe::egui;
 use egui::Key;
 
 use super::detail::{detail_ui, DetailContext, Selection};
@@ -14,6 +13,7 @@ use super::dialogs::{DialogKind, DialogOutcome, Dialogs};
 use super::drop::{drop_panel_ui, hover_overlay_ui, is_catalogue_path, DropState};
 use super::gallery::gallery_ui;
 use super::grid::{grid_ui, GridState};
+use super::lookalikes::LookalikeFinder;
 use super::messages::{messages_ui, Messages};
 use super::report::report_window_ui;
 use super::settings::{Settings, Tab};
@@ -153,6 +153,24 @@ pub enum RightView {
     Photo,
 }
 
+/// A command sent to the worker and not answered yet. The worker runs them in order, so the
+/// oldest one is the one running, and each answer belongs to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Job {
+    Catalogue,
+    Embed,
+    Checkpoint,
+    Train,
+    Predict,
+}
+
+impl Job {
+    /// Jobs that prepare the catalogue; training waits for them so Stop cannot hit them.
+    fn prepares(self) -> bool {
+        matches!(self, Job::Catalogue | Job::Embed | Job::Checkpoint)
+    }
+}
+
 enum CatalogueSource {
     Demo,
     Path(PathBuf),
@@ -204,7 +222,7 @@ pub struct VitrineApp {
     loading: Option<Loading>,
     grid: GridState,
     selection: Selection,
-    lookalikes: Option<(usize, u64, Vec<Neighbour>)>,
+    lookalikes: LookalikeFinder,
     embeddings_generation: u64,
     train: TrainState,
     drop: DropState,
@@ -213,7 +231,14 @@ pub struct VitrineApp {
     report_open: bool,
     demo_actions: VecDeque<DemoAction>,
     auto_load_checkpoint: bool,
-    loading_checkpoint: Option<PathBuf>,
+    /// A checkpoint asked for, and whether to announce it (not for the automatic one).
+    loading_checkpoint: Option<(PathBuf, bool)>,
+    /// Commands sent and not answered, oldest (running) first.
+    jobs: VecDeque<Job>,
+    /// A training run waiting for the catalogue to be prepared.
+    queued_train: Option<(TrainConfig, Option<PathBuf>)>,
+    /// Stop was clicked while the run was queued behind other work.
+    stop_requested: bool,
     style_applied: bool,
 }
 
@@ -243,6 +268,7 @@ impl VitrineApp {
         if images.has_no_loader() {
             messages.warning("Photos cannot be shown: the photo loader could not start.");
         }
+        let lookalikes = LookalikeFinder::new(repaint.clone());
         let settings = options.settings;
         let mut app = Self {
             repaint,
@@ -257,7 +283,7 @@ impl VitrineApp {
             loading: None,
             grid: GridState::default(),
             selection: Selection::default(),
-            lookalikes: None,
+            lookalikes,
             embeddings_generation: 0,
             train: TrainState::new(settings.train.clone()),
             drop: DropState::default(),
@@ -267,6 +293,9 @@ impl VitrineApp {
             demo_actions: options.demo_actions.into(),
             auto_load_checkpoint: options.auto_load_checkpoint,
             loading_checkpoint: None,
+            jobs: VecDeque::new(),
+            queued_train: None,
+            stop_requested: false,
             style_applied: false,
             settings,
         };
@@ -314,10 +343,10 @@ impl VitrineApp {
 
     /// The selected item's lookalikes, once computed (after a frame).
     pub fn selected_lookalikes(&self) -> &[Neighbour] {
-        match (&self.lookalikes, self.selection.current()) {
-            (Some((item, _, found)), Some(sel)) if *item == sel => found,
-            _ => &[],
-        }
+        self.selection
+            .current()
+            .and_then(|item| self.lookalikes.get(item, self.embeddings_generation))
+            .unwrap_or(&[])
     }
 
     /// The shown tab.
@@ -386,6 +415,7 @@ impl VitrineApp {
                 loading: self.loading.as_ref().map(|l| l.what.as_str()),
                 activity: self.activity.as_ref(),
                 dialog_open: self.dialogs.open_kind().is_some(),
+                model: self.train.model.as_ref(),
             };
             toolbar_ui(ui, &info, &mut actions);
             ui.add_space(2.0);
@@ -443,12 +473,13 @@ impl VitrineApp {
                         .as_ref()
                         .filter(|a| a.task.contains("embedding"))
                         .map(|a| (a.done, a.total));
+                    let found = self
+                        .selection
+                        .current()
+                        .and_then(|item| self.lookalikes.get(item, self.embeddings_generation));
                     let context = DetailContext {
                         embedding_progress,
-                        lookalikes: match (&self.lookalikes, self.selection.current()) {
-                            (Some((item, _, found)), Some(sel)) if *item == sel => found,
-                            _ => &[],
-                        },
+                        lookalikes: found,
                     };
                     detail_ui(
                         ui,
@@ -609,7 +640,7 @@ impl VitrineApp {
             Action::Predict(path) => {
                 self.drop.start(path.clone());
                 self.right = RightView::Photo;
-                if !self.send(Command::Predict(path)) {
+                if !self.send_job(Job::Predict, Command::Predict(path)) {
                     self.drop
                         .fail("the background worker is not running; restart vitrine".into());
                 }
@@ -619,18 +650,19 @@ impl VitrineApp {
                 Ok((path, config)) => self.start_training(config, Some(path)),
                 Err(e) => self.train.config_error = Some(format!("Cannot resume: {e}.")),
             },
-            Action::StopTraining => {
-                if let Some(worker) = &self.worker {
-                    worker.stop();
-                }
-                if self.train.status.is_active() {
-                    self.train.status = RunStatus::Stopping;
-                }
-            }
-            Action::LoadCheckpoint(path) => self.load_checkpoint(path),
+            Action::StopTraining => self.stop_training(),
+            Action::LoadCheckpoint(path) => self.load_checkpoint(path, true),
             Action::ShowReport => self.report_open = true,
             Action::SetTab(tab) => self.tab = tab,
         }
+    }
+
+    fn send_job(&mut self, job: Job, command: Command) -> bool {
+        let sent = self.send(command);
+        if sent {
+            self.jobs.push_back(job);
+        }
+        sent
     }
 
     fn send(&mut self, command: Command) -> bool {
@@ -653,14 +685,48 @@ impl VitrineApp {
         self.train.progress = None;
         self.train.status = RunStatus::Starting;
         self.settings.train = self.train.config.clone();
-        if !self.send(Command::Train { config, resume }) {
+        self.stop_requested = false;
+        self.queued_train = Some((config, resume));
+        self.send_queued_train();
+    }
+
+    /// Sends the waiting training run once nothing is preparing the catalogue.
+    fn send_queued_train(&mut self) {
+        if self.jobs.iter().any(|j| j.prepares()) {
+            return;
+        }
+        let Some((config, resume)) = self.queued_train.take() else {
+            return;
+        };
+        if !self.send_job(Job::Train, Command::Train { config, resume }) {
             self.train.status = RunStatus::Idle;
         }
     }
 
-    fn load_checkpoint(&mut self, path: PathBuf) {
-        self.loading_checkpoint = Some(path.clone());
-        self.send(Command::LoadCheckpoint(path));
+    fn stop_training(&mut self) {
+        if self.queued_train.take().is_some() {
+            // It never started: nothing to stop, nothing to save.
+            self.train.status = RunStatus::Idle;
+            self.activity = None;
+            return;
+        }
+        if !self.train.status.is_active() {
+            return;
+        }
+        self.train.status = RunStatus::Stopping;
+        if self.jobs.front() == Some(&Job::Train) {
+            if let Some(worker) = &self.worker {
+                worker.stop();
+            }
+        } else {
+            // The run is queued behind another job; stop it as soon as it starts.
+            self.stop_requested = true;
+        }
+    }
+
+    fn load_checkpoint(&mut self, path: PathBuf, announce: bool) {
+        self.loading_checkpoint = Some((path.clone(), announce));
+        self.send_job(Job::Checkpoint, Command::LoadCheckpoint(path));
     }
 
     fn open_dialog(&mut self, kind: DialogKind) {
@@ -782,9 +848,7 @@ impl VitrineApp {
             checkpoint,
         } = loaded;
         if self.train.status.is_active() {
-            if let Some(worker) = &self.worker {
-                worker.stop();
-            }
+            self.stop_training();
             self.messages.warning(format!(
                 "Training was stopped to open {}; its checkpoint is kept.",
                 catalogue.name
@@ -795,13 +859,13 @@ impl VitrineApp {
             CatalogueSource::Path(p) => Some(p.clone()),
         };
         self.pending_catalogues.push_back(catalogue.clone());
-        if !self.send(Command::SetCatalogue(Box::new(catalogue))) {
+        if !self.send_job(Job::Catalogue, Command::SetCatalogue(Box::new(catalogue))) {
             self.pending_catalogues.clear();
             return;
         }
-        self.send(Command::Embed);
+        self.send_job(Job::Embed, Command::Embed);
         if let Some(path) = checkpoint {
-            self.load_checkpoint(path);
+            self.load_checkpoint(path, false);
         }
     }
 
@@ -820,6 +884,40 @@ impl VitrineApp {
     }
 
     fn handle(&mut self, event: Event) {
+        // Which job this event ends, if any (a failure ends the running one).
+        let ends: &[Job] = match &event {
+            Event::CatalogueReady { .. } => &[Job::Catalogue],
+            Event::Embeddings { .. } => &[Job::Embed],
+            Event::ItemTags { .. } => &[Job::Checkpoint, Job::Train],
+            Event::Finished { stopped: true, .. } => &[Job::Train],
+            Event::Prediction(_) => &[Job::Predict],
+            Event::Failed(_) => &[
+                Job::Catalogue,
+                Job::Embed,
+                Job::Checkpoint,
+                Job::Train,
+                Job::Predict,
+            ],
+            _ => &[],
+        };
+        let running = self.jobs.front().copied();
+        if self.stop_requested
+            && running == Some(Job::Train)
+            && matches!(
+                event,
+                Event::Busy { .. } | Event::TrainingStarted { .. } | Event::Progress(_)
+            )
+        {
+            if let Some(worker) = &self.worker {
+                worker.stop();
+            }
+        }
+        if running.is_some_and(|job| ends.contains(&job)) {
+            self.jobs.pop_front();
+            if running == Some(Job::Train) {
+                self.stop_requested = false;
+            }
+        }
         match event {
             Event::CatalogueReady {
                 name,
@@ -875,7 +973,8 @@ impl VitrineApp {
             Event::Progress(progress) => {
                 self.activity = Some(Activity {
                     task: format!("Training: epoch {} of {}", progress.epoch, progress.epochs),
-                    done: (progress.epoch - 1) * progress.steps_per_epoch + progress.step,
+                    done: progress.epoch.saturating_sub(1) * progress.steps_per_epoch
+                        + progress.step,
                     total: progress.epochs * progress.steps_per_epoch,
                 });
                 self.train.push_progress(progress);
@@ -919,13 +1018,15 @@ impl VitrineApp {
                 }
             }
             Event::ModelReady(summary) => {
-                if let Some(path) = self.loading_checkpoint.take() {
-                    self.messages.info(format!(
-                        "Model loaded from {} ({} epoch(s), {} tags).",
-                        path.display(),
-                        summary.epochs_completed,
-                        summary.vocabulary.len()
-                    ));
+                if let Some((path, announce)) = self.loading_checkpoint.take() {
+                    if announce {
+                        self.messages.info(format!(
+                            "Model loaded from {} ({} epoch(s), {} tags).",
+                            path.display(),
+                            summary.epochs_completed,
+                            summary.vocabulary.len()
+                        ));
+                    }
                     self.settings.last_checkpoint = Some(path.clone());
                     self.train.last_checkpoint = Some((path, summary.epochs_completed));
                     self.train.set_history(&summary.history);
@@ -950,8 +1051,9 @@ impl VitrineApp {
             Event::Prediction(prediction) => {
                 self.drop.take_prediction(prediction);
             }
-            Event::Failed(text) => self.failed(text),
+            Event::Failed(text) => self.failed(text, running),
         }
+        self.send_queued_train();
     }
 
     fn catalogue_ready(
@@ -992,7 +1094,7 @@ impl VitrineApp {
         if !view.is_empty() {
             self.selection.select(0);
         }
-        self.lookalikes = None;
+        self.lookalikes.reset();
         self.grid.reset();
         self.train.reset_runs();
         self.drop.forget_lookalikes();
@@ -1002,26 +1104,32 @@ impl VitrineApp {
         self.run_demo_actions();
     }
 
-    fn failed(&mut self, text: String) {
+    /// Shows a failure, and tells the panel whose job failed (the running one).
+    fn failed(&mut self, text: String, job: Option<Job>) {
         let text = capitalise(&text);
         self.activity = None;
-        // The worker names the job that failed at the start of its message.
-        let lower = text.to_lowercase();
-        if lower.starts_with("tagging the photo") && self.drop.waiting {
-            self.drop.fail(text.clone());
-        }
-        if lower.starts_with("training") {
-            self.train.status = RunStatus::Idle;
-            self.train.config_error = Some(text.clone());
-        }
-        if lower.starts_with("loading the checkpoint") {
-            if let Some(path) = self.loading_checkpoint.take() {
-                self.messages.warning(format!(
-                    "The model in {} could not be used: {text} Train a new model instead.",
-                    path.display()
-                ));
-                return;
+        match job {
+            Some(Job::Predict) => {
+                // An older photo's failure must not mark the newest one, still queued.
+                let newer_queued = self.jobs.contains(&Job::Predict);
+                if self.drop.waiting && !newer_queued {
+                    self.drop.fail(text.clone());
+                }
             }
+            Some(Job::Train) => {
+                self.train.status = RunStatus::Idle;
+                self.train.config_error = Some(text.clone());
+            }
+            Some(Job::Checkpoint) => {
+                if let Some((path, _)) = self.loading_checkpoint.take() {
+                    self.messages.warning(format!(
+                        "The model in {} could not be used. {text} Train a new model instead.",
+                        path.display()
+                    ));
+                    return;
+                }
+            }
+            Some(Job::Catalogue | Job::Embed) | None => {}
         }
         self.messages.error(text);
     }
@@ -1030,12 +1138,9 @@ impl VitrineApp {
         let (Some(view), Some(item)) = (&self.view, self.selection.current()) else {
             return;
         };
-        let current = self
-            .lookalikes
-            .as_ref()
-            .is_some_and(|(i, g, _)| *i == item && *g == self.embeddings_generation);
-        if !current {
-            self.lookalikes = Some((item, self.embeddings_generation, view.lookalikes(item)));
+        if let Some(embeddings) = &view.embeddings {
+            self.lookalikes
+                .want(item, self.embeddings_generation, embeddings);
         }
     }
 

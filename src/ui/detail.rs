@@ -2,7 +2,6 @@
 //! and its closest lookalikes, with back and forward through the items visited.
 
 use eframe::egui;
-
 use egui::Vec2;
 
 use super::app::Action;
@@ -12,7 +11,7 @@ use super::widgets::{chips_ui, lookalikes_ui, probability_bars_ui};
 use crate::index::Neighbour;
 
 /// Predicted tags listed in the detail panel.
-const PREDICTED_ROWS: usize = 8;
+const PREDICTED_ROWS: usize = 6;
 
 /// The selected item and the way back to the ones seen before.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -79,8 +78,8 @@ impl Selection {
 pub struct DetailContext<'a> {
     /// "Computing lookalike embeddings" progress while it runs.
     pub embedding_progress: Option<(usize, usize)>,
-    /// The item's lookalikes (computed once per selection).
-    pub lookalikes: &'a [Neighbour],
+    /// The item's lookalikes; None while they are being looked for.
+    pub lookalikes: Option<&'a [Neighbour]>,
 }
 
 /// Draws the detail of the selected item.
@@ -129,7 +128,7 @@ pub fn detail_ui(
         .auto_shrink([false, false])
         .show(ui, |ui| {
             let width = ui.available_width();
-            let frame_size = Vec2::new(width, (width * 0.9).min(300.0));
+            let frame_size = Vec2::new(width, (width * 0.75).min(270.0));
             let (frame, _) = ui.allocate_exact_size(frame_size, egui::Sense::hover());
             large_photo_ui(ui, images, &item.image_path, frame);
 
@@ -157,8 +156,13 @@ pub fn detail_ui(
 
             ui.add_space(8.0);
             ui.strong("Lookalikes");
-            if !context.lookalikes.is_empty() {
-                lookalikes_ui(ui, view, images, context.lookalikes, actions);
+            if let Some(found) = context.lookalikes.filter(|f| !f.is_empty()) {
+                lookalikes_ui(ui, view, images, found, actions);
+            } else if view.embeddings.is_some() && context.lookalikes.is_none() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.weak("Finding lookalikes…");
+                });
             } else if view.embeddings.is_none() {
                 match context.embedding_progress {
                     Some((done, total)) => {

@@ -2,10 +2,9 @@
 //! its predicted tags and its lookalikes in the catalogue, plus the overlay shown while a file
 //! is dragged over the window.
 
-use eframe::egui;
-
 use std::path::{Path, PathBuf};
 
+use eframe::egui;
 use egui::{Color32, RichText, Vec2};
 
 use super::app::Action;

@@ -2,7 +2,6 @@
 //! beside its real tags, matches in green. Refreshed after every evaluation.
 
 use eframe::egui;
-
 use egui::{RichText, Sense, Vec2};
 
 use super::app::Action;

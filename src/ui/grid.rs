@@ -1,10 +1,9 @@
 //! The catalogue grid: a search box, tag chips, a count, and the photos in as many columns as
 //! fit. Only the rows on screen are laid out and asked for, so 10,000 items scroll smoothly.
 
-use eframe::egui;
-
 use std::collections::BTreeSet;
 
+use eframe::egui;
 use egui::text::{LayoutJob, TextWrapping};
 use egui::{Color32, FontId, Key, Rect, RichText, Sense, Vec2};
 

@@ -1,7 +1,6 @@
 //! The dismissible message area under the toolbar: errors, warnings and news in plain words.
 
 use eframe::egui;
-
 use egui::{Color32, RichText};
 
 /// How serious a message is.

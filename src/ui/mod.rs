@@ -15,14 +15,13 @@
 //! `VITRINE_DEMO_ACTION="epochs:5;train"` or `VITRINE_DEMO_ACTION="select:12"` or
 //! `VITRINE_DEMO_ACTION="drop:/path/to/photo.jpg"`.
 
-use eframe::egui;
-
 mod app;
 mod detail;
 mod dialogs;
 mod drop;
 mod gallery;
 mod grid;
+mod lookalikes;
 mod messages;
 mod report;
 mod settings;
@@ -34,6 +33,8 @@ mod widgets;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+
+use eframe::egui;
 
 pub use app::{parse_demo_actions, AppOptions, DemoAction, RightView, VitrineApp};
 pub use detail::Selection;

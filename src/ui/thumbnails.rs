@@ -5,8 +5,6 @@
 //! end of the frame the list of photos still missing replaces the loaders' queue, so photos that
 //! scrolled out of view before they were decoded are never decoded at all.
 
-use eframe::egui;
-
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 use std::io::Write;
@@ -16,6 +14,7 @@ use std::thread::JoinHandle;
 use std::time::UNIX_EPOCH;
 
 use crossbeam_channel::{Receiver, Sender};
+use eframe::egui;
 use egui::{Color32, ColorImage, Pos2, Rect, TextureHandle, TextureOptions, Vec2};
 
 use super::Repaint;

@@ -1,11 +1,11 @@
 //! The toolbar: open a catalogue or a photo, what is open, and what the background is doing.
 
 use eframe::egui;
-
 use egui::RichText;
 
 use super::app::Action;
 use super::view::CatalogueView;
+use crate::train::worker::ModelSummary;
 
 /// Background work shown at the right of the toolbar.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +28,8 @@ pub struct ToolbarInfo<'a> {
     pub activity: Option<&'a Activity>,
     /// A file dialog is open.
     pub dialog_open: bool,
+    /// The model in use.
+    pub model: Option<&'a ModelSummary>,
 }
 
 /// Draws the toolbar.
@@ -98,18 +100,48 @@ pub fn toolbar_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<A
                 ui.weak("No catalogue open");
             }
         }
-        if let Some(activity) = info.activity {
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if activity.total > 0 {
-                    ui.add(
-                        egui::ProgressBar::new(activity.done as f32 / activity.total as f32)
-                            .desired_width(120.0)
-                            .text(format!("{} / {}", activity.done, activity.total)),
-                    );
-                }
-                ui.label(&activity.task);
-                ui.spinner();
-            });
-        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let Some(activity) = info.activity else {
+                model_status_ui(ui, info.model);
+                return;
+            };
+            if activity.total > 0 {
+                ui.add(
+                    egui::ProgressBar::new(activity.done as f32 / activity.total as f32)
+                        .desired_width(120.0)
+                        .text(format!("{} / {}", activity.done, activity.total)),
+                );
+            }
+            ui.label(&activity.task);
+            ui.spinner();
+        });
     });
+}
+
+/// What model tags the photos, in a few words.
+fn model_status_ui(ui: &mut egui::Ui, model: Option<&ModelSummary>) {
+    match model {
+        None => {
+            ui.weak("No tagging model yet")
+                .on_hover_text("Train one in the Train tab, or load a checkpoint there");
+        }
+        Some(m) => {
+            let mode = m.mode.map(|m| format!("{m}, ")).unwrap_or_default();
+            let score = m
+                .last_metrics
+                .as_ref()
+                .map(|x| format!(" · micro-F1 {:.2}", x.micro_f1))
+                .unwrap_or_default();
+            ui.label(format!("Model: {mode}{} epochs{score}", m.epochs_completed))
+                .on_hover_text(format!(
+                    "{} trained on {} tags{}",
+                    m.backbone,
+                    m.vocabulary.len(),
+                    m.run_id
+                        .as_ref()
+                        .map(|r| format!(" (run {r})"))
+                        .unwrap_or_default()
+                ));
+        }
+    }
 }

@@ -1,11 +1,10 @@
 //! The Train tab: settings, Start/Stop/Resume, live progress, loss and F1 charts, and the
 //! per-tag scores of the last evaluation.
 
-use eframe::egui;
-
 use std::path::PathBuf;
 
-use egui::RichText;
+use eframe::egui;
+use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Legend, Line, Plot, PlotPoint, Points};
 
@@ -123,12 +122,13 @@ impl TrainState {
         }
     }
 
-    /// Forgets everything about runs (a new catalogue was opened), keeping the settings.
+    /// Forgets runs, checkpoint and model (a new catalogue was opened), keeping the settings
+    /// and the sort order. A checkpoint that fits the new catalogue is loaded again after.
     pub fn reset_runs(&mut self) {
         let config = self.config.clone();
-        let last_checkpoint = self.last_checkpoint.take();
+        let sort = self.sort;
         *self = Self::new(config);
-        self.last_checkpoint = last_checkpoint;
+        self.sort = sort;
     }
 
     /// Replaces the charts with a run's history (on start, resume or checkpoint load).
@@ -169,7 +169,7 @@ impl TrainState {
     pub fn fraction_done(&self) -> f32 {
         match &self.progress {
             Some(p) if p.epochs > 0 && p.steps_per_epoch > 0 => {
-                let done = (p.epoch - 1) * p.steps_per_epoch + p.step;
+                let done = p.epoch.saturating_sub(1) * p.steps_per_epoch + p.step;
                 (done as f32 / (p.epochs * p.steps_per_epoch) as f32).clamp(0.0, 1.0)
             }
             _ => 0.0,
@@ -426,11 +426,7 @@ fn progress_ui(ui: &mut egui::Ui, state: &TrainState) {
                 ),
                 None => "Starting…".to_string(),
             };
-            ui.add(
-                egui::ProgressBar::new(fraction)
-                    .text(text)
-                    .animate(status.is_active()),
-            );
+            ui.add(egui::ProgressBar::new(fraction).text(text).animate(false));
             if let Some(p) = progress {
                 let mut line = format!("loss {:.4} · {:.0} images/s", p.loss, p.images_per_sec);
                 if status.is_active() {
@@ -488,6 +484,9 @@ pub fn duration_words(secs: f64) -> String {
     }
 }
 
+/// One line of the F1 chart: its name, colour and value.
+type F1Series = (&'static str, Color32, fn(&EvalPoint) -> f64);
+
 fn charts_ui(ui: &mut egui::Ui, state: &TrainState) {
     let wide = ui.available_width() > 720.0;
     let height = 200.0;
@@ -499,14 +498,15 @@ fn charts_ui(ui: &mut egui::Ui, state: &TrainState) {
             .include_y(0.0)
             .allow_scroll(false)
             .show(ui, |plot_ui| {
-                plot_ui.line(Line::new("loss", &state.losses[..]).width(1.5));
+                plot_ui.line(
+                    Line::new("loss", &state.losses[..])
+                        .color(Color32::from_rgb(230, 100, 100))
+                        .width(1.5),
+                );
             });
     };
     let f1_chart = |ui: &mut egui::Ui| {
         ui.strong("F1 on the validation photos");
-        let series = |f: fn(&EvalPoint) -> f64| -> Vec<[f64; 2]> {
-            state.evals.iter().map(|e| [e.epoch, f(e)]).collect()
-        };
         Plot::new("f1_plot")
             .height(height)
             .x_axis_label("epoch")
@@ -515,17 +515,18 @@ fn charts_ui(ui: &mut egui::Ui, state: &TrainState) {
             .allow_scroll(false)
             .legend(Legend::default())
             .show(ui, |plot_ui| {
-                for (name, f) in [
-                    (
-                        "micro F1",
-                        (|e: &EvalPoint| e.micro_f1) as fn(&EvalPoint) -> f64,
-                    ),
-                    ("macro F1", |e: &EvalPoint| e.macro_f1),
-                    ("samples F1", |e: &EvalPoint| e.samples_f1),
-                ] {
-                    let points = series(f);
-                    plot_ui.line(Line::new(name, points.clone()).width(1.5));
-                    plot_ui.points(Points::new(name, points).radius(2.5));
+                let series: [F1Series; 3] = [
+                    ("micro F1", Color32::from_rgb(80, 160, 255), |e| e.micro_f1),
+                    ("macro F1", Color32::from_rgb(245, 150, 50), |e| e.macro_f1),
+                    ("samples F1", Color32::from_rgb(90, 190, 110), |e| {
+                        e.samples_f1
+                    }),
+                ];
+                for (name, colour, value) in series {
+                    let points: Vec<[f64; 2]> =
+                        state.evals.iter().map(|e| [e.epoch, value(e)]).collect();
+                    plot_ui.line(Line::new(name, points.clone()).color(colour).width(1.5));
+                    plot_ui.points(Points::new(name, points).color(colour).radius(2.5));
                 }
             });
     };
@@ -575,7 +576,7 @@ fn per_tag_table_ui(ui: &mut egui::Ui, state: &mut TrainState) {
         .striped(true)
         .vscroll(false)
         .column(Column::initial(160.0).at_least(100.0).clip(true))
-        .columns(Column::initial(90.0).at_least(70.0), 4)
+        .columns(Column::initial(100.0).at_least(80.0), 4)
         .header(row_height + 4.0, |mut header| {
             for (title, column) in [
                 ("Tag", SortBy::Tag),
@@ -585,23 +586,19 @@ fn per_tag_table_ui(ui: &mut egui::Ui, state: &mut TrainState) {
                 ("Support", SortBy::Support),
             ] {
                 header.col(|ui| {
-                    let marker = if by == column {
-                        if descending {
-                            " (high first)"
-                        } else {
-                            " (low first)"
-                        }
-                    } else {
-                        ""
+                    let sorted = by == column;
+                    let hint = match (sorted, descending) {
+                        (false, _) => "Click to sort by this column",
+                        (true, true) => "Sorted high to low; click to reverse",
+                        (true, false) => "Sorted low to high; click to reverse",
                     };
-                    if ui
-                        .add(
-                            egui::Button::new(RichText::new(format!("{title}{marker}")).strong())
-                                .frame(false),
-                        )
-                        .on_hover_text("Sort by this column")
-                        .clicked()
-                    {
+                    let response = ui
+                        .add(egui::Button::new(RichText::new(title).strong()).frame(false))
+                        .on_hover_text(hint);
+                    if sorted {
+                        sort_marker_ui(ui, response.rect, descending);
+                    }
+                    if response.clicked() {
                         clicked = Some(column);
                     }
                 });
@@ -633,6 +630,27 @@ fn per_tag_table_ui(ui: &mut egui::Ui, state: &mut TrainState) {
         };
     }
     ui.add_space(4.0);
+}
+
+/// A small triangle after a column title: pointing down for high-to-low, up for low-to-high.
+fn sort_marker_ui(ui: &egui::Ui, title: egui::Rect, descending: bool) {
+    let size = 5.0;
+    let centre = egui::pos2(title.right() + size + 3.0, title.center().y);
+    let (tip, base) = if descending {
+        (size, -size)
+    } else {
+        (-size, size)
+    };
+    let points = vec![
+        egui::pos2(centre.x - size, centre.y + base * 0.6),
+        egui::pos2(centre.x + size, centre.y + base * 0.6),
+        egui::pos2(centre.x, centre.y + tip * 0.6),
+    ];
+    ui.painter().add(egui::Shape::convex_polygon(
+        points,
+        ui.visuals().strong_text_color(),
+        egui::Stroke::NONE,
+    ));
 }
 
 #[cfg(test)]

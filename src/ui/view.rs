@@ -1,6 +1,8 @@
 //! The open catalogue as the window sees it: items, their true and predicted tags, and the
 //! embedding index behind "lookalikes". Plain data, no drawing.
 
+use std::sync::Arc;
+
 use crate::catalogue::Catalogue;
 use crate::index::{EmbeddingIndex, Neighbour, LOOKALIKES};
 use crate::train::worker::PredictedTag;
@@ -63,6 +65,24 @@ pub struct Embeddings {
     pub backbone: BackboneKind,
 }
 
+impl Embeddings {
+    /// The item's closest lookalikes (at most [`LOOKALIKES`]), best first; empty when the
+    /// item's photo could not be used.
+    pub fn lookalikes(&self, item: usize) -> Vec<Neighbour> {
+        if !self.has_vector.get(item).copied().unwrap_or(false) {
+            return Vec::new();
+        }
+        // Items without a vector are zero and may tie in; ask for enough to skip them.
+        let missing = self.has_vector.iter().filter(|h| !**h).count();
+        self.index
+            .nearest_to_item(item, LOOKALIKES + missing.min(64))
+            .into_iter()
+            .filter(|n| self.has_vector.get(n.index).copied().unwrap_or(false))
+            .take(LOOKALIKES)
+            .collect()
+    }
+}
+
 /// The open catalogue with everything the worker derived from it.
 pub struct CatalogueView {
     /// The catalogue.
@@ -79,8 +99,8 @@ pub struct CatalogueView {
     search_text: Vec<String>,
     /// Predicted tags, once a model exists.
     pub predictions: Option<ItemPredictions>,
-    /// Lookalike index, once embeddings are computed.
-    pub embeddings: Option<Embeddings>,
+    /// Lookalike index, once embeddings are computed (shared with the search thread).
+    pub embeddings: Option<Arc<Embeddings>>,
     /// Changes whenever something the grid filters on changes.
     pub generation: u64,
 }
@@ -196,25 +216,19 @@ impl CatalogueView {
             return false;
         }
         let dim = vectors.iter().flatten().map(Vec::len).next().unwrap_or(0);
-        let mut index = EmbeddingIndex::new(dim);
-        let mut has_vector = Vec::with_capacity(vectors.len());
-        for v in vectors {
-            match v {
-                Some(v) if v.len() == dim => {
-                    index.push(v);
-                    has_vector.push(true);
-                }
-                _ => {
-                    index.push(&[]);
-                    has_vector.push(false);
-                }
-            }
-        }
-        self.embeddings = Some(Embeddings {
+        // Vectors of another length cannot be compared: treat them as missing.
+        let usable: Vec<Option<Vec<f32>>> = vectors
+            .iter()
+            .map(|v| v.clone().filter(|v| v.len() == dim))
+            .collect();
+        let has_vector = usable.iter().map(Option::is_some).collect();
+        // Centred like the engine's own searches, so the window and `vitrine similar` agree.
+        let index = EmbeddingIndex::centered(&usable);
+        self.embeddings = Some(Arc::new(Embeddings {
             index,
             has_vector,
             backbone,
-        });
+        }));
         true
     }
 
@@ -231,20 +245,9 @@ impl CatalogueView {
     /// The item's closest lookalikes (at most [`LOOKALIKES`]), best first; empty before the
     /// embeddings are ready or when the item's photo could not be used.
     pub fn lookalikes(&self, item: usize) -> Vec<Neighbour> {
-        let Some(e) = &self.embeddings else {
-            return Vec::new();
-        };
-        if !e.has_vector.get(item).copied().unwrap_or(false) {
-            return Vec::new();
-        }
-        // Items without a vector are zero and may tie in; ask for enough to skip them.
-        let missing = e.has_vector.iter().filter(|h| !**h).count();
-        e.index
-            .nearest_to_item(item, LOOKALIKES + missing.min(64))
-            .into_iter()
-            .filter(|n| e.has_vector.get(n.index).copied().unwrap_or(false))
-            .take(LOOKALIKES)
-            .collect()
+        self.embeddings
+            .as_ref()
+            .map_or_else(Vec::new, |e| e.lookalikes(item))
     }
 
     /// The item's true tags (empty if unknown).

@@ -1,7 +1,6 @@
 //! Small pieces shared by the panels: tag chips, probability bars and the lookalike strip.
 
 use eframe::egui;
-
 use egui::{Color32, Sense, Vec2};
 
 use super::app::Action;
