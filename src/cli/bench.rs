@@ -97,9 +97,32 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "cosine, one core",
         );
     }
-    if args.quick {
-        return Ok(());
+    if !args.quick {
+        network_rows(&mut table, &catalogue, args)?;
     }
+    if let Some(peak_mib) = peak_memory_mib() {
+        table.row(
+            "peak memory of this benchmark process",
+            format!("{peak_mib:.0} MiB"),
+            "VmHWM, includes libtorch",
+        );
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process (Linux), in MiB.
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn network_rows(
+    table: &mut Table,
+    catalogue: &vitrine::catalogue::Catalogue,
+    args: &BenchArgs,
+) -> anyhow::Result<()> {
 
     let options = EngineOptions::default();
     let paths: Vec<_> = catalogue
