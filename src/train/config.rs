@@ -83,7 +83,9 @@ impl TrainConfig {
             TrainMode::FineTune => Self {
                 backbone: BackboneKind::EfficientNetLite0,
                 mode,
-                epochs: 5,
+                // On the demo catalogue validation F1 still rises after 10 epochs (about
+                // 15 s each on a 2-core CPU).
+                epochs: 15,
                 batch_size: 16,
                 learning_rate: 1e-3,
                 weight_decay: 0.0,

@@ -271,12 +271,18 @@ impl Engine {
         self.ensure_network(emit)?;
         self.compute_embeddings(emit)?;
         if let (Some(state), Some(net)) = (&self.catalogue, &self.network) {
-            if let Some((key, vectors)) = &state.embeddings {
-                emit(Event::Embeddings {
+            match &state.embeddings {
+                Some((key, vectors)) if key == &net.key => emit(Event::Embeddings {
                     model_key: key.clone(),
                     backbone: net.kind,
                     vectors: vectors.clone(),
-                });
+                }),
+                // Every Embed ends with an event, even a stopped one.
+                _ => emit(Event::Notice(
+                    "Stopped computing lookalike embeddings; lookalikes appear once they are \
+                     computed."
+                        .into(),
+                )),
             }
         }
         Ok(())
