@@ -123,7 +123,6 @@ fn network_rows(
     catalogue: &vitrine::catalogue::Catalogue,
     args: &BenchArgs,
 ) -> anyhow::Result<()> {
-
     let options = EngineOptions::default();
     let paths: Vec<_> = catalogue
         .items
