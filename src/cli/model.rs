@@ -225,8 +225,12 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         Some(p) => {
             let ck = if p.as_os_str().is_empty() {
                 let root = args.model.checkpoint_root();
-                Checkpoint::latest(&root).with_context(|| {
-                    format!("there is no checkpoint to resume in {}", root.display())
+                Checkpoint::latest_for(&root, &catalogue.name).with_context(|| {
+                    format!(
+                        "there is no checkpoint of {} to resume in {}",
+                        catalogue.name,
+                        root.display()
+                    )
                 })?
             } else {
                 Checkpoint::load(p)?
@@ -489,10 +493,12 @@ pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
         Some(p) => p.clone(),
         None => {
             let root = args.model.checkpoint_root();
-            Checkpoint::latest(&root)
+            Checkpoint::latest_for(&root, &catalogue.name)
                 .with_context(|| {
                     format!(
-                        "no trained model in {}: run `vitrine train` first, or give --checkpoint",
+                        "no model trained on {} in {}: run `vitrine train` first, or give \
+                         --checkpoint",
+                        catalogue.name,
                         root.display()
                     )
                 })?

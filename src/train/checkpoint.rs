@@ -146,19 +146,24 @@ impl Checkpoint {
 
     /// The newest checkpoint of any run under `root` (by modification time).
     pub fn latest(root: &Path) -> Option<Self> {
+        Self::newest(root, |_| true)
+    }
+
+    /// The newest checkpoint under `root` trained on a catalogue named `catalogue_name`.
+    pub fn latest_for(root: &Path, catalogue_name: &str) -> Option<Self> {
+        Self::newest(root, |c| c.meta.catalogue_name == catalogue_name)
+    }
+
+    fn newest(root: &Path, keep: impl Fn(&Checkpoint) -> bool) -> Option<Self> {
         let runs = std::fs::read_dir(root).ok()?;
-        let mut found: Vec<(std::time::SystemTime, Checkpoint)> = runs
-            .flatten()
+        runs.flatten()
             .filter_map(|run| Self::latest_in_run(&run.path()))
-            .map(|c| {
-                let time = std::fs::metadata(c.dir.join(META_FILE))
+            .filter(|c| keep(c))
+            .max_by_key(|c| {
+                std::fs::metadata(c.dir.join(META_FILE))
                     .and_then(|m| m.modified())
-                    .unwrap_or(std::time::UNIX_EPOCH);
-                (time, c)
+                    .unwrap_or(std::time::UNIX_EPOCH)
             })
-            .collect();
-        found.sort_by_key(|(t, _)| *t);
-        found.pop().map(|(_, c)| c)
     }
 }
 
@@ -224,4 +229,71 @@ pub fn write(
         dir: final_dir,
         meta: meta.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::config::{TrainConfig, TrainMode};
+
+    fn meta(run_id: &str, catalogue: &str, epochs: usize, stopped: bool) -> CheckpointMeta {
+        CheckpointMeta {
+            format_version: FORMAT_VERSION,
+            run_id: run_id.into(),
+            catalogue_name: catalogue.into(),
+            config: TrainConfig::for_mode(TrainMode::Fast),
+            vocabulary: Vocabulary::default(),
+            split: Split::new(&["a.jpg".to_string(), "b.jpg".to_string()], 1),
+            thresholds: Vec::new(),
+            epochs_completed: epochs,
+            stopped_mid_epoch: stopped,
+            global_step: epochs * 3,
+            backbone_weights: "test".into(),
+            includes_backbone: false,
+            history: History::default(),
+        }
+    }
+
+    fn save(root: &Path, m: &CheckpointMeta) -> Checkpoint {
+        write(&root.join(&m.run_id), m, |p| {
+            std::fs::write(p, b"weights").map_err(|e| TrainError::Checkpoint(e.to_string()))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn keeps_the_last_few_and_finds_the_newest_per_catalogue() {
+        let dir = tempfile::tempdir().unwrap();
+        for epoch in 1..=5 {
+            save(dir.path(), &meta("run-a", "Shop A", epoch, false));
+        }
+        let stopped = save(dir.path(), &meta("run-a", "Shop A", 5, true));
+        let kept = epoch_dirs(&dir.path().join("run-a")).len();
+        assert_eq!(kept, KEEP_LAST);
+        // A stop after epoch 5 is newer than epoch 5 itself.
+        let latest_a = Checkpoint::latest_in_run(&dir.path().join("run-a")).unwrap();
+        assert_eq!(latest_a.dir, stopped.dir);
+        assert!(latest_a.meta.stopped_mid_epoch);
+
+        // Longer than the coarsest file-time resolution, so "newer" is unambiguous.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        save(dir.path(), &meta("run-b", "Shop B", 2, false));
+        assert_eq!(Checkpoint::latest(dir.path()).unwrap().meta.run_id, "run-b");
+        let a = Checkpoint::latest_for(dir.path(), "Shop A").unwrap();
+        assert_eq!(
+            (a.meta.run_id.as_str(), a.meta.epochs_completed),
+            ("run-a", 5)
+        );
+        assert!(Checkpoint::latest_for(dir.path(), "Shop C").is_none());
+    }
+
+    #[test]
+    fn refuses_folders_that_are_not_checkpoints() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Checkpoint::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("not a vitrine checkpoint"), "{err}");
+        std::fs::write(dir.path().join(META_FILE), "{ not json").unwrap();
+        let err = Checkpoint::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("damaged"), "{err}");
+    }
 }

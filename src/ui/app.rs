@@ -24,7 +24,7 @@ use super::view::{CatalogueView, ItemPredictions};
 use super::Repaint;
 use crate::catalogue::{self, Catalogue, ImportOptions};
 use crate::index::Neighbour;
-use crate::train::checkpoint::{Checkpoint, META_FILE};
+use crate::train::checkpoint::Checkpoint;
 use crate::train::engine::EngineOptions;
 use crate::train::{Command, Event, TrainConfig, TrainMode, Worker};
 
@@ -1199,16 +1199,7 @@ fn fitting_checkpoint(
             return Some(ck.dir);
         }
     }
-    let runs = std::fs::read_dir(root).ok()?;
-    runs.flatten()
-        .filter_map(|run| Checkpoint::latest_in_run(&run.path()))
-        .filter(|ck| ck.meta.catalogue_name == catalogue_name)
-        .max_by_key(|ck| {
-            std::fs::metadata(ck.dir.join(META_FILE))
-                .and_then(|m| m.modified())
-                .unwrap_or(std::time::UNIX_EPOCH)
-        })
-        .map(|ck| ck.dir)
+    Checkpoint::latest_for(root, catalogue_name).map(|ck| ck.dir)
 }
 
 /// Larger text than egui's defaults, for a window read from a normal distance.
