@@ -58,7 +58,7 @@ pub struct Progress {
     pub global_step: usize,
     /// Loss of this step's batch.
     pub loss: f32,
-    /// Training throughput so far in this session.
+    /// Training throughput so far in this run (since it started or resumed).
     pub images_per_sec: f64,
     /// Estimated time to the end of the run.
     pub eta_secs: f64,
