@@ -11,6 +11,7 @@ use vitrine::catalogue::Catalogue;
 use vitrine::index::{EmbeddingIndex, Neighbour, LOOKALIKES};
 use vitrine::train::checkpoint::Checkpoint;
 use vitrine::train::engine::EngineOptions;
+use vitrine::train::worker::PredictedTag;
 use vitrine::train::{Command, Event, TrainConfig, TrainMode, Worker};
 use vitrine::vision::BackboneKind;
 
@@ -418,23 +419,44 @@ fn first_words(text: &str, n: usize) -> String {
     s
 }
 
-/// Waits until the worker has finished publishing a loaded checkpoint.
-fn wait_model(worker: &Worker, bars: &mut Bars) -> anyhow::Result<()> {
+/// Waits for the first event `pick` accepts, showing progress and notes on the way and
+/// failing on `Failed`.
+fn wait_for<T>(
+    worker: &Worker,
+    bars: &mut Bars,
+    mut pick: impl FnMut(Event) -> Option<T>,
+) -> anyhow::Result<T> {
     loop {
         let event = recv(worker)?;
         common_event(bars, &event)?;
-        if let Event::ItemTags { .. } = event {
-            return Ok(());
+        if let Some(found) = pick(event) {
+            return Ok(found);
         }
     }
 }
 
+/// Waits until the worker has finished publishing a loaded checkpoint.
+fn wait_model(worker: &Worker, bars: &mut Bars) -> anyhow::Result<()> {
+    wait_for(worker, bars, |e| {
+        matches!(e, Event::ItemTags { .. }).then_some(())
+    })
+}
+
+/// A worker for the lookalike and tagging commands (no repaint callback).
+fn headless_worker(model: &ModelArgs) -> anyhow::Result<Worker> {
+    Ok(Worker::spawn(
+        model.options(BackboneKind::EfficientNetLite0),
+        Box::new(|| {}),
+    )?)
+}
+
+fn percent(tag: &PredictedTag) -> String {
+    format!("{} {:.0}%", tag.name, tag.probability * 100.0)
+}
+
 pub fn similar(args: &SimilarArgs) -> anyhow::Result<()> {
     let catalogue = open_catalogue(&args.catalogue)?;
-    let worker = Worker::spawn(
-        args.model.options(BackboneKind::EfficientNetLite0),
-        Box::new(|| {}),
-    )?;
+    let worker = headless_worker(&args.model)?;
     let item = find_item(&catalogue, &args.item_or_image);
     let photo = Path::new(&args.item_or_image);
     if item.is_none() && !photo.is_file() {
@@ -453,38 +475,33 @@ pub fn similar(args: &SimilarArgs) -> anyhow::Result<()> {
     match item {
         Some(index) => {
             worker.send(Command::Embed);
-            loop {
-                let event = recv(&worker)?;
-                common_event(&mut bars, &event)?;
-                if let Event::Embeddings { vectors, .. } = event {
-                    bars.finish();
-                    let index_set = EmbeddingIndex::centered(&vectors);
-                    if vectors[index].is_none() {
-                        bail!(
-                            "the photo of {} could not be read",
-                            catalogue.items[index].id
-                        );
-                    }
-                    println!("Lookalikes of {}:", catalogue.items[index].id);
-                    print_neighbours(&catalogue, &index_set.nearest_to_item(index, LOOKALIKES));
-                    return Ok(());
-                }
+            let vectors = wait_for(&worker, &mut bars, |e| match e {
+                Event::Embeddings { vectors, .. } => Some(vectors),
+                _ => None,
+            })?;
+            bars.finish();
+            if vectors[index].is_none() {
+                bail!(
+                    "the photo of {} could not be read",
+                    catalogue.items[index].id
+                );
             }
+            let index_set = EmbeddingIndex::centered(&vectors);
+            println!("Lookalikes of {}:", catalogue.items[index].id);
+            print_neighbours(&catalogue, &index_set.nearest_to_item(index, LOOKALIKES));
         }
         None => {
             worker.send(Command::Predict(photo.to_path_buf()));
-            loop {
-                let event = recv(&worker)?;
-                common_event(&mut bars, &event)?;
-                if let Event::Prediction(p) = event {
-                    bars.finish();
-                    println!("Lookalikes of {}:", p.source.display());
-                    print_neighbours(&catalogue, &p.lookalikes);
-                    return Ok(());
-                }
-            }
+            let p = wait_for(&worker, &mut bars, |e| match e {
+                Event::Prediction(p) => Some(p),
+                _ => None,
+            })?;
+            bars.finish();
+            println!("Lookalikes of {}:", p.source.display());
+            print_neighbours(&catalogue, &p.lookalikes);
         }
     }
+    Ok(())
 }
 
 pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
@@ -505,73 +522,58 @@ pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
                 .dir
         }
     };
-    let worker = Worker::spawn(
-        args.model.options(BackboneKind::EfficientNetLite0),
-        Box::new(|| {}),
-    )?;
+    let worker = headless_worker(&args.model)?;
     let mut bars = Bars::new();
     worker.send(Command::SetCatalogue(Box::new(catalogue.clone())));
     worker.send(Command::LoadCheckpoint(checkpoint.clone()));
     wait_model(&worker, &mut bars)?;
     worker.send(Command::Predict(args.image.clone()));
-    loop {
-        let event = recv(&worker)?;
-        common_event(&mut bars, &event)?;
-        if let Event::Prediction(p) = event {
-            bars.finish();
-            println!("{} (model {})", p.source.display(), checkpoint.display());
-            let tags = p.tags.unwrap_or_default();
-            let chosen: Vec<String> = tags
-                .iter()
-                .filter(|t| t.predicted)
-                .map(|t| format!("{} {:.0}%", t.name, t.probability * 100.0))
-                .collect();
-            println!(
-                "tags: {}",
-                if chosen.is_empty() {
-                    "(none above their thresholds)".to_string()
-                } else {
-                    chosen.join(", ")
-                }
-            );
-            let others: Vec<String> = tags
-                .iter()
-                .filter(|t| !t.predicted)
-                .take(5)
-                .map(|t| format!("{} {:.0}%", t.name, t.probability * 100.0))
-                .collect();
-            println!("next most likely: {}", others.join(", "));
-            println!("lookalikes:");
-            print_neighbours(&catalogue, &p.lookalikes);
-            return Ok(());
+    let p = wait_for(&worker, &mut bars, |e| match e {
+        Event::Prediction(p) => Some(p),
+        _ => None,
+    })?;
+    bars.finish();
+    println!("{} (model {})", p.source.display(), checkpoint.display());
+    let tags = p.tags.unwrap_or_default();
+    let chosen: Vec<String> = tags.iter().filter(|t| t.predicted).map(percent).collect();
+    println!(
+        "tags: {}",
+        if chosen.is_empty() {
+            "(none above their thresholds)".to_string()
+        } else {
+            chosen.join(", ")
         }
-    }
+    );
+    let others: Vec<String> = tags
+        .iter()
+        .filter(|t| !t.predicted)
+        .take(5)
+        .map(percent)
+        .collect();
+    println!("next most likely: {}", others.join(", "));
+    println!("lookalikes:");
+    print_neighbours(&catalogue, &p.lookalikes);
+    Ok(())
 }
 
 pub fn embed(args: &EmbedArgs) -> anyhow::Result<()> {
     let catalogue = open_catalogue(&args.catalogue)?;
-    let worker = Worker::spawn(
-        args.model.options(BackboneKind::EfficientNetLite0),
-        Box::new(|| {}),
-    )?;
+    let worker = headless_worker(&args.model)?;
     let mut bars = Bars::new();
     worker.send(Command::SetCatalogue(Box::new(catalogue)));
     worker.send(Command::Embed);
-    loop {
-        let event = recv(&worker)?;
-        common_event(&mut bars, &event)?;
-        if let Event::Embeddings {
+    let (vectors, model_key) = wait_for(&worker, &mut bars, |e| match e {
+        Event::Embeddings {
             vectors, model_key, ..
-        } = event
-        {
-            bars.finish();
-            let done = vectors.iter().filter(|v| v.is_some()).count();
-            println!(
-                "{done} of {} photos embedded with {model_key}; cached in {}",
-                vectors.len(),
-                vitrine::paths::cache_dir().join("embeddings").display()
-            );
-            return Ok(());
-        }
-    }
+        } => Some((vectors, model_key)),
+        _ => None,
+    })?;
+    bars.finish();
+    let done = vectors.iter().filter(|v| v.is_some()).count();
+    println!(
+        "{done} of {} photos embedded with {model_key}; cached in {}",
+        vectors.len(),
+        vitrine::paths::cache_dir().join("embeddings").display()
+    );
+    Ok(())
 }

@@ -646,6 +646,14 @@ impl Engine {
             .map(|h| h.thresholds.clone())
             .unwrap_or_else(|| vec![config.threshold; n_tags]);
         let total_steps = steps_per_epoch * config.epochs;
+        let run = RunContext {
+            run_id: &run_id,
+            run_dir: &run_dir,
+            catalogue_name: &state.catalogue.name,
+            config: &config,
+            vocabulary: &vocabulary,
+            split: &split,
+        };
         for epoch in start_epoch..config.epochs {
             let mut order = train_idx.clone();
             let mut epoch_rng =
@@ -653,29 +661,16 @@ impl Engine {
             order.shuffle(&mut epoch_rng);
             for (s, batch) in order.chunks(config.batch_size).enumerate() {
                 if self.stop.load(Ordering::Relaxed) {
-                    let meta = make_meta(
-                        &run_id,
-                        &state.catalogue.name,
-                        &config,
-                        &vocabulary,
-                        &split,
-                        &thresholds,
-                        epoch,
-                        true,
+                    let ckpt = RunCheckpoint {
+                        epochs_completed: epoch,
+                        stopped_mid_epoch: true,
                         global_step,
-                        net,
-                        &history,
-                    );
-                    let ck = save_checkpoint(&run_dir, &meta, net)?;
-                    emit(Event::Checkpoint {
-                        path: ck.dir.clone(),
-                        epoch,
-                    });
-                    finish_head(net, &meta, &thresholds);
+                    };
+                    let dir = run.checkpoint(ckpt, net, &thresholds, &history, emit)?;
                     emit(Event::Finished {
                         stopped: true,
                         epochs_completed: epoch,
-                        checkpoint: Some(ck.dir),
+                        checkpoint: Some(dir),
                     });
                     return Ok(());
                 }
@@ -701,10 +696,11 @@ impl Engine {
                         / elapsed_secs.max(1e-9),
                     eta_secs: secs_per_step * remaining as f64,
                 }));
+                // Evaluate every `eval_every_steps` steps and at the end of each epoch.
                 let last_of_epoch = s + 1 == steps_per_epoch;
-                if !last_of_epoch
-                    && config.eval_every_steps > 0
-                    && global_step.is_multiple_of(config.eval_every_steps)
+                if last_of_epoch
+                    || (config.eval_every_steps > 0
+                        && global_step.is_multiple_of(config.eval_every_steps))
                 {
                     let frac = epoch as f32 + (s + 1) as f32 / steps_per_epoch as f32;
                     thresholds = evaluate(
@@ -721,38 +717,12 @@ impl Engine {
                     )?;
                 }
             }
-            thresholds = evaluate(
-                net,
-                &inputs,
-                &train_idx,
-                &val_idx,
-                &vocabulary,
-                &config,
+            let ckpt = RunCheckpoint {
+                epochs_completed: epoch + 1,
+                stopped_mid_epoch: false,
                 global_step,
-                (epoch + 1) as f32,
-                &mut history,
-                emit,
-            )?;
-            let meta = make_meta(
-                &run_id,
-                &state.catalogue.name,
-                &config,
-                &vocabulary,
-                &split,
-                &thresholds,
-                epoch + 1,
-                false,
-                global_step,
-                net,
-                &history,
-            );
-            let ck = save_checkpoint(&run_dir, &meta, net)?;
-            emit(Event::Checkpoint {
-                path: ck.dir.clone(),
-                epoch: epoch + 1,
-            });
-            finish_head(net, &meta, &thresholds);
-            last_checkpoint = Some(ck.dir);
+            };
+            last_checkpoint = Some(run.checkpoint(ckpt, net, &thresholds, &history, emit)?);
         }
         if config.mode == TrainMode::FineTune {
             // The backbone changed: its embeddings are new ones.
@@ -1152,34 +1122,59 @@ fn evaluate(
     Ok(thresholds)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn make_meta(
-    run_id: &str,
-    catalogue_name: &str,
-    config: &TrainConfig,
-    vocabulary: &Vocabulary,
-    split: &Split,
-    thresholds: &[f32],
+/// What stays the same for every checkpoint of one training run.
+struct RunContext<'a> {
+    run_id: &'a str,
+    run_dir: &'a Path,
+    catalogue_name: &'a str,
+    config: &'a TrainConfig,
+    vocabulary: &'a Vocabulary,
+    split: &'a Split,
+}
+
+/// Where in the run a checkpoint is taken.
+#[derive(Clone, Copy)]
+struct RunCheckpoint {
     epochs_completed: usize,
     stopped_mid_epoch: bool,
     global_step: usize,
-    net: &Network,
-    history: &History,
-) -> CheckpointMeta {
-    CheckpointMeta {
-        format_version: checkpoint::FORMAT_VERSION,
-        run_id: run_id.to_string(),
-        catalogue_name: catalogue_name.to_string(),
-        config: config.clone(),
-        vocabulary: vocabulary.clone(),
-        split: split.clone(),
-        thresholds: thresholds.to_vec(),
-        epochs_completed,
-        stopped_mid_epoch,
-        global_step,
-        backbone_weights: net.pretrained_key.clone(),
-        includes_backbone: config.mode == TrainMode::FineTune,
-        history: compact_history(history),
+}
+
+impl RunContext<'_> {
+    /// Writes a checkpoint, announces it, and makes the head remember it; returns its folder.
+    fn checkpoint(
+        &self,
+        at: RunCheckpoint,
+        net: &mut Network,
+        thresholds: &[f32],
+        history: &History,
+        emit: Emit,
+    ) -> Result<PathBuf, TrainError> {
+        let meta = CheckpointMeta {
+            format_version: checkpoint::FORMAT_VERSION,
+            run_id: self.run_id.to_string(),
+            catalogue_name: self.catalogue_name.to_string(),
+            config: self.config.clone(),
+            vocabulary: self.vocabulary.clone(),
+            split: self.split.clone(),
+            thresholds: thresholds.to_vec(),
+            epochs_completed: at.epochs_completed,
+            stopped_mid_epoch: at.stopped_mid_epoch,
+            global_step: at.global_step,
+            backbone_weights: net.pretrained_key.clone(),
+            includes_backbone: self.config.mode == TrainMode::FineTune,
+            history: compact_history(history),
+        };
+        let ck = save_checkpoint(self.run_dir, &meta, net)?;
+        emit(Event::Checkpoint {
+            path: ck.dir.clone(),
+            epoch: at.epochs_completed,
+        });
+        if let Some(head) = &mut net.head {
+            head.thresholds = thresholds.to_vec();
+            head.meta = Some(meta);
+        }
+        Ok(ck.dir)
     }
 }
 
@@ -1208,13 +1203,6 @@ fn save_checkpoint(
         }
         Ok(())
     })
-}
-
-fn finish_head(net: &mut Network, meta: &CheckpointMeta, thresholds: &[f32]) {
-    if let Some(head) = &mut net.head {
-        head.thresholds = thresholds.to_vec();
-        head.meta = Some(meta.clone());
-    }
 }
 
 fn summary(net: &Network, head: &Head) -> ModelSummary {

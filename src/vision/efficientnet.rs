@@ -10,8 +10,8 @@
 //! `_conv_stem`, `_bn0`, `_blocks.{i}._expand_conv` / `_bn0` / `_depthwise_conv` / `_bn1` /
 //! `_project_conv` / `_bn2`, `_conv_head`, `_bn1`, `_fc`.
 
-use tch::nn::{self, ModuleT};
-use tch::{Kind, Tensor};
+use tch::nn;
+use tch::Tensor;
 
 use super::{Backbone, BackboneKind};
 
@@ -277,9 +277,14 @@ impl EfficientNetLite0 {
             fc: nn::linear(p / "_fc", FEATURE_DIM, IMAGENET_CLASSES, Default::default()),
         }
     }
+}
 
-    /// The last feature map, `[N, 1280, H/32, W/32]`, before pooling.
-    pub fn feature_map(&self, xs: &Tensor, train: bool) -> Tensor {
+impl Backbone for EfficientNetLite0 {
+    fn kind(&self) -> BackboneKind {
+        BackboneKind::EfficientNetLite0
+    }
+
+    fn feature_map(&self, xs: &Tensor, train: bool) -> Tensor {
         let mut ys = self
             .stem
             .forward(&super::channels_last(xs))
@@ -290,26 +295,9 @@ impl EfficientNetLite0 {
         }
         ys.apply(&self.head).apply_t(&self.bn1, train).relu6()
     }
-}
 
-impl Backbone for EfficientNetLite0 {
-    fn kind(&self) -> BackboneKind {
-        BackboneKind::EfficientNetLite0
-    }
-
-    fn features(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.feature_map(xs, train)
-            .mean_dim([2i64, 3].as_slice(), false, Kind::Float)
-    }
-
-    fn imagenet_logits(&self, xs: &Tensor) -> Option<Tensor> {
-        Some(self.features(xs, false).apply(&self.fc))
-    }
-}
-
-impl ModuleT for EfficientNetLite0 {
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.features(xs, train)
+    fn imagenet_classifier(&self) -> Option<&nn::Linear> {
+        Some(&self.fc)
     }
 }
 
@@ -361,7 +349,7 @@ mod tests {
     fn features_are_pooled_1280() {
         let vs = nn::VarStore::new(tch::Device::Cpu);
         let net = EfficientNetLite0::new(&vs.root());
-        let xs = Tensor::randn([2, 3, 96, 80], (Kind::Float, tch::Device::Cpu));
+        let xs = Tensor::randn([2, 3, 96, 80], (tch::Kind::Float, tch::Device::Cpu));
         let fs = tch::no_grad(|| net.features(&xs, false));
         assert_eq!(fs.size(), vec![2, FEATURE_DIM]);
         let logits = tch::no_grad(|| net.imagenet_logits(&xs));

@@ -140,14 +140,26 @@ pub trait Backbone: fmt::Debug + Send {
     /// Which architecture this is.
     fn kind(&self) -> BackboneKind;
 
-    /// Globally average-pooled features `[N, kind().feature_dim()]`, before any classifier.
+    /// The last feature map `[N, kind().feature_dim(), H/32, W/32]`, before pooling.
     /// `train` selects batch statistics in batch norm (and stochastic depth where the
     /// architecture has it) instead of the running statistics.
-    fn features(&self, xs: &Tensor, train: bool) -> Tensor;
+    fn feature_map(&self, xs: &Tensor, train: bool) -> Tensor;
+
+    /// The pretrained ImageNet classifier on top of the pooled features, if there is one.
+    fn imagenet_classifier(&self) -> Option<&nn::Linear>;
+
+    /// Globally average-pooled features `[N, kind().feature_dim()]`, before any classifier.
+    fn features(&self, xs: &Tensor, train: bool) -> Tensor {
+        self.feature_map(xs, train)
+            .mean_dim([2i64, 3].as_slice(), false, tch::Kind::Float)
+    }
 
     /// Logits `[N, 1000]` of the pretrained ImageNet classifier, in evaluation mode; `None`
     /// for a backbone without one.
-    fn imagenet_logits(&self, xs: &Tensor) -> Option<Tensor>;
+    fn imagenet_logits(&self, xs: &Tensor) -> Option<Tensor> {
+        self.imagenet_classifier()
+            .map(|fc| self.features(xs, false).apply(fc))
+    }
 }
 
 /// Same values and shape, but laid out channels-last (NHWC strides): libtorch's CPU

@@ -7,8 +7,8 @@
 //! the 3×3 convolution ("ResNet v1.5"), and a 1×1 projection (`downsample.0/1`) on the first
 //! block of each stage.
 
-use tch::nn::{self, ModuleT};
-use tch::{Kind, Tensor};
+use tch::nn;
+use tch::Tensor;
 
 use super::{Backbone, BackboneKind};
 
@@ -151,9 +151,14 @@ impl ResNeXt50 {
             fc: nn::linear(p / "fc", FEATURE_DIM, IMAGENET_CLASSES, Default::default()),
         }
     }
+}
 
-    /// The last feature map, `[N, 2048, H/32, W/32]`, before pooling.
-    pub fn feature_map(&self, xs: &Tensor, train: bool) -> Tensor {
+impl Backbone for ResNeXt50 {
+    fn kind(&self) -> BackboneKind {
+        BackboneKind::ResNeXt50
+    }
+
+    fn feature_map(&self, xs: &Tensor, train: bool) -> Tensor {
         let mut ys = super::channels_last(xs)
             .apply(&self.conv1)
             .apply_t(&self.bn1, train)
@@ -164,26 +169,9 @@ impl ResNeXt50 {
         }
         ys
     }
-}
 
-impl Backbone for ResNeXt50 {
-    fn kind(&self) -> BackboneKind {
-        BackboneKind::ResNeXt50
-    }
-
-    fn features(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.feature_map(xs, train)
-            .mean_dim([2i64, 3].as_slice(), false, Kind::Float)
-    }
-
-    fn imagenet_logits(&self, xs: &Tensor) -> Option<Tensor> {
-        Some(self.features(xs, false).apply(&self.fc))
-    }
-}
-
-impl ModuleT for ResNeXt50 {
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.features(xs, train)
+    fn imagenet_classifier(&self) -> Option<&nn::Linear> {
+        Some(&self.fc)
     }
 }
 
