@@ -11,7 +11,7 @@ use ::csv::{ByteRecord, ReaderBuilder};
 
 use super::error::{quoted_list, CatalogueError};
 use super::report::{ImportReport, ProblemKind, Severity};
-use super::rows::{assemble, resolve_image, Locator, Problems, Row};
+use super::rows::{assemble, Locator, Problems, Row};
 use super::{read_file, ImportOptions, Item};
 
 /// Header names (compared without case) that mark the image column, in order of preference.
@@ -229,18 +229,7 @@ fn read_row(
         );
         return None;
     }
-    let image_path = match resolve_image(image_ref, base_dir) {
-        Ok(path) => path,
-        Err(reason) => {
-            problems.add(
-                locator,
-                ProblemKind::MissingImage,
-                Severity::Skipped,
-                format!("{reason}; skipped"),
-            );
-            return None;
-        }
-    };
+    let image_path = problems.resolve_row_image(locator, image_ref, base_dir)?;
 
     let mut description = String::new();
     if let Some(raw) = columns.description.and_then(|i| record.get(i)) {
@@ -256,12 +245,7 @@ fn read_row(
             );
         }
         if description.is_empty() {
-            problems.add(
-                locator,
-                ProblemKind::EmptyDescription,
-                Severity::Warning,
-                format!("image \"{image_ref}\" has no description; it loads without tags"),
-            );
+            problems.empty_description(locator, image_ref);
         }
     }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::csv::{file_label, DESCRIPTION_COLUMNS, IMAGE_COLUMNS};
 use super::error::CatalogueError;
 use super::report::{ImportReport, ProblemKind, Severity};
-use super::rows::{assemble, resolve_image, Locator, Problems, Row};
+use super::rows::{assemble, Locator, Problems, Row};
 use super::{read_file, ImportOptions, Item};
 
 /// How an entry is expected to look, for error messages.
@@ -169,18 +169,7 @@ fn read_entry(
         );
         return None;
     }
-    let image_path = match resolve_image(image_ref, image_dir) {
-        Ok(path) => path,
-        Err(reason) => {
-            problems.add(
-                locator,
-                ProblemKind::MissingImage,
-                Severity::Skipped,
-                format!("{reason}; skipped"),
-            );
-            return None;
-        }
-    };
+    let image_path = problems.resolve_row_image(locator, image_ref, image_dir)?;
 
     let description_field = field(entry, &keys.description);
     let mut texts = Vec::new();
@@ -211,12 +200,7 @@ fn read_entry(
     texts.retain(|text| !text.is_empty());
     let description = texts.join(" ");
     if description.is_empty() {
-        problems.add(
-            locator,
-            ProblemKind::EmptyDescription,
-            Severity::Warning,
-            format!("image \"{image_ref}\" has no description; it loads without tags"),
-        );
+        problems.empty_description(locator, image_ref);
     }
 
     let description_key = description_field.map(|(key, _)| key);

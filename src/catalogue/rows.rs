@@ -78,6 +78,38 @@ impl Problems<'_> {
         let message = format!("{}: {}", locator.place(&self.source_name), text.as_ref());
         self.report.push(locator.number(), kind, severity, message);
     }
+
+    /// Resolves a row's image reference (see [`resolve_image`]); a reference that cannot name
+    /// a file is reported and the row skipped (`None`).
+    pub(crate) fn resolve_row_image(
+        &mut self,
+        locator: Locator,
+        reference: &str,
+        base_dir: &Path,
+    ) -> Option<PathBuf> {
+        match resolve_image(reference, base_dir) {
+            Ok(path) => Some(path),
+            Err(reason) => {
+                self.add(
+                    locator,
+                    ProblemKind::MissingImage,
+                    Severity::Skipped,
+                    format!("{reason}; skipped"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports that the row for `image_ref` has no description (the item still loads).
+    pub(crate) fn empty_description(&mut self, locator: Locator, image_ref: &str) {
+        self.add(
+            locator,
+            ProblemKind::EmptyDescription,
+            Severity::Warning,
+            format!("image \"{image_ref}\" has no description; it loads without tags"),
+        );
+    }
 }
 
 /// Resolves an image reference from a catalogue to a file path.
