@@ -6,14 +6,15 @@
 //!   of every problem found;
 //! - [`text`]: tokenizer, part-of-speech tagger, TF-IDF and the tag vocabulary;
 //! - [`vision`]: CNN backbones, image transforms and pretrained weights;
-//! - [`train`]: the background worker, metrics and checkpoints;
+//! - [`engine`]: the background worker and its protocol, model identity, embedding, training,
+//!   evaluation, prediction and checkpoints;
 //! - [`index`]: embeddings and nearest neighbours;
 //! - [`paths`]: where weights, checkpoints and caches live.
 
 pub mod catalogue;
+pub mod engine;
 pub mod index;
 pub mod paths;
 pub mod text;
-pub mod train;
 pub mod ui;
 pub mod vision;

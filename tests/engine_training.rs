@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use common::{collect_until, worker};
 use vitrine::catalogue::{self, Catalogue};
-use vitrine::train::checkpoint::Checkpoint;
-use vitrine::train::metrics::{self, Metrics};
-use vitrine::train::{Command, Event, TrainConfig, TrainMode};
+use vitrine::engine::checkpoint::Checkpoint;
+use vitrine::engine::metrics::{self, Metrics};
+use vitrine::engine::{Command, Event, TrainConfig, TrainMode};
 
 fn demo() -> Catalogue {
     catalogue::demo().expect("demo catalogue")
@@ -27,7 +27,7 @@ fn is_item_tags(e: &Event) -> bool {
 }
 
 /// Trains fast mode on the demo catalogue and returns every event up to the published model.
-fn train_fast(worker: &vitrine::train::Worker, epochs: usize) -> Vec<Event> {
+fn train_fast(worker: &vitrine::engine::Worker, epochs: usize) -> Vec<Event> {
     worker.send(Command::SetCatalogue(Box::new(demo())));
     worker.send(Command::Train {
         config: fast_config(epochs),
@@ -262,7 +262,7 @@ fn checkpoints_round_trip_resume_and_refuse_another_vocabulary() {
     assert_eq!(resumed.meta.run_id, ck.meta.run_id);
     assert_eq!(resumed.meta.epochs_completed, 5);
     assert_eq!(resumed.meta.history.evals.len(), 5);
-    let summary = |evals: &[vitrine::train::checkpoint::EvalPoint]| -> Vec<(usize, f32, f32)> {
+    let summary = |evals: &[vitrine::engine::checkpoint::EvalPoint]| -> Vec<(usize, f32, f32)> {
         evals
             .iter()
             .map(|e| (e.step, e.epoch, e.metrics.micro_f1))

@@ -7,8 +7,8 @@ use clap::Args;
 use rand::{Rng, SeedableRng};
 use vitrine::index::{EmbeddingIndex, LOOKALIKES};
 use vitrine::text::{extract_tags, tokenize, TagOptions};
-use vitrine::train::engine::{measure, EngineOptions};
-use vitrine::train::TrainMode;
+use vitrine::engine::core::{measure, EngineOptions};
+use vitrine::engine::TrainMode;
 use vitrine::vision::{transforms, BackboneKind};
 
 #[derive(Debug, Args)]

@@ -9,10 +9,10 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use vitrine::catalogue::Catalogue;
 use vitrine::index::{EmbeddingIndex, Neighbour, LOOKALIKES};
-use vitrine::train::checkpoint::Checkpoint;
-use vitrine::train::engine::EngineOptions;
-use vitrine::train::worker::PredictedTag;
-use vitrine::train::{Command, Event, TrainConfig, TrainMode, Worker};
+use vitrine::engine::checkpoint::Checkpoint;
+use vitrine::engine::core::EngineOptions;
+use vitrine::engine::worker::PredictedTag;
+use vitrine::engine::{Command, Event, TrainConfig, TrainMode, Worker};
 use vitrine::vision::BackboneKind;
 
 use super::CatalogueArgs;

@@ -24,9 +24,9 @@ use super::view::{CatalogueView, ItemPredictions};
 use super::Repaint;
 use crate::catalogue::{self, Catalogue, ImportOptions};
 use crate::index::Neighbour;
-use crate::train::checkpoint::Checkpoint;
-use crate::train::engine::EngineOptions;
-use crate::train::{Command, Event, TrainConfig, TrainMode, Worker};
+use crate::engine::checkpoint::Checkpoint;
+use crate::engine::core::EngineOptions;
+use crate::engine::{Command, Event, TrainConfig, TrainMode, Worker};
 
 /// Something the user asked for this frame; panels push them, [`VitrineApp`] carries them out
 /// after drawing.

@@ -12,7 +12,7 @@ use super::detail::large_photo_ui;
 use super::thumbnails::ImageCache;
 use super::view::CatalogueView;
 use super::widgets::{lookalikes_ui, probability_bars_ui};
-use crate::train::worker::Prediction;
+use crate::engine::worker::Prediction;
 
 /// Predicted tags listed for a dropped photo.
 const PREDICTED_ROWS: usize = 8;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::train::TrainConfig;
+use crate::engine::TrainConfig;
 
 /// Key of the settings in eframe's storage.
 pub const SETTINGS_KEY: &str = "vitrine-settings";

@@ -5,7 +5,7 @@ use egui::RichText;
 
 use super::app::Action;
 use super::view::CatalogueView;
-use crate::train::worker::ModelSummary;
+use crate::engine::worker::ModelSummary;
 
 /// Background work shown at the right of the toolbar.
 #[derive(Clone, Debug, PartialEq)]

@@ -9,10 +9,10 @@ use egui_extras::{Column, TableBuilder};
 use egui_plot::{Legend, Line, Plot, PlotPoint, Points};
 
 use super::app::Action;
-use crate::train::checkpoint::History;
-use crate::train::metrics::{Metrics, TagScore};
-use crate::train::worker::{ModelSummary, Progress};
-use crate::train::{TrainConfig, TrainMode};
+use crate::engine::checkpoint::History;
+use crate::engine::metrics::{Metrics, TagScore};
+use crate::engine::worker::{ModelSummary, Progress};
+use crate::engine::{TrainConfig, TrainMode};
 use crate::vision::BackboneKind;
 
 /// Where a training run stands.

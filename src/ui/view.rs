@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::catalogue::Catalogue;
 use crate::index::{EmbeddingIndex, Neighbour, LOOKALIKES};
-use crate::train::worker::PredictedTag;
+use crate::engine::worker::PredictedTag;
 use crate::vision::BackboneKind;
 
 /// Tag probabilities of every item from the current model.

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use vitrine::train::engine::EngineOptions;
-use vitrine::train::{Event, Worker};
+use vitrine::engine::core::EngineOptions;
+use vitrine::engine::{Event, Worker};
 
 /// Generous cap on how long a test waits for the worker; a hang fails instead of blocking CI.
 pub const WAIT_CAP: Duration = Duration::from_secs(900);

@@ -1,6 +1,6 @@
 //! The background worker thread and the plain-data messages it exchanges.
 //!
-//! The worker owns the [`Engine`](super::engine::Engine) (and through it every tensor); the
+//! The worker owns the [`Engine`](super::core::Engine) (and through it every tensor); the
 //! window or the command line sends [`Command`]s and reads [`Event`]s, and never waits on the
 //! worker. After each event the worker calls the `notify` callback (the window passes one that
 //! asks egui to repaint).
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::checkpoint::History;
 use super::config::{TrainConfig, TrainMode};
-use super::engine::{Engine, EngineOptions};
+use super::core::{Engine, EngineOptions};
 use super::metrics::Metrics;
 use crate::catalogue::Catalogue;
 use crate::index::Neighbour;

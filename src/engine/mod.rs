@@ -8,7 +8,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
-pub mod engine;
+pub mod core;
 pub mod metrics;
 pub mod split;
 pub mod worker;

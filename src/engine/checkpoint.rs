@@ -234,7 +234,7 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::config::{TrainConfig, TrainMode};
+    use crate::engine::config::{TrainConfig, TrainMode};
 
     fn meta(run_id: &str, catalogue: &str, epochs: usize, stopped: bool) -> CheckpointMeta {
         CheckpointMeta {
