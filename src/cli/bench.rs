@@ -7,7 +7,7 @@ use clap::Args;
 use rand::{Rng, SeedableRng};
 use vitrine::index::{EmbeddingIndex, LOOKALIKES};
 use vitrine::text::{extract_tags, tokenize, TagOptions};
-use vitrine::engine::core::{measure, EngineOptions};
+use vitrine::engine::{measure, EngineOptions};
 use vitrine::engine::TrainMode;
 use vitrine::vision::{transforms, BackboneKind};
 

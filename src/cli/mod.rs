@@ -1,8 +1,10 @@
 //! The command line: `vitrine` opens the window; subcommands run the same engine headless.
 
 mod bench;
-mod model;
+mod lookalikes;
+mod session;
 mod tags;
+mod train;
 
 use std::path::PathBuf;
 
@@ -30,13 +32,13 @@ enum Command {
     /// Import a catalogue and print its report, tag vocabulary and each item's tags.
     Tags(tags::TagsArgs),
     /// Train a tagging model (progress bar, metrics each epoch, a checkpoint every epoch).
-    Train(model::TrainArgs),
+    Train(train::TrainArgs),
     /// Show the five closest lookalikes of a catalogue item or of a photo file.
-    Similar(model::SimilarArgs),
+    Similar(lookalikes::SimilarArgs),
     /// Predict the tags of a photo with the latest (or a given) trained model.
-    Tag(model::TagArgs),
+    Tag(lookalikes::TagArgs),
     /// Compute (and cache) the lookalike embeddings of a catalogue.
-    Embed(model::EmbedArgs),
+    Embed(lookalikes::EmbedArgs),
     /// Measure speed: tag extraction, embedding, training and lookalike queries.
     Bench(bench::BenchArgs),
 }
@@ -80,10 +82,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => vitrine::ui::run_app(cli.catalogue),
         Some(Command::Tags(args)) => tags::run(&args),
-        Some(Command::Train(args)) => model::train(&args),
-        Some(Command::Similar(args)) => model::similar(&args),
-        Some(Command::Tag(args)) => model::tag(&args),
-        Some(Command::Embed(args)) => model::embed(&args),
+        Some(Command::Train(args)) => train::train(&args),
+        Some(Command::Similar(args)) => lookalikes::similar(&args),
+        Some(Command::Tag(args)) => lookalikes::tag(&args),
+        Some(Command::Embed(args)) => lookalikes::embed(&args),
         Some(Command::Bench(args)) => bench::run(&args),
     }
 }

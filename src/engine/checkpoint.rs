@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::config::TrainConfig;
 use super::metrics::Metrics;
 use super::split::Split;
-use super::TrainError;
+use super::EngineError;
 use crate::text::Vocabulary;
 
 /// File inside a checkpoint folder holding [`CheckpointMeta`].
@@ -101,7 +101,7 @@ impl Checkpoint {
 
     /// Reads a checkpoint folder (or the folder of a `checkpoint.json` / weights file given
     /// directly).
-    pub fn load(path: &Path) -> Result<Self, TrainError> {
+    pub fn load(path: &Path) -> Result<Self, EngineError> {
         let dir = if path.is_file() {
             path.parent().map(Path::to_path_buf).unwrap_or_default()
         } else {
@@ -109,27 +109,27 @@ impl Checkpoint {
         };
         let meta_path = dir.join(META_FILE);
         let text = std::fs::read_to_string(&meta_path).map_err(|e| {
-            TrainError::Checkpoint(format!(
+            EngineError::Checkpoint(format!(
                 "{} is not a vitrine checkpoint (cannot read {}: {e})",
                 path.display(),
                 meta_path.display()
             ))
         })?;
         let meta: CheckpointMeta = serde_json::from_str(&text).map_err(|e| {
-            TrainError::Checkpoint(format!(
+            EngineError::Checkpoint(format!(
                 "{} is damaged or from another version of vitrine: {e}",
                 meta_path.display()
             ))
         })?;
         if meta.format_version != FORMAT_VERSION {
-            return Err(TrainError::Checkpoint(format!(
+            return Err(EngineError::Checkpoint(format!(
                 "{} uses checkpoint format {}, this vitrine reads format {FORMAT_VERSION}",
                 dir.display(),
                 meta.format_version
             )));
         }
         if !dir.join(WEIGHTS_FILE).is_file() {
-            return Err(TrainError::Checkpoint(format!(
+            return Err(EngineError::Checkpoint(format!(
                 "{} has no {WEIGHTS_FILE}",
                 dir.display()
             )));
@@ -189,10 +189,10 @@ fn epoch_dirs(run_dir: &Path) -> Vec<PathBuf> {
 pub fn write(
     run_dir: &Path,
     meta: &CheckpointMeta,
-    save_weights: impl FnOnce(&Path) -> Result<(), TrainError>,
-) -> Result<Checkpoint, TrainError> {
+    save_weights: impl FnOnce(&Path) -> Result<(), EngineError>,
+) -> Result<Checkpoint, EngineError> {
     let io = |what: &str, p: &Path, e: std::io::Error| {
-        TrainError::Checkpoint(format!("cannot {what} {}: {e}", p.display()))
+        EngineError::Checkpoint(format!("cannot {what} {}: {e}", p.display()))
     };
     std::fs::create_dir_all(run_dir).map_err(|e| io("create", run_dir, e))?;
     let name = format!(
@@ -210,7 +210,7 @@ pub fn write(
     std::fs::create_dir_all(&tmp_dir).map_err(|e| io("create", &tmp_dir, e))?;
     save_weights(&tmp_dir.join(WEIGHTS_FILE))?;
     let text = serde_json::to_string_pretty(meta)
-        .map_err(|e| TrainError::Checkpoint(format!("cannot encode checkpoint: {e}")))?;
+        .map_err(|e| EngineError::Checkpoint(format!("cannot encode checkpoint: {e}")))?;
     std::fs::write(tmp_dir.join(META_FILE), text).map_err(|e| io("write", &tmp_dir, e))?;
     if final_dir.exists() {
         std::fs::remove_dir_all(&final_dir).map_err(|e| io("replace", &final_dir, e))?;
@@ -256,7 +256,7 @@ mod tests {
 
     fn save(root: &Path, m: &CheckpointMeta) -> Checkpoint {
         write(&root.join(&m.run_id), m, |p| {
-            std::fs::write(p, b"weights").map_err(|e| TrainError::Checkpoint(e.to_string()))
+            std::fs::write(p, b"weights").map_err(|e| EngineError::Checkpoint(e.to_string()))
         })
         .unwrap()
     }

@@ -164,6 +164,16 @@ impl EmbeddingIndex {
         self.len() == 0
     }
 
+    /// True when the slot at `index` holds a real vector.
+    pub fn is_present(&self, index: usize) -> bool {
+        self.present.get(index).copied().unwrap_or(false)
+    }
+
+    /// Number of slots holding a real vector.
+    pub fn present_count(&self) -> usize {
+        self.present.iter().filter(|p| **p).count()
+    }
+
     /// Length of each vector.
     pub fn dim(&self) -> usize {
         self.dim

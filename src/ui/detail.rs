@@ -4,7 +4,7 @@
 use eframe::egui;
 use egui::Vec2;
 
-use super::app::Action;
+use super::actions::Action;
 use super::thumbnails::{fitted_rect, paint_photo, ImageCache, ImageKey, ImageState};
 use super::view::CatalogueView;
 use super::widgets::{chips_ui, lookalikes_ui, probability_bars_ui};

@@ -3,16 +3,17 @@
 //! is dragged over the window.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use eframe::egui;
 use egui::{Color32, RichText, Vec2};
 
-use super::app::Action;
+use super::actions::Action;
 use super::detail::large_photo_ui;
 use super::thumbnails::ImageCache;
 use super::view::CatalogueView;
 use super::widgets::{lookalikes_ui, probability_bars_ui};
-use crate::engine::worker::Prediction;
+use crate::engine::protocol::Prediction;
 
 /// Predicted tags listed for a dropped photo.
 const PREDICTED_ROWS: usize = 8;
@@ -25,7 +26,7 @@ pub struct DropState {
     /// True while the worker has not answered.
     pub waiting: bool,
     /// The worker's answer.
-    pub prediction: Option<Prediction>,
+    pub prediction: Option<Arc<Prediction>>,
     /// Why the photo could not be tagged, in words.
     pub error: Option<String>,
 }
@@ -42,7 +43,7 @@ impl DropState {
     }
 
     /// Takes the worker's answer if it is about the current photo.
-    pub fn take_prediction(&mut self, prediction: Prediction) -> bool {
+    pub fn take_prediction(&mut self, prediction: Arc<Prediction>) -> bool {
         if self.path.as_deref() != Some(prediction.source.as_path()) {
             return false;
         }
@@ -61,7 +62,7 @@ impl DropState {
     /// Forgets lookalikes that pointed into a catalogue that is no longer open.
     pub fn forget_lookalikes(&mut self) {
         if let Some(p) = &mut self.prediction {
-            p.lookalikes.clear();
+            Arc::make_mut(p).lookalikes.clear();
         }
     }
 }

@@ -4,7 +4,7 @@
 use eframe::egui;
 use egui::{RichText, Sense, Vec2};
 
-use super::app::Action;
+use super::actions::Action;
 use super::thumbnails::{paint_photo, ImageCache, ImageKey};
 use super::train_panel::TrainState;
 use super::view::CatalogueView;

@@ -7,7 +7,7 @@ use eframe::egui;
 use egui::text::{LayoutJob, TextWrapping};
 use egui::{Color32, FontId, Key, Rect, RichText, Sense, Vec2};
 
-use super::app::Action;
+use super::actions::Action;
 use super::thumbnails::{paint_photo, ImageCache, ImageKey, THUMBNAIL_PX};
 use super::view::CatalogueView;
 

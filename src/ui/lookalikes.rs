@@ -6,7 +6,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::view::Embeddings;
+use crate::engine::protocol::CatalogueEmbeddings as Embeddings;
 use super::Repaint;
 use crate::index::Neighbour;
 
@@ -141,9 +141,11 @@ mod tests {
             .map(|i| (0..dim).map(|d| ((i * 31 + d * 7) % 97) as f32).collect())
             .collect();
         Arc::new(Embeddings {
+            model: crate::engine::ModelIdentity::Pretrained {
+                backbone: BackboneKind::EfficientNetLite0,
+                weights_hash: 1,
+            },
             index: EmbeddingIndex::from_vectors(&vectors),
-            has_vector: vec![true; items],
-            backbone: BackboneKind::EfficientNetLite0,
         })
     }
 

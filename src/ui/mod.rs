@@ -15,16 +15,23 @@
 //! `VITRINE_DEMO_ACTION="epochs:5;train"` or `VITRINE_DEMO_ACTION="select:12"` or
 //! `VITRINE_DEMO_ACTION="drop:/path/to/photo.jpg"`.
 
+mod actions;
 mod app;
+mod apply;
+mod demo;
 mod detail;
 mod dialogs;
 mod drop;
+mod events;
 mod gallery;
 mod grid;
+mod jobs;
+mod loader;
 mod lookalikes;
 mod messages;
 mod report;
 mod settings;
+mod style;
 mod thumbnails;
 mod toolbar;
 mod train_panel;
@@ -36,13 +43,15 @@ use std::sync::{Arc, OnceLock};
 
 use eframe::egui;
 
-pub use app::{parse_demo_actions, AppOptions, DemoAction, RightView, VitrineApp};
+pub use actions::Action;
+pub use app::{AppOptions, RightView, VitrineApp};
+pub use demo::{parse_demo_actions, DemoAction};
 pub use detail::Selection;
 pub use drop::DropState;
 pub use messages::{Level, Message, Messages};
 pub use settings::{Settings, Tab, SETTINGS_KEY};
 pub use train_panel::{EvalPoint, RunStatus, TrainState};
-pub use view::{CatalogueView, Embeddings, ItemPredictions};
+pub use view::CatalogueView;
 
 /// Environment variable holding scripted demo steps (see [`parse_demo_actions`]).
 pub const DEMO_ACTION_ENV: &str = "VITRINE_DEMO_ACTION";
@@ -54,7 +63,10 @@ pub struct Repaint(Arc<OnceLock<egui::Context>>);
 impl Repaint {
     /// Remembers the context (the first one given wins).
     pub fn attach(&self, ctx: &egui::Context) {
-        let _ = self.0.set(ctx.clone());
+        // Every frame offers the same context; only the first needs keeping.
+        if self.0.get().is_none() && self.0.set(ctx.clone()).is_err() {
+            log::debug!("the repaint context was attached by another thread first");
+        }
     }
 
     /// Asks for a repaint; does nothing before a context is attached.

@@ -3,15 +3,19 @@
 use eframe::egui;
 use egui::RichText;
 
-use super::app::Action;
+use super::actions::Action;
 use super::view::CatalogueView;
-use crate::engine::worker::ModelSummary;
+use crate::engine::protocol::{ModelSummary, RequestId, Task};
 
 /// Background work shown at the right of the toolbar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Activity {
     /// What is being done, in words.
-    pub task: String,
+    pub label: String,
+    /// The worker's task, when it is one of its preparations (None: training).
+    pub task: Option<Task>,
+    /// The request the work belongs to.
+    pub request: RequestId,
     /// Units done and in all (0 of 0: no fraction known).
     pub done: usize,
     /// Units in all.
@@ -112,7 +116,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<A
                         .text(format!("{} / {}", activity.done, activity.total)),
                 );
             }
-            ui.label(&activity.task);
+            ui.label(&activity.label);
             ui.spinner();
         });
     });

@@ -8,10 +8,10 @@ use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Legend, Line, Plot, PlotPoint, Points};
 
-use super::app::Action;
+use super::actions::Action;
 use crate::engine::checkpoint::History;
 use crate::engine::metrics::{Metrics, TagScore};
-use crate::engine::worker::{ModelSummary, Progress};
+use crate::engine::protocol::{ModelSummary, Progress};
 use crate::engine::{TrainConfig, TrainMode};
 use crate::vision::BackboneKind;
 
@@ -92,7 +92,7 @@ pub struct TrainState {
     /// The last checkpoint written or loaded, and its epochs.
     pub last_checkpoint: Option<(PathBuf, usize)>,
     /// The model in use.
-    pub model: Option<ModelSummary>,
+    pub model: Option<std::sync::Arc<ModelSummary>>,
     /// A settings problem, in words.
     pub config_error: Option<String>,
     sort: (SortBy, bool),

@@ -4,89 +4,13 @@
 use std::sync::Arc;
 
 use crate::catalogue::Catalogue;
-use crate::index::{EmbeddingIndex, Neighbour, LOOKALIKES};
-use crate::engine::worker::PredictedTag;
-use crate::vision::BackboneKind;
-
-/// Tag probabilities of every item from the current model.
-#[derive(Clone, Debug, Default)]
-pub struct ItemPredictions {
-    /// Output tags in order.
-    pub vocabulary: Vec<String>,
-    /// Per-tag decision thresholds.
-    pub thresholds: Vec<f32>,
-    /// One row per item (None where the photo could not be used).
-    pub probabilities: Vec<Option<Vec<f32>>>,
-}
-
-impl ItemPredictions {
-    /// The item's tags, most probable first (empty when it has no prediction).
-    pub fn tags_of(&self, item: usize) -> Vec<PredictedTag> {
-        let Some(Some(probs)) = self.probabilities.get(item) else {
-            return Vec::new();
-        };
-        let mut tags: Vec<PredictedTag> = self
-            .vocabulary
-            .iter()
-            .zip(probs)
-            .enumerate()
-            .map(|(t, (name, &probability))| PredictedTag {
-                name: name.clone(),
-                probability,
-                predicted: probability >= self.thresholds.get(t).copied().unwrap_or(0.5),
-            })
-            .collect();
-        tags.sort_by(|a, b| b.probability.total_cmp(&a.probability));
-        tags
-    }
-
-    /// True when the model predicts `tag` for the item.
-    pub fn predicts(&self, item: usize, tag: &str) -> bool {
-        let Some(t) = self.vocabulary.iter().position(|v| v == tag) else {
-            return false;
-        };
-        let threshold = self.thresholds.get(t).copied().unwrap_or(0.5);
-        self.probabilities
-            .get(item)
-            .and_then(Option::as_ref)
-            .and_then(|p| p.get(t))
-            .is_some_and(|&p| p >= threshold)
-    }
-}
-
-/// The lookalike index of the catalogue.
-#[derive(Clone, Debug)]
-pub struct Embeddings {
-    /// Unit vectors, one per item (zero where the photo could not be used).
-    pub index: EmbeddingIndex,
-    /// Which items have a real vector.
-    pub has_vector: Vec<bool>,
-    /// The network that computed them.
-    pub backbone: BackboneKind,
-}
-
-impl Embeddings {
-    /// The item's closest lookalikes (at most [`LOOKALIKES`]), best first; empty when the
-    /// item's photo could not be used.
-    pub fn lookalikes(&self, item: usize) -> Vec<Neighbour> {
-        if !self.has_vector.get(item).copied().unwrap_or(false) {
-            return Vec::new();
-        }
-        // Items without a vector are zero and may tie in; ask for enough to skip them.
-        let missing = self.has_vector.iter().filter(|h| !**h).count();
-        self.index
-            .nearest_to_item(item, LOOKALIKES + missing.min(64))
-            .into_iter()
-            .filter(|n| self.has_vector.get(n.index).copied().unwrap_or(false))
-            .take(LOOKALIKES)
-            .collect()
-    }
-}
+use crate::engine::protocol::{CatalogueEmbeddings, CatalogueTags, ItemPredictions};
+use crate::index::Neighbour;
 
 /// The open catalogue with everything the worker derived from it.
 pub struct CatalogueView {
-    /// The catalogue.
-    pub catalogue: Catalogue,
+    /// The catalogue (shared with the worker).
+    pub catalogue: Arc<Catalogue>,
     /// The tag vocabulary learned from the descriptions.
     pub vocabulary: Vec<String>,
     /// Each item's true tags.
@@ -97,22 +21,22 @@ pub struct CatalogueView {
     pub tag_counts: Vec<(String, usize)>,
     /// Lowercase words searched by the search box, per item.
     search_text: Vec<String>,
-    /// Predicted tags, once a model exists.
-    pub predictions: Option<ItemPredictions>,
-    /// Lookalike index, once embeddings are computed (shared with the search thread).
-    pub embeddings: Option<Arc<Embeddings>>,
+    /// Predicted tags, once a model exists (shared with the worker).
+    pub predictions: Option<Arc<ItemPredictions>>,
+    /// Lookalike index, once embeddings are computed (shared with the worker and the search
+    /// thread).
+    pub embeddings: Option<Arc<CatalogueEmbeddings>>,
     /// Changes whenever something the grid filters on changes.
     pub generation: u64,
 }
 
 impl CatalogueView {
     /// The view of a catalogue the worker has just taken.
-    pub fn new(
-        catalogue: Catalogue,
-        vocabulary: Vec<String>,
-        item_tags: Vec<Vec<String>>,
-        trainable_items: usize,
-    ) -> Self {
+    pub fn new(ready: &CatalogueTags) -> Self {
+        let catalogue = ready.catalogue.clone();
+        let vocabulary = ready.vocabulary.clone();
+        let item_tags = ready.item_tags.clone();
+        let trainable_items = ready.trainable_items;
         let mut counts = vec![0usize; vocabulary.len()];
         for tags in &item_tags {
             for tag in tags {
@@ -211,29 +135,16 @@ impl CatalogueView {
     }
 
     /// Takes the worker's embeddings (ignored if they do not fit the catalogue).
-    pub fn set_embeddings(&mut self, backbone: BackboneKind, vectors: &[Option<Vec<f32>>]) -> bool {
-        if vectors.len() != self.len() {
+    pub fn set_embeddings(&mut self, embeddings: Arc<CatalogueEmbeddings>) -> bool {
+        if embeddings.index.len() != self.len() {
             return false;
         }
-        let dim = vectors.iter().flatten().map(Vec::len).next().unwrap_or(0);
-        // Vectors of another length cannot be compared: treat them as missing.
-        let usable: Vec<Option<Vec<f32>>> = vectors
-            .iter()
-            .map(|v| v.clone().filter(|v| v.len() == dim))
-            .collect();
-        let has_vector = usable.iter().map(Option::is_some).collect();
-        // Centred like the engine's own searches, so the window and `vitrine similar` agree.
-        let index = EmbeddingIndex::centered(&usable);
-        self.embeddings = Some(Arc::new(Embeddings {
-            index,
-            has_vector,
-            backbone,
-        }));
+        self.embeddings = Some(embeddings);
         true
     }
 
     /// Takes the worker's tag probabilities (ignored if they do not fit the catalogue).
-    pub fn set_predictions(&mut self, predictions: ItemPredictions) -> bool {
+    pub fn set_predictions(&mut self, predictions: Arc<ItemPredictions>) -> bool {
         if predictions.probabilities.len() != self.len() {
             return false;
         }
@@ -260,6 +171,9 @@ impl CatalogueView {
 mod tests {
     use super::*;
     use crate::catalogue::{CatalogueFormat, ImportReport, Item};
+    use crate::engine::ModelIdentity;
+    use crate::index::EmbeddingIndex;
+    use crate::vision::BackboneKind;
     use std::collections::BTreeMap;
     use std::path::PathBuf;
 
@@ -279,17 +193,17 @@ mod tests {
             items,
             report: ImportReport::default(),
         };
-        CatalogueView::new(
-            catalogue,
-            vec!["red".into(), "dress".into()],
-            vec![
+        CatalogueView::new(&CatalogueTags {
+            catalogue: Arc::new(catalogue),
+            vocabulary: vec!["red".into(), "dress".into()],
+            item_tags: vec![
                 vec!["red".into(), "dress".into()],
                 vec![],
                 vec!["red".into()],
                 vec![],
             ],
-            2,
-        )
+            trainable_items: 2,
+        })
     }
 
     #[test]
@@ -302,11 +216,11 @@ mod tests {
         assert_eq!(red, vec![0, 2]);
         let dress: Vec<usize> = (0..4).filter(|&i| v.matches(i, &[], &["dress"])).collect();
         assert_eq!(dress, vec![0]);
-        v.set_predictions(ItemPredictions {
+        v.set_predictions(Arc::new(ItemPredictions {
             vocabulary: vec!["red".into(), "dress".into()],
             thresholds: vec![0.5, 0.5],
             probabilities: vec![None, Some(vec![0.1, 0.9]), None, None],
-        });
+        }));
         let dress: Vec<usize> = (0..4).filter(|&i| v.matches(i, &[], &["dress"])).collect();
         assert_eq!(dress, vec![0, 1]);
         assert_eq!(v.predictions.as_ref().unwrap().tags_of(1)[0].name, "dress");
@@ -322,10 +236,19 @@ mod tests {
             None,
             Some(vec![0.0, 1.0]),
         ];
-        assert!(v.set_embeddings(BackboneKind::EfficientNetLite0, &vectors));
+        let embeddings = |vectors: &[Option<Vec<f32>>]| {
+            Arc::new(CatalogueEmbeddings {
+                model: ModelIdentity::Pretrained {
+                    backbone: BackboneKind::EfficientNetLite0,
+                    weights_hash: 1,
+                },
+                index: EmbeddingIndex::centered(vectors),
+            })
+        };
+        assert!(v.set_embeddings(embeddings(&vectors)));
         let found: Vec<usize> = v.lookalikes(0).iter().map(|n| n.index).collect();
         assert_eq!(found, vec![1, 3]);
         assert!(v.lookalikes(2).is_empty());
-        assert!(!v.set_embeddings(BackboneKind::EfficientNetLite0, &vectors[..2]));
+        assert!(!v.set_embeddings(embeddings(&vectors[..2])));
     }
 }

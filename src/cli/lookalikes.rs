@@ -1,0 +1,223 @@
+//! `vitrine similar`, `vitrine tag` and `vitrine embed`: the trained model and the lookalike
+//! index, headless.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use vitrine::catalogue::Catalogue;
+use vitrine::engine::checkpoint::Checkpoint;
+use vitrine::engine::protocol::{CatalogueEmbeddings, PredictedTag, Prediction};
+use vitrine::engine::{Command, EventBody};
+use vitrine::index::Neighbour;
+use vitrine::vision::BackboneKind;
+
+use super::session::{open_catalogue, ModelArgs, Session};
+use super::CatalogueArgs;
+
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// A catalogue item id (its image path as written in the catalogue), its 1-based number,
+    /// or a photo file.
+    item_or_image: String,
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Use the backbone of this fine-tuned checkpoint instead of the pretrained one.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The photo to tag.
+    image: PathBuf,
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// The checkpoint to use (default: the most recent one).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+/// A session with the catalogue taken by the worker (and a checkpoint loaded, if given).
+fn prepared_session(
+    model: &ModelArgs,
+    catalogue: &Arc<Catalogue>,
+    checkpoint: Option<&Path>,
+) -> anyhow::Result<Session> {
+    let mut session = Session::start(model, BackboneKind::EfficientNetLite0)?;
+    session.request(Command::SetCatalogue(catalogue.clone()), |_, _| Ok(()))?;
+    if let Some(ck) = checkpoint {
+        session.request(Command::LoadCheckpoint(ck.to_path_buf()), |_, _| Ok(()))?;
+    }
+    Ok(session)
+}
+
+fn embeddings(session: &mut Session) -> anyhow::Result<Arc<CatalogueEmbeddings>> {
+    session.request_one(Command::Embed, "embeddings", |body| match body {
+        EventBody::Embeddings(e) => Some(e),
+        _ => None,
+    })
+}
+
+fn prediction(session: &mut Session, photo: &Path) -> anyhow::Result<Arc<Prediction>> {
+    let command = Command::Predict(photo.to_path_buf());
+    session.request_one(command, "a prediction", |body| match body {
+        EventBody::Prediction(p) => Some(p),
+        _ => None,
+    })
+}
+
+pub fn similar(args: &SimilarArgs) -> anyhow::Result<()> {
+    let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
+    let item = find_item(&catalogue, &args.item_or_image);
+    let photo = Path::new(&args.item_or_image);
+    if item.is_none() && !photo.is_file() {
+        bail!(
+            "'{}' is neither an item of {} nor a photo file",
+            args.item_or_image,
+            catalogue.name
+        );
+    }
+    let mut session = prepared_session(&args.model, &catalogue, args.checkpoint.as_deref())?;
+    match item {
+        Some(index) => {
+            let found = embeddings(&mut session)?;
+            if !found.has_vector(index) {
+                bail!(
+                    "the photo of {} could not be read",
+                    catalogue.items[index].id
+                );
+            }
+            println!("Lookalikes of {}:", catalogue.items[index].id);
+            print_neighbours(&catalogue, &found.lookalikes(index));
+        }
+        None => {
+            let p = prediction(&mut session, photo)?;
+            println!("Lookalikes of {}:", p.source.display());
+            print_neighbours(&catalogue, &p.lookalikes);
+        }
+    }
+    Ok(())
+}
+
+pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
+    let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
+    let checkpoint = match &args.checkpoint {
+        Some(p) => p.clone(),
+        None => {
+            let root = args.model.checkpoint_root();
+            Checkpoint::latest_for(&root, &catalogue.name)
+                .with_context(|| {
+                    format!(
+                        "no model trained on {} in {}: run `vitrine train` first, or give \
+                         --checkpoint",
+                        catalogue.name,
+                        root.display()
+                    )
+                })?
+                .dir
+        }
+    };
+    let mut session = prepared_session(&args.model, &catalogue, Some(&checkpoint))?;
+    let p = prediction(&mut session, &args.image)?;
+    println!("{} (model {})", p.source.display(), checkpoint.display());
+    let tags = p.tags.clone().unwrap_or_default();
+    let chosen: Vec<String> = tags.iter().filter(|t| t.predicted).map(percent).collect();
+    println!(
+        "tags: {}",
+        if chosen.is_empty() {
+            "(none above their thresholds)".to_string()
+        } else {
+            chosen.join(", ")
+        }
+    );
+    let others: Vec<String> = tags
+        .iter()
+        .filter(|t| !t.predicted)
+        .take(5)
+        .map(percent)
+        .collect();
+    println!("next most likely: {}", others.join(", "));
+    println!("lookalikes:");
+    print_neighbours(&catalogue, &p.lookalikes);
+    Ok(())
+}
+
+pub fn embed(args: &EmbedArgs) -> anyhow::Result<()> {
+    let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
+    let mut session = prepared_session(&args.model, &catalogue, None)?;
+    let found = embeddings(&mut session)?;
+    println!(
+        "{} of {} photos embedded with the {}; cached in {}",
+        found.vectors_present(),
+        catalogue.items.len(),
+        found.model,
+        vitrine::paths::cache_dir().join("embeddings").display()
+    );
+    Ok(())
+}
+
+fn percent(tag: &PredictedTag) -> String {
+    format!("{} {:.0}%", tag.name, tag.probability * 100.0)
+}
+
+/// Finds a catalogue item by id, by file name, or by 1-based number.
+fn find_item(catalogue: &Catalogue, key: &str) -> Option<usize> {
+    catalogue
+        .items
+        .iter()
+        .position(|i| i.id == key)
+        .or_else(|| {
+            catalogue
+                .items
+                .iter()
+                .position(|i| Path::new(&i.id).file_name().and_then(|n| n.to_str()) == Some(key))
+        })
+        .or_else(|| {
+            key.parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1 && *n <= catalogue.items.len())
+                .map(|n| n - 1)
+        })
+}
+
+fn print_neighbours(catalogue: &Catalogue, neighbours: &[Neighbour]) {
+    for (rank, n) in neighbours.iter().enumerate() {
+        if let Some(item) = catalogue.items.get(n.index) {
+            let category = item
+                .attributes
+                .get("category")
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
+            println!(
+                "{}. {:.3}  {}{category}  {}",
+                rank + 1,
+                n.score,
+                item.id,
+                first_words(&item.description, 12)
+            );
+        }
+    }
+}
+
+fn first_words(text: &str, n: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut s = words.iter().take(n).copied().collect::<Vec<_>>().join(" ");
+    if words.len() > n {
+        s.push_str(" ...");
+    }
+    s
+}

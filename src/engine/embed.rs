@@ -1,0 +1,227 @@
+//! The catalogue's lookalike embeddings: read from the on-disk cache where the same network
+//! already embedded the same photo, computed otherwise, and saved back in batches.
+//!
+//! Vectors are cached only under the identity of the network that produced them
+//! ([`ModelIdentity::cache_key`]); a network being trained is never cached.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use image::RgbImage;
+
+use super::core::CatalogueState;
+use super::data::prepare_images;
+use super::identity::ModelIdentity;
+use super::network::{Emit, Network, INFERENCE_BATCH};
+use super::options::EngineOptions;
+use super::protocol::{CatalogueEmbeddings, EventBody, Task};
+use super::EngineError;
+use crate::index::cache::{file_hash, EmbeddingCache};
+use crate::index::EmbeddingIndex;
+
+/// Computed vectors are written to the cache after this many, so an interrupted pass over a
+/// large catalogue keeps most of its work.
+const FLUSH_EVERY_ITEMS: usize = 512;
+
+/// A catalogue's embeddings by one network: the raw pooled vectors (the tag head's input) and
+/// the shared lookalike index built from them.
+pub(crate) struct StoredEmbeddings {
+    pub(crate) vectors: Vec<Option<Vec<f32>>>,
+    pub(crate) shared: Arc<CatalogueEmbeddings>,
+}
+
+impl StoredEmbeddings {
+    /// The network that computed them.
+    pub(crate) fn model(&self) -> &ModelIdentity {
+        &self.shared.model
+    }
+}
+
+/// Makes sure `state` holds the embeddings of `net`; returns false when stopped first (the
+/// vectors computed so far are cached all the same).
+pub(crate) fn ensure(
+    net: &Network,
+    state: &mut CatalogueState,
+    options: &EngineOptions,
+    stop: &AtomicBool,
+    emit: Emit,
+) -> Result<bool, EngineError> {
+    if state
+        .embeddings
+        .as_ref()
+        .is_some_and(|e| e.model() == &net.identity)
+    {
+        return Ok(true);
+    }
+    let n = state.catalogue.items.len();
+    let dim = net.kind.feature_dim() as usize;
+    let mut cache = open_cache(&net.identity, options, dim, emit);
+    let hashes: Vec<Option<u128>> = state
+        .catalogue
+        .items
+        .iter()
+        .map(|item| file_hash(&item.image_path).ok())
+        .collect();
+    let mut vectors: Vec<Option<Vec<f32>>> = hashes
+        .iter()
+        .map(|h| {
+            let cache = cache.as_ref()?;
+            h.and_then(|h| cache.get(h)).map(<[f32]>::to_vec)
+        })
+        .collect();
+    let todo: Vec<usize> = (0..n)
+        .filter(|&i| vectors[i].is_none() && hashes[i].is_some())
+        .collect();
+    let mut done = n - todo.len();
+    let busy = |done| EventBody::Busy {
+        task: Task::ComputingEmbeddings,
+        done,
+        total: n,
+    };
+    emit(busy(done));
+    let mut failures: Vec<(usize, String)> = Vec::new();
+    let mut unsaved = 0usize;
+    for chunk in todo.chunks(INFERENCE_BATCH) {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let images = images_for(state, chunk, net.kind.input_size_px(), options, stop);
+        let mut ok_idx = Vec::new();
+        let mut ok_imgs = Vec::new();
+        for (&i, img) in chunk.iter().zip(images) {
+            match img {
+                Ok(img) => {
+                    ok_idx.push(i);
+                    ok_imgs.push(img);
+                }
+                Err(reason) => failures.push((i, reason)),
+            }
+        }
+        if !ok_imgs.is_empty() {
+            for (&i, v) in ok_idx.iter().zip(net.features(&ok_imgs)?) {
+                if let (Some(cache), Some(h)) = (cache.as_mut(), hashes[i]) {
+                    cache.insert(h, v.clone());
+                    unsaved += 1;
+                }
+                vectors[i] = Some(v);
+            }
+        }
+        if unsaved >= FLUSH_EVERY_ITEMS {
+            save(cache.as_mut(), emit);
+            unsaved = 0;
+        }
+        done += chunk.len();
+        emit(busy(done));
+    }
+    if unsaved > 0 {
+        save(cache.as_mut(), emit);
+    }
+    for (i, h) in hashes.iter().enumerate() {
+        if h.is_none() {
+            failures.push((i, "the photo file cannot be read".into()));
+        }
+    }
+    report_failures(state, failures, emit);
+    if stop.load(Ordering::Relaxed) {
+        return Ok(false);
+    }
+    let index = EmbeddingIndex::centered(&usable(&vectors, dim));
+    state.embeddings = Some(StoredEmbeddings {
+        vectors,
+        shared: Arc::new(CatalogueEmbeddings {
+            model: net.identity.clone(),
+            index,
+        }),
+    });
+    Ok(true)
+}
+
+/// The cache for this network, or None when its vectors must not be cached.
+fn open_cache(
+    identity: &ModelIdentity,
+    options: &EngineOptions,
+    dim: usize,
+    emit: Emit,
+) -> Option<EmbeddingCache> {
+    let key = identity.cache_key()?;
+    let path = EmbeddingCache::path_for(&options.cache_root, &key);
+    Some(match EmbeddingCache::open(&path, dim) {
+        Ok(c) => c,
+        Err(e) => {
+            emit(EventBody::Notice(e.to_string()));
+            EmbeddingCache::empty(&path, dim)
+        }
+    })
+}
+
+fn save(cache: Option<&mut EmbeddingCache>, emit: Emit) {
+    if let Some(cache) = cache {
+        if let Err(e) = cache.save() {
+            emit(EventBody::Notice(format!(
+                "{e} (embeddings will be recomputed next time)"
+            )));
+        }
+    }
+}
+
+/// Vectors of another length than the network's cannot be compared: treated as missing.
+fn usable(vectors: &[Option<Vec<f32>>], dim: usize) -> Vec<Option<Vec<f32>>> {
+    vectors
+        .iter()
+        .map(|v| v.clone().filter(|v| v.len() == dim))
+        .collect()
+}
+
+fn report_failures(state: &CatalogueState, mut failures: Vec<(usize, String)>, emit: Emit) {
+    if failures.is_empty() {
+        return;
+    }
+    failures.sort();
+    let names: Vec<String> = failures
+        .iter()
+        .take(5)
+        .map(|(i, why)| format!("{} ({why})", state.catalogue.items[*i].id))
+        .collect();
+    emit(EventBody::Notice(format!(
+        "{} photo(s) could not be used for lookalikes: {}{}",
+        failures.len(),
+        names.join("; "),
+        if failures.len() > 5 { "; ..." } else { "" }
+    )));
+}
+
+/// The prepared photos of `items`: from the fine-tuning cache when present, else decoded now.
+fn images_for(
+    state: &CatalogueState,
+    items: &[usize],
+    size_px: u32,
+    options: &EngineOptions,
+    stop: &AtomicBool,
+) -> Vec<Result<RgbImage, String>> {
+    if let Some(prepared) = state.images.as_ref().filter(|p| p.size_px == size_px) {
+        return items
+            .iter()
+            .map(|&i| {
+                prepared
+                    .images
+                    .get(i)
+                    .and_then(Option::clone)
+                    .ok_or_else(|| "the photo could not be decoded".to_string())
+            })
+            .collect();
+    }
+    let paths: Vec<PathBuf> = items
+        .iter()
+        .map(|&i| state.catalogue.items[i].image_path.clone())
+        .collect();
+    let prepared = prepare_images(&paths, size_px, options.decode_threads, stop, &|_, _| {});
+    let mut reasons: HashMap<usize, String> = prepared.failures.into_iter().collect();
+    prepared
+        .images
+        .into_iter()
+        .enumerate()
+        .map(|(k, img)| img.ok_or_else(|| reasons.remove(&k).unwrap_or_else(|| "stopped".into())))
+        .collect()
+}

@@ -1,0 +1,585 @@
+//! One training run: [`TrainingRun::prepare`] (network, split, inputs), then epochs of
+//! [`TrainingRun::step`], [`TrainingRun::evaluate`] and [`TrainingRun::checkpoint`].
+//!
+//! The run owns its network until it ends: the engine keeps using its previous network while
+//! the run's weights change, and installs the run's only once they are the weights of a
+//! checkpoint (see [`super::core::Engine::train`]).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use tch::nn::{self, OptimizerConfig};
+use tch::{Kind, Tensor};
+
+use super::checkpoint::{self, Checkpoint, CheckpointMeta, EvalPoint, History, LossPoint};
+use super::config::{TrainConfig, TrainMode};
+use super::core::CatalogueState;
+use super::data::prepare_images;
+use super::eval::{self, EvalSplit, Inputs};
+use super::identity::ModelIdentity;
+use super::network::{Emit, Head, Network};
+use super::options::EngineOptions;
+use super::protocol::{EvalReport, EventBody, Progress, RunEnd, RunOutcome, RunStarted, Task};
+use super::split::Split;
+use super::{embed, EngineError};
+use crate::text::Vocabulary;
+
+/// A training run in progress.
+pub(crate) struct TrainingRun<'a> {
+    net: Network,
+    config: TrainConfig,
+    vocabulary: Vocabulary,
+    split: Split,
+    run_id: String,
+    run_dir: PathBuf,
+    catalogue_name: String,
+    train_idx: Vec<usize>,
+    val_idx: Vec<usize>,
+    inputs: Inputs<'a>,
+    history: History,
+    start_epoch: usize,
+    global_step: usize,
+    thresholds: Vec<f32>,
+    last_checkpoint: Option<PathBuf>,
+    fail_at_step: Option<usize>,
+}
+
+/// What a new run starts from: a fresh network, or the checkpoint it resumes.
+pub(crate) struct RunStart {
+    pub(crate) net: Network,
+    pub(crate) config: TrainConfig,
+    pub(crate) resumed: Option<Checkpoint>,
+}
+
+/// Items, split and targets of a run, before its inputs are prepared.
+struct Plan {
+    split: Split,
+    history: History,
+    start_epoch: usize,
+    global_step: usize,
+    run_id: String,
+    train_idx: Vec<usize>,
+    val_idx: Vec<usize>,
+    targets: Vec<Vec<f32>>,
+}
+
+impl<'a> TrainingRun<'a> {
+    /// Plans the run and prepares its inputs (features or photos, into `state`); `None` when
+    /// stopped while preparing.
+    pub(crate) fn prepare(
+        start: RunStart,
+        state: &'a mut CatalogueState,
+        options: &EngineOptions,
+        stop: &AtomicBool,
+        emit: Emit,
+    ) -> Result<Option<Self>, EngineError> {
+        let RunStart {
+            mut net,
+            config,
+            resumed,
+        } = start;
+        let vocabulary = state.tags.vocabulary.clone();
+        let plan = plan(state, &config, &vocabulary, resumed.as_ref())?;
+        let fresh_head = net.head.is_none();
+        if fresh_head {
+            let thresholds = vec![config.threshold; vocabulary.len()];
+            net.head = Some(Head::new(&net.vs, net.kind, vocabulary.clone(), thresholds));
+        }
+        let Plan {
+            mut train_idx,
+            mut val_idx,
+            ..
+        } = plan;
+        let features = match config.mode {
+            TrainMode::Fast => {
+                if !embed::ensure(&net, state, options, stop, emit)? {
+                    return Ok(None);
+                }
+                Some(features_tensor(state, &config, options, &mut train_idx, &mut val_idx)?)
+            }
+            TrainMode::FineTune => {
+                if !prepare_photos(state, &config, options, stop, emit) {
+                    return Ok(None);
+                }
+                let ready = |i: &usize| {
+                    state
+                        .images
+                        .as_ref()
+                        .is_some_and(|p| p.images.get(*i).is_some_and(Option::is_some))
+                };
+                train_idx.retain(ready);
+                val_idx.retain(ready);
+                None
+            }
+        };
+        if train_idx.is_empty() || val_idx.is_empty() {
+            return Err(EngineError::NothingToLearn(
+                "no usable photos in the training or validation split".into(),
+            ));
+        }
+        if let (true, Some(all), Some(head)) = (fresh_head, &features, &net.head) {
+            standardise(head, all, &train_idx)?;
+        }
+        let state: &'a CatalogueState = state;
+        let thresholds = net.head.as_ref().map(|h| h.thresholds.clone());
+        if config.mode == TrainMode::FineTune {
+            // From the first step on, these weights are no checkpoint's: never cache them.
+            net.identity = ModelIdentity::Training {
+                backbone: net.kind,
+                run_id: plan.run_id.clone(),
+            };
+        }
+        Ok(Some(Self {
+            thresholds: thresholds.unwrap_or_else(|| vec![config.threshold; vocabulary.len()]),
+            net,
+            run_dir: options.checkpoint_root.join(&plan.run_id),
+            catalogue_name: state.catalogue.name.clone(),
+            inputs: Inputs {
+                features,
+                images: state.images.as_ref(),
+                targets: plan.targets,
+            },
+            config,
+            vocabulary,
+            split: plan.split,
+            run_id: plan.run_id,
+            train_idx,
+            val_idx,
+            history: plan.history,
+            start_epoch: plan.start_epoch,
+            global_step: plan.global_step,
+            last_checkpoint: None,
+            fail_at_step: options.fail_at_step,
+        }))
+    }
+
+    /// The newest checkpoint this run wrote.
+    pub(crate) fn last_checkpoint(&self) -> Option<&PathBuf> {
+        self.last_checkpoint.as_ref()
+    }
+
+    /// The network the engine used before (for messages).
+    pub(crate) fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// Runs the remaining epochs; stops (with a checkpoint) when `stop` is set.
+    pub(crate) fn run(&mut self, stop: &AtomicBool, emit: Emit) -> Result<RunOutcome, EngineError> {
+        let steps_per_epoch = self.train_idx.len().div_ceil(self.config.batch_size);
+        emit(EventBody::TrainingStarted(Arc::new(RunStarted {
+            run_id: self.run_id.clone(),
+            config: self.config.clone(),
+            vocabulary: self.vocabulary.names(),
+            train_items: self.train_idx.clone(),
+            validation_items: self.val_idx.clone(),
+            steps_per_epoch,
+            start_epoch: self.start_epoch,
+            history: self.history.clone(),
+        })));
+        let mut opt = nn::adam(0.9, 0.999, self.config.weight_decay)
+            .build(&self.net.vs, self.config.learning_rate)?;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(self.config.seed ^ 0x5eed);
+        let mut clock = StepClock::new(steps_per_epoch * self.config.epochs);
+        for epoch in self.start_epoch..self.config.epochs {
+            let mut order = self.train_idx.clone();
+            let mut epoch_rng =
+                rand::rngs::StdRng::seed_from_u64(self.config.seed.wrapping_add(epoch as u64));
+            order.shuffle(&mut epoch_rng);
+            for (s, batch) in order.chunks(self.config.batch_size).enumerate() {
+                if stop.load(Ordering::Relaxed) {
+                    self.checkpoint(epoch, true, emit)?;
+                    return Ok(RunOutcome::Stopped);
+                }
+                let loss = self.step(batch, &mut rng, &mut opt)?;
+                let done_steps = epoch * steps_per_epoch + s + 1;
+                emit(EventBody::Progress(clock.progress(
+                    &self.config,
+                    (epoch, s),
+                    steps_per_epoch,
+                    (self.global_step, done_steps),
+                    loss,
+                )));
+                let last_of_epoch = s + 1 == steps_per_epoch;
+                let every = self.config.eval_every_steps;
+                if last_of_epoch || (every > 0 && self.global_step.is_multiple_of(every)) {
+                    let frac = epoch as f32 + (s + 1) as f32 / steps_per_epoch as f32;
+                    self.evaluate(frac, emit)?;
+                }
+            }
+            self.checkpoint(epoch + 1, false, emit)?;
+        }
+        Ok(RunOutcome::Completed)
+    }
+
+    /// One optimisation step on a batch; returns its loss.
+    fn step(
+        &mut self,
+        batch: &[usize],
+        rng: &mut rand::rngs::StdRng,
+        opt: &mut nn::Optimizer,
+    ) -> Result<f32, EngineError> {
+        if self.fail_at_step == Some(self.global_step + 1) {
+            return Err(EngineError::Torch(tch::TchError::Torch(format!(
+                "injected failure at step {}",
+                self.global_step + 1
+            ))));
+        }
+        let loss = train_step(&self.net, &self.inputs, batch, self.config.mode, rng, opt)?;
+        self.global_step += 1;
+        self.history.losses.push(LossPoint {
+            step: self.global_step,
+            loss,
+        });
+        Ok(loss)
+    }
+
+    /// Scores the validation split, records and emits the result, keeps its thresholds.
+    fn evaluate(&mut self, epoch: f32, emit: Emit) -> Result<(), EngineError> {
+        let split = EvalSplit {
+            train: &self.train_idx,
+            validation: &self.val_idx,
+        };
+        let e = eval::evaluate(&self.net, &self.inputs, split, &self.vocabulary, &self.config)?;
+        self.history.evals.push(EvalPoint {
+            step: self.global_step,
+            epoch,
+            metrics: e.metrics.clone(),
+        });
+        emit(EventBody::Eval(Arc::new(EvalReport {
+            epoch,
+            step: self.global_step,
+            metrics: e.metrics,
+            thresholds: e.thresholds.clone(),
+            validation: self
+                .val_idx
+                .iter()
+                .copied()
+                .zip(e.validation_probabilities)
+                .collect(),
+        })));
+        self.thresholds = e.thresholds;
+        Ok(())
+    }
+
+    /// Writes a checkpoint of the weights as they are now, announces it, and makes the head
+    /// remember it.
+    fn checkpoint(
+        &mut self,
+        epochs_completed: usize,
+        stopped_mid_epoch: bool,
+        emit: Emit,
+    ) -> Result<(), EngineError> {
+        let meta = CheckpointMeta {
+            format_version: checkpoint::FORMAT_VERSION,
+            run_id: self.run_id.clone(),
+            catalogue_name: self.catalogue_name.clone(),
+            config: self.config.clone(),
+            vocabulary: self.vocabulary.clone(),
+            split: self.split.clone(),
+            thresholds: self.thresholds.clone(),
+            epochs_completed,
+            stopped_mid_epoch,
+            global_step: self.global_step,
+            backbone_weights: self.net.weights_key(),
+            includes_backbone: self.config.mode == TrainMode::FineTune,
+            history: compact_history(&self.history),
+        };
+        let net = &self.net;
+        let ck = checkpoint::write(&self.run_dir, &meta, |path| {
+            if meta.includes_backbone {
+                net.vs.save(path)?;
+            } else {
+                let head = net.head.as_ref().ok_or(EngineError::NoModel)?;
+                Tensor::write_safetensors(&head.named_tensors(), path)?;
+            }
+            Ok(())
+        })?;
+        emit(EventBody::Checkpoint {
+            path: ck.dir.clone(),
+            epoch: epochs_completed,
+        });
+        if let Some(head) = &mut self.net.head {
+            head.thresholds = self.thresholds.clone();
+            head.meta = Some(meta);
+            head.checkpoint = Some(ck.dir.clone());
+        }
+        self.last_checkpoint = Some(ck.dir);
+        Ok(())
+    }
+
+    /// The run's network, with the identity of its last checkpoint, and how the run ended.
+    /// Only call after [`TrainingRun::run`] returned `Ok`: the weights then equal the last
+    /// checkpoint's.
+    pub(crate) fn finish(self, outcome: RunOutcome) -> (Network, RunEnd) {
+        let mut net = self.net;
+        let meta = net.head.as_ref().and_then(|h| h.meta.as_ref());
+        let epochs_completed = meta.map_or(self.start_epoch, |m| m.epochs_completed);
+        if self.config.mode == TrainMode::FineTune {
+            net.identity = ModelIdentity::FineTuned {
+                backbone: net.kind,
+                run_id: self.run_id.clone(),
+                epoch: epochs_completed,
+                global_step: self.global_step,
+            };
+        }
+        let end = RunEnd {
+            outcome,
+            epochs_completed,
+            checkpoint: self.last_checkpoint,
+            model: net.identity.clone(),
+        };
+        (net, end)
+    }
+}
+
+/// One optimisation step of `net` on a batch; returns its loss.
+pub(crate) fn train_step(
+    net: &Network,
+    inputs: &Inputs,
+    batch: &[usize],
+    mode: TrainMode,
+    rng: &mut rand::rngs::StdRng,
+    opt: &mut nn::Optimizer,
+) -> Result<f32, EngineError> {
+    let logits = eval::logits(net, inputs, batch, mode, true, Some(rng))?;
+    let targets = inputs.target_tensor(batch, net.vs.device());
+    let loss = logits.f_binary_cross_entropy_with_logits::<Tensor>(
+        &targets,
+        None,
+        None,
+        tch::Reduction::Mean,
+    )?;
+    opt.zero_grad();
+    loss.f_backward()?;
+    opt.step();
+    Ok(loss.double_value(&[]) as f32)
+}
+
+/// Split, history and targets of a new or resumed run.
+fn plan(
+    state: &CatalogueState,
+    config: &TrainConfig,
+    vocabulary: &Vocabulary,
+    resumed: Option<&Checkpoint>,
+) -> Result<Plan, EngineError> {
+    let ids: Vec<String> = state
+        .catalogue
+        .items
+        .iter()
+        .zip(&state.tags.items)
+        .filter(|(_, t)| !t.tags.is_empty())
+        .map(|(i, _)| i.id.clone())
+        .collect();
+    if ids.len() < 4 {
+        return Err(EngineError::NothingToLearn(format!(
+            "only {} item(s) have tags from their descriptions; at least 4 are needed to \
+             train and validate",
+            ids.len()
+        )));
+    }
+    let (split, history, start_epoch, global_step, run_id) = match resumed {
+        Some(ck) => (
+            ck.meta.split.clone(),
+            ck.meta.history.clone(),
+            ck.meta.epochs_completed,
+            ck.meta.global_step,
+            ck.meta.run_id.clone(),
+        ),
+        None => (
+            Split::new(&ids, config.seed),
+            History::default(),
+            0,
+            0,
+            new_run_id(&state.catalogue.name, config),
+        ),
+    };
+    let index_of: HashMap<&str, usize> = state
+        .catalogue
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (item.id.as_str(), i))
+        .collect();
+    let to_idx = |ids: &[String]| -> Vec<usize> {
+        ids.iter()
+            .filter_map(|id| index_of.get(id.as_str()).copied())
+            .collect()
+    };
+    Ok(Plan {
+        train_idx: to_idx(&split.train),
+        val_idx: to_idx(&split.validation),
+        targets: state
+            .tags
+            .items
+            .iter()
+            .map(|t| vocabulary.multi_hot(&t.tags))
+            .collect(),
+        split,
+        history,
+        start_epoch,
+        global_step,
+        run_id,
+    })
+}
+
+/// The cached embeddings as one tensor (zeros for missing photos, which leave the split).
+fn features_tensor(
+    state: &CatalogueState,
+    config: &TrainConfig,
+    options: &EngineOptions,
+    train_idx: &mut Vec<usize>,
+    val_idx: &mut Vec<usize>,
+) -> Result<Tensor, EngineError> {
+    let dim = config.backbone.feature_dim() as usize;
+    let vectors = state
+        .embeddings
+        .as_ref()
+        .map(|e| e.vectors.as_slice())
+        .ok_or(EngineError::NoModel)?;
+    let mut flat = Vec::with_capacity(vectors.len() * dim);
+    for v in vectors {
+        match v {
+            Some(v) => flat.extend_from_slice(v),
+            None => flat.extend(std::iter::repeat_n(0.0, dim)),
+        }
+    }
+    train_idx.retain(|&i| vectors.get(i).is_some_and(Option::is_some));
+    val_idx.retain(|&i| vectors.get(i).is_some_and(Option::is_some));
+    Ok(Tensor::from_slice(&flat)
+        .view([vectors.len() as i64, dim as i64])
+        .to_device(options.device))
+}
+
+/// Decodes every photo once for fine-tuning; false when stopped.
+fn prepare_photos(
+    state: &mut CatalogueState,
+    config: &TrainConfig,
+    options: &EngineOptions,
+    stop: &AtomicBool,
+    emit: Emit,
+) -> bool {
+    let size_px = config.backbone.input_size_px();
+    if state.images.as_ref().is_some_and(|p| p.size_px == size_px) {
+        return true;
+    }
+    let paths: Vec<PathBuf> = state
+        .catalogue
+        .items
+        .iter()
+        .map(|i| i.image_path.clone())
+        .collect();
+    let busy = |done, total| EventBody::Busy {
+        task: Task::PreparingPhotos,
+        done,
+        total,
+    };
+    emit(busy(0, paths.len()));
+    let progress = |done: usize, total: usize| {
+        if done.is_multiple_of(8) || done == total {
+            emit(busy(done, total));
+        }
+    };
+    let prepared = prepare_images(&paths, size_px, options.decode_threads, stop, &progress);
+    if stop.load(Ordering::Relaxed) {
+        return false;
+    }
+    state.images = Some(prepared);
+    true
+}
+
+/// Standardised features train a linear head far better than raw pooled ones: the head keeps
+/// the training split's per-feature mean and deviation.
+fn standardise(head: &Head, all: &Tensor, train_idx: &[usize]) -> Result<(), EngineError> {
+    let idx: Vec<i64> = train_idx.iter().map(|&i| i as i64).collect();
+    let train_feats = all.f_index_select(0, &Tensor::from_slice(&idx).to_device(all.device()))?;
+    let mean = train_feats.mean_dim(0, false, Kind::Float);
+    let std = train_feats.std_dim(0, false, false) + 1e-6;
+    tch::no_grad(|| {
+        head.feature_mean.shallow_clone().copy_(&mean);
+        head.feature_std.shallow_clone().copy_(&std);
+    });
+    Ok(())
+}
+
+/// Throughput and time left, from the steps taken in this run.
+struct StepClock {
+    started: Instant,
+    steps_this_run: usize,
+    total_steps: usize,
+}
+
+impl StepClock {
+    fn new(total_steps: usize) -> Self {
+        Self {
+            started: Instant::now(),
+            steps_this_run: 0,
+            total_steps,
+        }
+    }
+
+    /// Progress after one more step: `(epoch, step)` are 0-based within the run,
+    /// `(global_step, done_steps)` count from the first run of the checkpoint chain.
+    fn progress(
+        &mut self,
+        config: &TrainConfig,
+        (epoch, step): (usize, usize),
+        steps_per_epoch: usize,
+        (global_step, done_steps): (usize, usize),
+        loss: f32,
+    ) -> Progress {
+        self.steps_this_run += 1;
+        let elapsed_secs = self.started.elapsed().as_secs_f64();
+        let secs_per_step = elapsed_secs / self.steps_this_run as f64;
+        Progress {
+            epoch: epoch + 1,
+            epochs: config.epochs,
+            step: step + 1,
+            steps_per_epoch,
+            global_step,
+            loss,
+            images_per_sec: (self.steps_this_run * config.batch_size) as f64
+                / elapsed_secs.max(1e-9),
+            eta_secs: secs_per_step * self.total_steps.saturating_sub(done_steps) as f64,
+        }
+    }
+}
+
+/// The history as stored in a checkpoint: per-tag scores only for the latest evaluation, so a
+/// long fast-mode run does not rewrite megabytes of old tables every epoch.
+fn compact_history(history: &History) -> History {
+    let mut compact = history.clone();
+    let last = compact.evals.len().saturating_sub(1);
+    for eval in &mut compact.evals[..last] {
+        eval.metrics.per_tag.clear();
+    }
+    compact
+}
+
+/// A run folder name: the catalogue, backbone, mode and start time.
+fn new_run_id(catalogue_name: &str, config: &TrainConfig) -> String {
+    let slug: String = catalogue_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    format!(
+        "{}-{}-{}-{millis}",
+        slug.trim_matches('-'),
+        config.backbone,
+        config.mode
+    )
+}

@@ -1,0 +1,244 @@
+//! The network the engine owns: a backbone with its weights and, once there is a vocabulary, a
+//! tag head (Dropout + Linear on standardised pooled features).
+
+use image::RgbImage;
+use tch::{nn, Device, Kind, Tensor};
+
+use super::checkpoint::{Checkpoint, CheckpointMeta};
+use super::identity::ModelIdentity;
+use super::options::EngineOptions;
+use super::protocol::EventBody;
+use super::EngineError;
+use crate::index::cache::file_hash;
+use crate::text::Vocabulary;
+use crate::vision::{self, transforms, Backbone, BackboneKind, WeightsStatus};
+
+/// Dropout before the tag head, as in the original design.
+const HEAD_DROPOUT: f64 = 0.2;
+/// Images per forward pass when embedding or evaluating.
+pub(crate) const INFERENCE_BATCH: usize = 32;
+/// Name of the tag head's variables in the VarStore (outside the backbone's names).
+const HEAD_PREFIX: &str = "tag_head";
+
+/// How the engine's stages send events (the worker adds the request id).
+pub(crate) type Emit<'a> = &'a (dyn Fn(EventBody) + Sync);
+
+/// A backbone with its weights, and a tag head once there is a vocabulary.
+pub(crate) struct Network {
+    pub(crate) vs: nn::VarStore,
+    pub(crate) backbone: Box<dyn Backbone>,
+    pub(crate) kind: BackboneKind,
+    /// What the backbone's weights are now.
+    pub(crate) identity: ModelIdentity,
+    /// What the backbone's weights were before any fine-tuning.
+    pub(crate) pretrained: ModelIdentity,
+    pub(crate) head: Option<Head>,
+}
+
+/// The tag head and what it was trained with.
+pub(crate) struct Head {
+    pub(crate) linear: nn::Linear,
+    /// Per-feature mean and standard deviation the head standardises its input with (set from
+    /// the training split in fast mode; 0 and 1 otherwise). Saved with the head.
+    pub(crate) feature_mean: Tensor,
+    pub(crate) feature_std: Tensor,
+    pub(crate) vocabulary: Vocabulary,
+    pub(crate) thresholds: Vec<f32>,
+    pub(crate) meta: Option<CheckpointMeta>,
+    /// The checkpoint folder the head was last saved in or loaded from.
+    pub(crate) checkpoint: Option<std::path::PathBuf>,
+}
+
+impl Head {
+    /// A fresh head for the vocabulary on the features of `kind`, inside `vs`.
+    pub(crate) fn new(
+        vs: &nn::VarStore,
+        kind: BackboneKind,
+        vocabulary: Vocabulary,
+        thresholds: Vec<f32>,
+    ) -> Self {
+        let p = vs.root() / HEAD_PREFIX;
+        let dim = kind.feature_dim();
+        let linear = nn::linear(&p, dim, vocabulary.len() as i64, Default::default());
+        Self {
+            linear,
+            feature_mean: p.zeros_no_train("feature_mean", &[dim]),
+            feature_std: p.ones_no_train("feature_std", &[dim]),
+            vocabulary,
+            thresholds,
+            meta: None,
+            checkpoint: None,
+        }
+    }
+
+    /// Logits from pooled features; `train` turns dropout on.
+    pub(crate) fn forward(&self, features: &Tensor, train: bool) -> Tensor {
+        ((features - &self.feature_mean) / &self.feature_std)
+            .dropout(HEAD_DROPOUT, train)
+            .apply(&self.linear)
+    }
+
+    /// Every tensor of the head, by VarStore name.
+    pub(crate) fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        let mut named = vec![
+            (
+                format!("{HEAD_PREFIX}.weight"),
+                self.linear.ws.shallow_clone(),
+            ),
+            (
+                format!("{HEAD_PREFIX}.feature_mean"),
+                self.feature_mean.shallow_clone(),
+            ),
+            (
+                format!("{HEAD_PREFIX}.feature_std"),
+                self.feature_std.shallow_clone(),
+            ),
+        ];
+        if let Some(bias) = &self.linear.bs {
+            named.push((format!("{HEAD_PREFIX}.bias"), bias.shallow_clone()));
+        }
+        named
+    }
+
+    /// Tag probabilities of one pooled embedding.
+    pub(crate) fn probabilities(&self, embedding: &[f32]) -> Result<Vec<f32>, EngineError> {
+        let xs = Tensor::from_slice(embedding)
+            .view([1, -1])
+            .to_device(self.linear.ws.device());
+        let probs = tch::no_grad(|| self.forward(&xs, false).sigmoid());
+        Ok(tensor_rows(&probs)?.pop().unwrap_or_default())
+    }
+}
+
+impl Network {
+    /// A fresh network with pretrained weights (or random ones, said in a notice).
+    pub(crate) fn pretrained(
+        options: &EngineOptions,
+        kind: BackboneKind,
+        seed: u64,
+        emit: Emit,
+    ) -> Result<Self, EngineError> {
+        tch::manual_seed(seed as i64);
+        let mut vs = nn::VarStore::new(options.device);
+        let backbone = vision::build_backbone(&vs.root(), kind);
+        let weights = options.weights.get(&kind).map(std::path::PathBuf::as_path);
+        let identity = match vision::load_pretrained(&mut vs, "", kind, weights)? {
+            WeightsStatus::Pretrained { path } => {
+                let weights_hash =
+                    file_hash(&path).map_err(|source| EngineError::WeightsUnreadable {
+                        path: path.clone(),
+                        source,
+                    })?;
+                ModelIdentity::Pretrained {
+                    backbone: kind,
+                    weights_hash,
+                }
+            }
+            WeightsStatus::RandomInit { reason } => {
+                emit(EventBody::Notice(format!(
+                    "{kind}: {reason} — the network starts from random weights, so lookalikes \
+                     and tags will be poor until it is trained (fine-tune mode)."
+                )));
+                ModelIdentity::Random {
+                    backbone: kind,
+                    seed,
+                }
+            }
+        };
+        Ok(Self {
+            vs,
+            backbone,
+            kind,
+            pretrained: identity.clone(),
+            identity,
+            head: None,
+        })
+    }
+
+    /// The network saved in a checkpoint (pretrained backbone + head, or a fine-tuned one).
+    pub(crate) fn from_checkpoint(
+        options: &EngineOptions,
+        ck: &Checkpoint,
+        emit: Emit,
+    ) -> Result<Self, EngineError> {
+        let meta = &ck.meta;
+        let mut net = Self::pretrained(options, meta.config.backbone, meta.config.seed, emit)?;
+        if !meta.includes_backbone && net.weights_key() != meta.backbone_weights {
+            return Err(EngineError::ModelMismatch(format!(
+                "{} was trained on features of other {} weights than the ones installed now \
+                 ({}); train a new model",
+                ck.dir.display(),
+                meta.config.backbone,
+                net.weights_key()
+            )));
+        }
+        let mut head = Head::new(
+            &net.vs,
+            net.kind,
+            meta.vocabulary.clone(),
+            meta.thresholds.clone(),
+        );
+        let missing = net.vs.load_partial(ck.weights_path()).map_err(|e| {
+            EngineError::Checkpoint(format!(
+                "{} does not fit a {} network: {e}",
+                ck.weights_path().display(),
+                meta.config.backbone
+            ))
+        })?;
+        if missing.iter().any(|m| m.starts_with(HEAD_PREFIX))
+            || (meta.includes_backbone && !missing.is_empty())
+        {
+            return Err(EngineError::Checkpoint(format!(
+                "{} is incomplete: {} weight(s) missing, e.g. {}",
+                ck.weights_path().display(),
+                missing.len(),
+                missing.first().cloned().unwrap_or_default()
+            )));
+        }
+        if meta.includes_backbone {
+            net.identity = ModelIdentity::FineTuned {
+                backbone: net.kind,
+                run_id: meta.run_id.clone(),
+                epoch: meta.epochs_completed,
+                global_step: meta.global_step,
+            };
+        }
+        head.meta = Some(meta.clone());
+        head.checkpoint = Some(ck.dir.clone());
+        net.head = Some(head);
+        Ok(net)
+    }
+
+    /// The pretrained weights' name as recorded in checkpoints ("efficientnet-lite0-<hash>").
+    pub(crate) fn weights_key(&self) -> String {
+        match &self.pretrained {
+            ModelIdentity::Random { backbone, seed } => format!("{backbone}-random-seed{seed}"),
+            other => other.cache_key().unwrap_or_default(),
+        }
+    }
+
+    /// Pooled backbone features (inference mode) of prepared photos.
+    pub(crate) fn features(&self, images: &[RgbImage]) -> Result<Vec<Vec<f32>>, EngineError> {
+        let mut out = Vec::with_capacity(images.len());
+        for chunk in images.chunks(INFERENCE_BATCH) {
+            let xs = transforms::to_tensor(chunk, self.kind)?.to_device(self.vs.device());
+            let feats = tch::no_grad(|| self.backbone.features(&xs, false));
+            out.extend(tensor_rows(&feats)?);
+        }
+        Ok(out)
+    }
+}
+
+/// The rows of a 2-D tensor as vectors (a 1-D tensor is one row).
+pub(crate) fn tensor_rows(t: &Tensor) -> Result<Vec<Vec<f32>>, EngineError> {
+    let t = t.to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
+    let size = t.size();
+    let (rows, cols) = match size.as_slice() {
+        [r, c] => (*r as usize, *c as usize),
+        _ => (1, t.numel()),
+    };
+    let flat = Vec::<f32>::try_from(t.view([-1]))?;
+    Ok((0..rows)
+        .map(|r| flat[r * cols..(r + 1) * cols].to_vec())
+        .collect())
+}

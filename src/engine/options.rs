@@ -1,0 +1,42 @@
+//! Where the engine keeps its files, which weights and device it uses.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use tch::Device;
+
+use crate::vision::BackboneKind;
+
+/// Where the engine keeps its files and which weights it uses.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    /// Folder for training runs (one sub-folder per run).
+    pub checkpoint_root: PathBuf,
+    /// Folder for the embedding cache.
+    pub cache_root: PathBuf,
+    /// Pretrained weights to use instead of the default file, per backbone.
+    pub weights: HashMap<BackboneKind, PathBuf>,
+    /// Compute device (CUDA when available, else CPU).
+    pub device: Device,
+    /// Threads decoding photos.
+    pub decode_threads: usize,
+    /// Fault injection for tests: the training step with this global number fails as a
+    /// libtorch error would. Always `None` in the app.
+    #[doc(hidden)]
+    pub fail_at_step: Option<usize>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            checkpoint_root: crate::paths::checkpoints_dir(),
+            cache_root: crate::paths::cache_dir().join("embeddings"),
+            weights: HashMap::new(),
+            device: Device::cuda_if_available(),
+            decode_threads: std::thread::available_parallelism()
+                .map(|n| n.get().min(4))
+                .unwrap_or(2),
+            fail_at_step: None,
+        }
+    }
+}

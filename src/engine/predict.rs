@@ -1,0 +1,114 @@
+//! Using a model: tags and lookalikes of a new photo, and every catalogue item's tag
+//! probabilities once a model is trained or loaded.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::core::Engine;
+use super::network::{Emit, Head, Network};
+use super::protocol::{EventBody, ItemPredictions, ModelSummary, PredictedTag, Prediction};
+use super::EngineError;
+use crate::index::LOOKALIKES;
+use crate::vision::transforms;
+
+impl Engine {
+    /// Tags a photo file and finds its lookalikes in the catalogue.
+    pub fn predict(&mut self, path: &Path, emit: Emit) -> Result<(), EngineError> {
+        let img = transforms::load_image(path)?;
+        let size_px = self.ensure_network(emit)?.kind.input_size_px();
+        let prepared = transforms::prepare(&img, size_px);
+        // Lookalikes compare the photo with the catalogue's vectors of the same network.
+        let complete = self.catalogue.is_some() && self.ensure_embeddings(emit)?;
+        let net = self.network.as_ref().ok_or(EngineError::NoModel)?;
+        let embedding = net
+            .features(std::slice::from_ref(&prepared))?
+            .pop()
+            .unwrap_or_default();
+        let lookalikes = match self.catalogue.as_ref().and_then(|s| s.embeddings.as_ref()) {
+            Some(stored) if complete && stored.model() == &net.identity => {
+                stored.shared.index.nearest(&embedding, LOOKALIKES, None)
+            }
+            _ => Vec::new(),
+        };
+        let tags = match &net.head {
+            Some(head) => Some(predicted_tags(head, &embedding)?),
+            None => None,
+        };
+        emit(EventBody::Prediction(Arc::new(Prediction {
+            source: path.to_path_buf(),
+            thumbnail: image::imageops::thumbnail(&prepared, 96, 96),
+            tags,
+            lookalikes,
+            model: net.identity.clone(),
+        })));
+        Ok(())
+    }
+
+    /// Sends the model summary, the catalogue's embeddings and every item's tag probabilities.
+    pub(crate) fn publish_model(&mut self, emit: Emit) -> Result<(), EngineError> {
+        let net = self.network.as_ref().ok_or(EngineError::NoModel)?;
+        if let Some(head) = &net.head {
+            emit(EventBody::ModelReady(Arc::new(summary(net, head))));
+        }
+        self.embed(emit)?;
+        let (Some(net), Some(state)) = (&self.network, &self.catalogue) else {
+            return Ok(());
+        };
+        let Some(head) = &net.head else {
+            return Ok(());
+        };
+        let Some(stored) = state
+            .embeddings
+            .as_ref()
+            .filter(|e| e.model() == &net.identity)
+        else {
+            return Ok(());
+        };
+        let probabilities = stored
+            .vectors
+            .iter()
+            .map(|v| v.as_ref().map(|v| head.probabilities(v)).transpose())
+            .collect::<Result<_, _>>()?;
+        emit(EventBody::ItemTags(Arc::new(ItemPredictions {
+            vocabulary: head.vocabulary.names(),
+            thresholds: head.thresholds.clone(),
+            probabilities,
+        })));
+        Ok(())
+    }
+}
+
+/// Every vocabulary tag of an embedding, most probable first.
+fn predicted_tags(head: &Head, embedding: &[f32]) -> Result<Vec<PredictedTag>, EngineError> {
+    let probs = head.probabilities(embedding)?;
+    let mut tags: Vec<PredictedTag> = head
+        .vocabulary
+        .names()
+        .into_iter()
+        .zip(probs)
+        .zip(&head.thresholds)
+        .map(|((name, probability), th)| PredictedTag {
+            name,
+            probability,
+            predicted: probability >= *th,
+        })
+        .collect();
+    tags.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+    Ok(tags)
+}
+
+fn summary(net: &Network, head: &Head) -> ModelSummary {
+    let meta = head.meta.as_ref();
+    ModelSummary {
+        identity: net.identity.clone(),
+        backbone: net.kind,
+        mode: meta.map(|m| m.config.mode),
+        run_id: meta.map(|m| m.run_id.clone()),
+        checkpoint: head.checkpoint.clone(),
+        epochs_completed: meta.map_or(0, |m| m.epochs_completed),
+        vocabulary: head.vocabulary.names(),
+        thresholds: head.thresholds.clone(),
+        last_metrics: meta.and_then(|m| m.history.evals.last().map(|e| e.metrics.clone())),
+        history: meta.map(|m| m.history.clone()).unwrap_or_default(),
+    }
+}

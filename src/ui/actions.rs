@@ -1,0 +1,47 @@
+//! What the user can ask for in a frame. Panels push [`Action`]s while they draw; the window
+//! carries them out after drawing (see `apply.rs`), so no panel changes the window's state.
+
+use std::path::PathBuf;
+
+use super::settings::Tab;
+use crate::engine::TrainConfig;
+
+/// Something the user asked for this frame; panels push them, [`VitrineApp`] carries them out
+/// after drawing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Select a catalogue item (and show it in the detail panel).
+    Select(usize),
+    /// The previously selected item.
+    Back,
+    /// The item selected before Back.
+    Forward,
+    /// Show the selected item instead of the dropped photo.
+    ShowItem,
+    /// Choose a CSV or JSON catalogue.
+    OpenCatalogueDialog,
+    /// Choose a folder of photos.
+    OpenFolderDialog,
+    /// Choose a photo to tag.
+    OpenPhotoDialog,
+    /// Choose a checkpoint folder.
+    OpenCheckpointDialog,
+    /// Open this catalogue.
+    OpenCatalogue(PathBuf),
+    /// Open the built-in demo catalogue.
+    OpenDemo,
+    /// Tag this photo and find its lookalikes.
+    Predict(PathBuf),
+    /// Start a new training run.
+    StartTraining(TrainConfig),
+    /// Continue the last run.
+    Resume,
+    /// Stop the run (a checkpoint is kept).
+    StopTraining,
+    /// Use the model of this checkpoint.
+    LoadCheckpoint(PathBuf),
+    /// Show the import report.
+    ShowReport,
+    /// Switch the left-hand tab.
+    SetTab(Tab),
+}
