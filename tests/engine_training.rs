@@ -5,15 +5,11 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{collect_until, worker};
-use vitrine::catalogue::{self, Catalogue};
+use common::{demo, embeddings_in, follow, item_tags_in, run, run_failing, worker};
 use vitrine::engine::checkpoint::Checkpoint;
 use vitrine::engine::metrics::{self, Metrics};
-use vitrine::engine::{Command, Event, TrainConfig, TrainMode};
-
-fn demo() -> Catalogue {
-    catalogue::demo().expect("demo catalogue")
-}
+use vitrine::engine::protocol::RunStarted;
+use vitrine::engine::{Command, EventBody, FailureKind, RunOutcome, TrainConfig, TrainMode};
 
 fn fast_config(epochs: usize) -> TrainConfig {
     TrainConfig {
@@ -22,29 +18,49 @@ fn fast_config(epochs: usize) -> TrainConfig {
     }
 }
 
-fn is_item_tags(e: &Event) -> bool {
-    matches!(e, Event::ItemTags { .. })
+/// Trains fast mode on the demo catalogue and returns every event of the catalogue and the
+/// training requests.
+fn train_fast(worker: &vitrine::engine::Worker, epochs: usize) -> Vec<EventBody> {
+    let mut events = run(worker, Command::SetCatalogue(demo()));
+    events.extend(run(
+        worker,
+        Command::Train {
+            config: fast_config(epochs),
+            resume: None,
+        },
+    ));
+    events
 }
 
-/// Trains fast mode on the demo catalogue and returns every event up to the published model.
-fn train_fast(worker: &vitrine::engine::Worker, epochs: usize) -> Vec<Event> {
-    worker.send(Command::SetCatalogue(Box::new(demo())));
-    worker.send(Command::Train {
-        config: fast_config(epochs),
-        resume: None,
-    });
-    collect_until(worker, false, is_item_tags)
-}
-
-fn last_eval(events: &[Event]) -> Metrics {
+fn last_eval(events: &[EventBody]) -> Metrics {
     events
         .iter()
         .rev()
         .find_map(|e| match e {
-            Event::Eval { metrics, .. } => Some(metrics.clone()),
+            EventBody::Eval(e) => Some(e.metrics.clone()),
             _ => None,
         })
         .expect("an evaluation")
+}
+
+fn run_started(events: &[EventBody]) -> std::sync::Arc<RunStarted> {
+    events
+        .iter()
+        .find_map(|e| match e {
+            EventBody::TrainingStarted(run) => Some(run.clone()),
+            _ => None,
+        })
+        .expect("the run started")
+}
+
+fn checkpoint_epochs(events: &[EventBody]) -> Vec<usize> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            EventBody::Checkpoint { epoch, .. } => Some(*epoch),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -56,32 +72,21 @@ fn fast_mode_beats_the_most_frequent_tags_baseline_on_validation() {
     let (vocabulary, item_tags) = events
         .iter()
         .find_map(|e| match e {
-            Event::CatalogueReady {
-                vocabulary,
-                item_tags,
-                ..
-            } => Some((vocabulary.clone(), item_tags.clone())),
+            EventBody::CatalogueReady(ready) => {
+                Some((ready.vocabulary.clone(), ready.item_tags.clone()))
+            }
             _ => None,
         })
         .unwrap();
-    let (train, validation) = events
-        .iter()
-        .find_map(|e| match e {
-            Event::TrainingStarted {
-                train_items,
-                validation_items,
-                ..
-            } => Some((train_items.clone(), validation_items.clone())),
-            _ => None,
-        })
-        .unwrap();
+    let started = run_started(&events);
+    let (train, validation) = (&started.train_items, &started.validation_items);
     assert_eq!(train.len() + validation.len(), 237, "items with tags");
     assert!(validation.iter().all(|v| !train.contains(v)));
 
     // Baseline: every validation item gets the k most frequent training tags, k = the mean
     // number of tags per training item.
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    for &i in &train {
+    for &i in train {
         for t in &item_tags[i] {
             *counts.entry(t.as_str()).or_default() += 1;
         }
@@ -125,13 +130,7 @@ fn fast_mode_beats_the_most_frequent_tags_baseline_on_validation() {
     assert!(model.samples_f1 > baseline.samples_f1);
 
     // A checkpoint per epoch was announced, and the last one is on disk.
-    let checkpoints: Vec<usize> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Checkpoint { epoch, .. } => Some(*epoch),
-            _ => None,
-        })
-        .collect();
+    let checkpoints = checkpoint_epochs(&events);
     let epochs = TrainConfig::for_mode(TrainMode::Fast).epochs;
     assert_eq!(checkpoints, (1..=epochs).collect::<Vec<_>>());
     let latest = Checkpoint::latest(dir.path()).expect("latest checkpoint");
@@ -144,15 +143,12 @@ fn lookalikes_find_a_flipped_copy_and_are_mostly_the_same_garment() {
     let dir = tempfile::tempdir().unwrap();
     let worker = worker(dir.path().to_path_buf());
     let catalogue = demo();
-    worker.send(Command::SetCatalogue(Box::new(catalogue.clone())));
-    worker.send(Command::Embed);
-    let events = collect_until(&worker, false, |e| matches!(e, Event::Embeddings { .. }));
-    let Some(Event::Embeddings { vectors, .. }) = events.last() else {
-        unreachable!()
-    };
-    assert_eq!(vectors.len(), 240);
-    assert!(vectors.iter().all(Option::is_some));
-    let index = vitrine::index::EmbeddingIndex::centered(vectors);
+    run(&worker, Command::SetCatalogue(catalogue.clone()));
+    let embedded = embeddings_in(&run(&worker, Command::Embed)).expect("embeddings");
+    assert_eq!(embedded.index.len(), 240);
+    assert_eq!(embedded.vectors_present(), 240);
+    assert!(embedded.model.is_pretrained());
+    let index = &embedded.index;
 
     // Per category, how often each category appears among the items' 5 lookalikes.
     let category = |i: usize| catalogue.items[i].attributes["category"].clone();
@@ -194,11 +190,17 @@ fn lookalikes_find_a_flipped_copy_and_are_mostly_the_same_garment() {
     let img = image::open(&catalogue.items[original].image_path).unwrap();
     let flipped = dir.path().join("flipped.png");
     img.fliph().save(&flipped).unwrap();
-    worker.send(Command::Predict(flipped.clone()));
-    let events = collect_until(&worker, false, |e| matches!(e, Event::Prediction(_)));
-    let Some(Event::Prediction(p)) = events.last() else {
-        unreachable!()
+    let events = run(&worker, Command::Predict(flipped.clone()));
+    let Some(EventBody::Prediction(p)) = events
+        .iter()
+        .find(|e| matches!(e, EventBody::Prediction(_)))
+    else {
+        panic!("no prediction")
     };
+    assert_eq!(
+        p.model, embedded.model,
+        "compared with vectors of the same network"
+    );
     assert_eq!(p.lookalikes.len(), 5);
     assert_eq!(p.lookalikes[0].index, original, "{:?}", p.lookalikes);
     assert!(p.lookalikes[0].score > 0.8, "{:?}", p.lookalikes);
@@ -210,10 +212,10 @@ fn checkpoints_round_trip_resume_and_refuse_another_vocabulary() {
     let dir = tempfile::tempdir().unwrap();
     let first = worker(dir.path().to_path_buf());
     let events = train_fast(&first, 3);
-    let Some(Event::ItemTags { probabilities, .. }) = events.last() else {
-        unreachable!()
-    };
-    let trained = probabilities.clone();
+    let trained = item_tags_in(&events)
+        .expect("item tags")
+        .probabilities
+        .clone();
     drop(first);
     let ck = Checkpoint::latest(dir.path()).unwrap();
     assert_eq!(ck.meta.epochs_completed, 3);
@@ -221,43 +223,27 @@ fn checkpoints_round_trip_resume_and_refuse_another_vocabulary() {
 
     // A new worker loading the checkpoint predicts exactly the same.
     let second = worker(dir.path().to_path_buf());
-    second.send(Command::SetCatalogue(Box::new(demo())));
-    second.send(Command::LoadCheckpoint(ck.dir.clone()));
-    let events = collect_until(&second, false, is_item_tags);
-    let Some(Event::ItemTags { probabilities, .. }) = events.last() else {
-        unreachable!()
-    };
-    assert_eq!(&trained, probabilities);
+    run(&second, Command::SetCatalogue(demo()));
+    let events = run(&second, Command::LoadCheckpoint(ck.dir.clone()));
+    assert_eq!(
+        trained,
+        item_tags_in(&events).expect("item tags").probabilities
+    );
 
     // Resume continues the epoch count and the history.
-    second.send(Command::Train {
-        config: TrainConfig {
-            epochs: 5,
-            ..ck.meta.config.clone()
+    let events = run(
+        &second,
+        Command::Train {
+            config: TrainConfig {
+                epochs: 5,
+                ..ck.meta.config.clone()
+            },
+            resume: Some(ck.dir.clone()),
         },
-        resume: Some(ck.dir.clone()),
-    });
-    let events = collect_until(&second, false, is_item_tags);
-    let (start_epoch, carried) = events
-        .iter()
-        .find_map(|e| match e {
-            Event::TrainingStarted {
-                start_epoch,
-                history,
-                ..
-            } => Some((*start_epoch, history.evals.len())),
-            _ => None,
-        })
-        .unwrap();
-    assert_eq!((start_epoch, carried), (3, 3));
-    let epochs: Vec<usize> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Checkpoint { epoch, .. } => Some(*epoch),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(epochs, vec![4, 5]);
+    );
+    let started = run_started(&events);
+    assert_eq!((started.start_epoch, started.history.evals.len()), (3, 3));
+    assert_eq!(checkpoint_epochs(&events), vec![4, 5]);
     let resumed = Checkpoint::latest(dir.path()).unwrap();
     assert_eq!(resumed.meta.run_id, ck.meta.run_id);
     assert_eq!(resumed.meta.epochs_completed, 5);
@@ -276,47 +262,46 @@ fn checkpoints_round_trip_resume_and_refuse_another_vocabulary() {
     assert!(resumed.meta.global_step > ck.meta.global_step);
 
     // A catalogue with other descriptions has another vocabulary: the model is refused.
-    let mut other = demo();
+    let mut other = (*demo()).clone();
     other.items.truncate(40);
     for item in &mut other.items {
         item.description = "A plain cotton tote bag with long handles.".into();
     }
-    second.send(Command::SetCatalogue(Box::new(other)));
-    second.send(Command::LoadCheckpoint(ck.dir.clone()));
-    let events = collect_until(&second, true, |e| {
-        matches!(e, Event::Failed(_) | Event::ItemTags { .. })
-    });
-    let Some(Event::Failed(reason)) = events.last() else {
-        panic!("a mismatched checkpoint was accepted")
-    };
-    assert!(reason.contains("different tag vocabulary"), "{reason}");
+    run(&second, Command::SetCatalogue(std::sync::Arc::new(other)));
+    let (failure, _) = run_failing(&second, Command::LoadCheckpoint(ck.dir.clone()));
+    assert_eq!(failure.kind, FailureKind::Checkpoint);
+    assert!(
+        failure.message.contains("different tag vocabulary"),
+        "{failure}"
+    );
 
     // Not a checkpoint at all.
-    second.send(Command::LoadCheckpoint(dir.path().join("nowhere")));
-    let events = collect_until(&second, true, |e| matches!(e, Event::Failed(_)));
-    let Some(Event::Failed(reason)) = events.last() else {
-        unreachable!()
-    };
-    assert!(reason.contains("not a vitrine checkpoint"), "{reason}");
+    let (failure, _) = run_failing(&second, Command::LoadCheckpoint(dir.path().join("nowhere")));
+    assert!(
+        failure.message.contains("not a vitrine checkpoint"),
+        "{failure}"
+    );
 }
 
 #[test]
 fn stop_mid_epoch_keeps_a_loadable_fine_tuned_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let worker = worker(dir.path().to_path_buf());
-    worker.send(Command::SetCatalogue(Box::new(demo())));
-    worker.send(Command::Train {
-        config: TrainConfig {
-            epochs: 2,
-            batch_size: 4,
-            eval_every_steps: 0,
-            ..TrainConfig::for_mode(TrainMode::FineTune)
-        },
-        resume: None,
-    });
+    run(&worker, Command::SetCatalogue(demo()));
+    let request = worker
+        .send(Command::Train {
+            config: TrainConfig {
+                epochs: 2,
+                batch_size: 4,
+                eval_every_steps: 0,
+                ..TrainConfig::for_mode(TrainMode::FineTune)
+            },
+            resume: None,
+        })
+        .unwrap();
     let mut progress_seen = 0;
-    let events = collect_until(&worker, false, |e| {
-        if let Event::Progress(p) = e {
+    let events = follow(&worker, request, |e| {
+        if let EventBody::Progress(p) = e {
             progress_seen += 1;
             assert_eq!(p.epoch, 1);
             assert!(p.loss.is_finite() && p.loss > 0.0);
@@ -324,29 +309,28 @@ fn stop_mid_epoch_keeps_a_loadable_fine_tuned_checkpoint() {
                 worker.stop();
             }
         }
-        matches!(e, Event::Finished { .. })
     });
-    let Some(Event::Finished {
-        stopped,
-        epochs_completed,
-        checkpoint,
-    }) = events.last()
-    else {
-        unreachable!()
-    };
-    assert!(*stopped);
-    assert_eq!(*epochs_completed, 0);
-    let path = checkpoint.clone().expect("a checkpoint on stop");
+    assert!(matches!(events.last(), Some(EventBody::Done)));
+    let end = events
+        .iter()
+        .find_map(|e| match e {
+            EventBody::Finished(end) => Some(end.clone()),
+            _ => None,
+        })
+        .expect("the run ended");
+    assert_eq!(end.outcome, RunOutcome::Stopped);
+    assert_eq!(end.epochs_completed, 0);
+    let path = end.checkpoint.clone().expect("a checkpoint on stop");
     let ck = Checkpoint::load(&path).expect("loadable");
     assert!(ck.meta.stopped_mid_epoch);
     assert!(ck.meta.includes_backbone);
     assert!(ck.meta.global_step >= 2);
 
-    worker.send(Command::LoadCheckpoint(path));
-    let events = collect_until(&worker, false, is_item_tags);
-    let Some(Event::ItemTags { probabilities, .. }) = events.last() else {
-        unreachable!()
-    };
+    let events = run(&worker, Command::LoadCheckpoint(path));
+    let probabilities = item_tags_in(&events)
+        .expect("item tags")
+        .probabilities
+        .clone();
     assert_eq!(probabilities.len(), 240);
     assert!(probabilities
         .iter()
@@ -359,14 +343,10 @@ fn a_corrupt_photo_is_explained_not_fatal() {
     let worker = worker(dir.path().to_path_buf());
     let bad = dir.path().join("not-a-photo.jpg");
     std::fs::write(&bad, b"this is a text file, not a JPEG").unwrap();
-    worker.send(Command::Predict(bad));
-    let events = collect_until(&worker, true, |e| matches!(e, Event::Failed(_)));
-    let Some(Event::Failed(reason)) = events.last() else {
-        unreachable!()
-    };
-    assert!(reason.contains("not-a-photo.jpg"), "{reason}");
+    let (failure, _) = run_failing(&worker, Command::Predict(bad));
+    assert_eq!(failure.kind, FailureKind::Photo);
+    assert!(failure.message.contains("not-a-photo.jpg"), "{failure}");
     // The worker lives on.
-    worker.send(Command::Predict(dir.path().join("missing.png")));
-    let events = collect_until(&worker, true, |e| matches!(e, Event::Failed(_)));
-    assert!(matches!(events.last(), Some(Event::Failed(r)) if r.contains("missing.png")));
+    let (failure, _) = run_failing(&worker, Command::Predict(dir.path().join("missing.png")));
+    assert!(failure.message.contains("missing.png"), "{failure}");
 }

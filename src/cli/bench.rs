@@ -5,10 +5,10 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use rand::{Rng, SeedableRng};
+use vitrine::engine::TrainMode;
+use vitrine::engine::{measure, EngineOptions};
 use vitrine::index::{EmbeddingIndex, LOOKALIKES};
 use vitrine::text::{extract_tags, tokenize, TagOptions};
-use vitrine::engine::{measure, EngineOptions};
-use vitrine::engine::TrainMode;
 use vitrine::vision::{transforms, BackboneKind};
 
 #[derive(Debug, Args)]

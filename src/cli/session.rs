@@ -84,7 +84,11 @@ impl Session {
     ) -> anyhow::Result<()> {
         let request = self.worker.send(command)?;
         loop {
-            let event = match self.worker.events().recv_timeout(Duration::from_millis(500)) {
+            let event = match self
+                .worker
+                .events()
+                .recv_timeout(Duration::from_millis(500))
+            {
                 Ok(event) => event,
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {

@@ -106,7 +106,12 @@ impl Engine {
     pub(crate) fn ensure_network(&mut self, emit: Emit) -> Result<&Network, EngineError> {
         if self.network.is_none() {
             let kind = BackboneKind::EfficientNetLite0;
-            self.network = Some(Network::pretrained(&self.options, kind, DEFAULT_SEED, emit)?);
+            self.network = Some(Network::pretrained(
+                &self.options,
+                kind,
+                DEFAULT_SEED,
+                emit,
+            )?);
         }
         self.network.as_ref().ok_or(EngineError::NoModel)
     }
@@ -237,10 +242,10 @@ impl Engine {
                 Err(e) => log::warn!("the last checkpoint of {run_id} cannot be used: {e}"),
             }
         }
-        let kept = self
-            .network
-            .as_ref()
-            .map_or_else(|| "the pretrained network".to_string(), |n| n.identity.to_string());
+        let kept = self.network.as_ref().map_or_else(
+            || "the pretrained network".to_string(),
+            |n| n.identity.to_string(),
+        );
         emit(EventBody::Notice(format!(
             "Training {run_id} failed before its first checkpoint; vitrine keeps using {kept}."
         )));

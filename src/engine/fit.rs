@@ -100,7 +100,13 @@ impl<'a> TrainingRun<'a> {
                 if !embed::ensure(&net, state, options, stop, emit)? {
                     return Ok(None);
                 }
-                Some(features_tensor(state, &config, options, &mut train_idx, &mut val_idx)?)
+                Some(features_tensor(
+                    state,
+                    &config,
+                    options,
+                    &mut train_idx,
+                    &mut val_idx,
+                )?)
             }
             TrainMode::FineTune => {
                 if !prepare_photos(state, &config, options, stop, emit) {
@@ -244,7 +250,13 @@ impl<'a> TrainingRun<'a> {
             train: &self.train_idx,
             validation: &self.val_idx,
         };
-        let e = eval::evaluate(&self.net, &self.inputs, split, &self.vocabulary, &self.config)?;
+        let e = eval::evaluate(
+            &self.net,
+            &self.inputs,
+            split,
+            &self.vocabulary,
+            &self.config,
+        )?;
         self.history.evals.push(EvalPoint {
             step: self.global_step,
             epoch,

@@ -426,4 +426,3 @@ impl eframe::App for VitrineApp {
         eframe::set_value(storage, super::settings::SETTINGS_KEY, &self.settings());
     }
 }
-

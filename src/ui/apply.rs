@@ -142,9 +142,8 @@ impl VitrineApp {
                 true
             }
             Err(e) => {
-                self.messages.error(format!(
-                    "This cannot be done: {e}. Restart vitrine."
-                ));
+                self.messages
+                    .error(format!("This cannot be done: {e}. Restart vitrine."));
                 false
             }
         }

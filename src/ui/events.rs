@@ -12,8 +12,7 @@ use super::train_panel::RunStatus;
 use super::view::CatalogueView;
 use crate::catalogue::CatalogueFormat;
 use crate::engine::protocol::{
-    CatalogueEmbeddings, CatalogueTags, EngineFailure, ModelSummary, Prediction, RunEnd,
-    RunStarted,
+    CatalogueEmbeddings, CatalogueTags, EngineFailure, ModelSummary, Prediction, RunEnd, RunStarted,
 };
 use crate::engine::{Event, EventBody, RequestId, RunOutcome, Task, Worker};
 
@@ -41,7 +40,7 @@ impl VitrineApp {
             self.stop_requested = false;
         }
         match body {
-            EventBody::CatalogueReady(ready) => self.catalogue_ready(&ready),
+            EventBody::CatalogueReady(ready) => self.catalogue_ready(ready),
             EventBody::Busy { task, done, total } => {
                 self.activity = Some(Activity {
                     label: task.label().to_string(),
@@ -92,10 +91,9 @@ impl VitrineApp {
     }
 
     /// The worker took a catalogue: it becomes the open one.
-    fn catalogue_ready(&mut self, ready: &CatalogueTags) {
-        let catalogue = &ready.catalogue;
-        let has_problems = !catalogue.report.problems.is_empty();
-        let format_folder = catalogue.format == CatalogueFormat::Folder;
+    fn catalogue_ready(&mut self, ready: Arc<CatalogueTags>) {
+        let has_problems = !ready.catalogue.report.problems.is_empty();
+        let format_folder = ready.catalogue.format == CatalogueFormat::Folder;
         let trainable_items = ready.trainable_items;
         let view = CatalogueView::new(ready);
         if view.is_empty() {
@@ -204,9 +202,7 @@ impl VitrineApp {
     }
 
     fn prediction_ready(&mut self, request: RequestId, prediction: Arc<Prediction>) {
-        let newest = self
-            .jobs
-            .newest(|k| matches!(k, JobKind::Predict { .. }));
+        let newest = self.jobs.newest(|k| matches!(k, JobKind::Predict { .. }));
         if newest == Some(request) {
             self.drop.take_prediction(prediction);
         }
@@ -226,9 +222,7 @@ impl VitrineApp {
 
     /// A request failed: show why, and tell the panel whose request it was.
     fn job_failed(&mut self, request: RequestId, failure: EngineFailure) {
-        let newest_photo = self
-            .jobs
-            .newest(|k| matches!(k, JobKind::Predict { .. }));
+        let newest_photo = self.jobs.newest(|k| matches!(k, JobKind::Predict { .. }));
         let kind = self.jobs.finish(request);
         if self.activity.as_ref().is_some_and(|a| a.request == request) {
             self.activity = None;
@@ -256,5 +250,121 @@ impl VitrineApp {
             None => log::warn!("a failure answered request {request}, which is not known"),
         }
         self.messages.error(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::catalogue::{Catalogue, ImportReport, Item};
+    use crate::engine::{EngineFailure, FailureKind};
+    use crate::ui::AppOptions;
+
+    fn app(dir: &std::path::Path) -> VitrineApp {
+        let mut options = AppOptions::new(Some(dir.join("no-catalogue-here.csv")));
+        options.engine.checkpoint_root = dir.join("checkpoints");
+        options.engine.cache_root = dir.join("embeddings");
+        options.thumbnail_cache = None;
+        options.auto_load_checkpoint = false;
+        VitrineApp::new(options)
+    }
+
+    fn ready(name: &str) -> Arc<CatalogueTags> {
+        let items = (0..3)
+            .map(|i| Item {
+                id: format!("{i}.jpg"),
+                image_path: PathBuf::from(format!("/nowhere/{i}.jpg")),
+                description: "A red dress".into(),
+                attributes: BTreeMap::new(),
+            })
+            .collect();
+        Arc::new(CatalogueTags {
+            catalogue: Arc::new(Catalogue {
+                name: name.into(),
+                source: PathBuf::from("/nowhere"),
+                format: CatalogueFormat::Csv,
+                items,
+                report: ImportReport::default(),
+            }),
+            vocabulary: vec!["red".into(), "dress".into()],
+            item_tags: vec![vec!["red".into(), "dress".into()]; 3],
+            trainable_items: 3,
+        })
+    }
+
+    fn event(request: u64, body: EventBody) -> Event {
+        Event {
+            request: RequestId(request),
+            body,
+        }
+    }
+
+    #[test]
+    fn a_failed_catalogue_job_does_not_swallow_the_next_catalogue() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let mut app = app(dir.path());
+        app.jobs.started(RequestId(101), JobKind::Catalogue);
+        app.jobs.started(RequestId(102), JobKind::Embed);
+        app.jobs.started(RequestId(103), JobKind::Catalogue);
+        app.handle(event(
+            101,
+            EventBody::Failed(EngineFailure {
+                kind: FailureKind::Internal,
+                message: "opening the catalogue failed: the tagger broke".into(),
+            }),
+        ));
+        assert!(app.catalogue().is_none());
+        assert!(app
+            .messages()
+            .items()
+            .iter()
+            .any(|m| m.text.contains("the tagger broke")));
+        app.handle(event(102, EventBody::Done));
+        // The next catalogue opens, although the one before it failed.
+        app.handle(event(103, EventBody::CatalogueReady(ready("second"))));
+        app.handle(event(103, EventBody::Done));
+        assert_eq!(
+            app.catalogue().map(|v| v.catalogue.name.as_str()),
+            Some("second")
+        );
+        assert!(app.jobs.running().is_none());
+        assert!(!app.jobs.opening_catalogue());
+    }
+
+    #[test]
+    fn an_old_photo_failing_does_not_mark_the_newest_one() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let mut app = app(dir.path());
+        let old = PathBuf::from("/photos/old.jpg");
+        let new = PathBuf::from("/photos/new.jpg");
+        app.jobs
+            .started(RequestId(7), JobKind::Predict { photo: old });
+        app.jobs
+            .started(RequestId(8), JobKind::Predict { photo: new.clone() });
+        app.drop.start(new);
+        app.handle(event(
+            7,
+            EventBody::Failed(EngineFailure {
+                kind: FailureKind::Photo,
+                message: "tagging the photo failed: old.jpg is not a photo".into(),
+            }),
+        ));
+        assert!(app.dropped().waiting, "the newest photo still waits");
+        assert!(app.dropped().error.is_none());
+        app.handle(event(
+            8,
+            EventBody::Failed(EngineFailure {
+                kind: FailureKind::Photo,
+                message: "tagging the photo failed: new.jpg is not a photo".into(),
+            }),
+        ));
+        assert!(app
+            .dropped()
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("new.jpg")));
     }
 }

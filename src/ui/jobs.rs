@@ -150,7 +150,10 @@ mod tests {
             for (i, k) in kinds.iter().enumerate() {
                 jobs.started(RequestId(i as u64 + 1), k.clone());
             }
-            assert_eq!(jobs.finish(RequestId(failing as u64 + 1)).as_ref(), Some(kind));
+            assert_eq!(
+                jobs.finish(RequestId(failing as u64 + 1)).as_ref(),
+                Some(kind)
+            );
             assert_eq!(jobs.len(), kinds.len() - 1);
             for (i, k) in kinds.iter().enumerate().filter(|(i, _)| *i != failing) {
                 assert_eq!(jobs.get(RequestId(i as u64 + 1)), Some(k));

@@ -144,7 +144,10 @@ impl VitrineApp {
 }
 
 /// Imports the catalogue and finds its newest fitting checkpoint (runs on the loader thread).
-fn load(source: CatalogueSource, checkpoint_search: Option<(PathBuf, Option<PathBuf>)>) -> LoadOutcome {
+fn load(
+    source: CatalogueSource,
+    checkpoint_search: Option<(PathBuf, Option<PathBuf>)>,
+) -> LoadOutcome {
     let result = match &source {
         CatalogueSource::Demo => catalogue::demo().map_err(|e| e.to_string()),
         CatalogueSource::Path(p) => {

@@ -6,8 +6,8 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::engine::protocol::CatalogueEmbeddings as Embeddings;
 use super::Repaint;
+use crate::engine::protocol::CatalogueEmbeddings as Embeddings;
 use crate::index::Neighbour;
 
 /// Above this many multiply-adds (items × dimensions) a search moves off the UI thread.

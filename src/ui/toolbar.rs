@@ -82,8 +82,8 @@ pub fn toolbar_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<A
                 ui.label(format!(
                     "{} items · {} with tags · {} tags",
                     view.len(),
-                    view.trainable_items,
-                    view.vocabulary.len()
+                    view.tags.trainable_items,
+                    view.tags.vocabulary.len()
                 ));
                 let problems = view.catalogue.report.problems.len();
                 if problems > 0 {

@@ -11,12 +11,8 @@ use crate::index::Neighbour;
 pub struct CatalogueView {
     /// The catalogue (shared with the worker).
     pub catalogue: Arc<Catalogue>,
-    /// The tag vocabulary learned from the descriptions.
-    pub vocabulary: Vec<String>,
-    /// Each item's true tags.
-    pub item_tags: Vec<Vec<String>>,
-    /// Items with at least one tag.
-    pub trainable_items: usize,
+    /// The vocabulary and each item's true tags, as the worker derived them (shared).
+    pub tags: Arc<CatalogueTags>,
     /// Each vocabulary tag with its number of items, most frequent first.
     pub tag_counts: Vec<(String, usize)>,
     /// Lowercase words searched by the search box, per item.
@@ -32,13 +28,12 @@ pub struct CatalogueView {
 
 impl CatalogueView {
     /// The view of a catalogue the worker has just taken.
-    pub fn new(ready: &CatalogueTags) -> Self {
+    pub fn new(ready: Arc<CatalogueTags>) -> Self {
         let catalogue = ready.catalogue.clone();
-        let vocabulary = ready.vocabulary.clone();
-        let item_tags = ready.item_tags.clone();
-        let trainable_items = ready.trainable_items;
+        let vocabulary = &ready.vocabulary;
+        let item_tags = &ready.item_tags;
         let mut counts = vec![0usize; vocabulary.len()];
-        for tags in &item_tags {
+        for tags in item_tags {
             for tag in tags {
                 if let Some(t) = vocabulary.iter().position(|v| v == tag) {
                     counts[t] += 1;
@@ -68,9 +63,7 @@ impl CatalogueView {
             .collect();
         Self {
             catalogue,
-            vocabulary,
-            item_tags,
-            trainable_items,
+            tags: ready,
             tag_counts,
             search_text,
             predictions: None,
@@ -124,7 +117,8 @@ impl CatalogueView {
             return false;
         }
         tags.iter().all(|tag| {
-            self.item_tags
+            self.tags
+                .item_tags
                 .get(item)
                 .is_some_and(|t| t.iter().any(|x| x == tag))
                 || self
@@ -163,7 +157,7 @@ impl CatalogueView {
 
     /// The item's true tags (empty if unknown).
     pub fn true_tags(&self, item: usize) -> &[String] {
-        self.item_tags.get(item).map_or(&[], Vec::as_slice)
+        self.tags.item_tags.get(item).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -193,7 +187,7 @@ mod tests {
             items,
             report: ImportReport::default(),
         };
-        CatalogueView::new(&CatalogueTags {
+        CatalogueView::new(Arc::new(CatalogueTags {
             catalogue: Arc::new(catalogue),
             vocabulary: vec!["red".into(), "dress".into()],
             item_tags: vec![
@@ -203,7 +197,7 @@ mod tests {
                 vec![],
             ],
             trainable_items: 2,
-        })
+        }))
     }
 
     #[test]

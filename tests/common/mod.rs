@@ -1,16 +1,23 @@
 //! Shared helpers for the end-to-end tests: a worker on the demo catalogue with its files in
-//! test folders, and a way to wait for events without timing assertions.
+//! test folders, and ways to wait for a request's events without timing assertions.
 
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use vitrine::engine::core::EngineOptions;
-use vitrine::engine::{Event, Worker};
+use vitrine::catalogue::{self, Catalogue};
+use vitrine::engine::protocol::{CatalogueEmbeddings, EngineFailure, ItemPredictions};
+use vitrine::engine::{Command, EngineOptions, Event, EventBody, RequestId, Worker};
 
 /// Generous cap on how long a test waits for the worker; a hang fails instead of blocking CI.
 pub const WAIT_CAP: Duration = Duration::from_secs(900);
+
+/// The demo catalogue, shared.
+pub fn demo() -> Arc<Catalogue> {
+    Arc::new(catalogue::demo().expect("demo catalogue"))
+}
 
 /// Engine options writing checkpoints to `checkpoints` and sharing one embedding cache per test
 /// binary (the pretrained embeddings are the same for every test).
@@ -27,32 +34,74 @@ pub fn worker(checkpoints: PathBuf) -> Worker {
     Worker::spawn(options(checkpoints), Box::new(|| {})).expect("spawn worker")
 }
 
-/// Receives events until `done` returns true for one, returning every event seen (that one
-/// included). Panics on `Failed` unless `allow_failed`, and when the cap is reached.
-pub fn collect_until(
+/// The next event, failing the test when the worker is silent for [`WAIT_CAP`].
+pub fn next_event(worker: &Worker, started: Instant) -> Event {
+    let left = WAIT_CAP.saturating_sub(started.elapsed());
+    assert!(
+        !left.is_zero(),
+        "the worker did not answer within {WAIT_CAP:?}"
+    );
+    worker
+        .events()
+        .recv_timeout(left)
+        .expect("worker ended or did not answer")
+}
+
+/// Every event body of `request` up to its terminal one (included); `on_event` sees each as
+/// it comes (to stop a run, say). Events of other requests are skipped.
+pub fn follow(
     worker: &Worker,
-    allow_failed: bool,
-    mut done: impl FnMut(&Event) -> bool,
-) -> Vec<Event> {
+    request: RequestId,
+    mut on_event: impl FnMut(&EventBody),
+) -> Vec<EventBody> {
     let started = Instant::now();
     let mut seen = Vec::new();
     loop {
-        let left = WAIT_CAP.saturating_sub(started.elapsed());
-        assert!(
-            !left.is_zero(),
-            "the worker did not answer within {WAIT_CAP:?}"
-        );
-        let event = worker
-            .events()
-            .recv_timeout(left)
-            .expect("worker ended or did not answer");
-        if let Event::Failed(reason) = &event {
-            assert!(allow_failed, "worker failed: {reason}");
+        let event = next_event(worker, started);
+        if event.request != request {
+            continue;
         }
-        let stop = done(&event);
-        seen.push(event);
-        if stop {
+        on_event(&event.body);
+        let terminal = event.is_terminal();
+        seen.push(event.body);
+        if terminal {
             return seen;
         }
     }
+}
+
+/// Sends `command` and returns its events; the test fails if the request fails.
+pub fn run(worker: &Worker, command: Command) -> Vec<EventBody> {
+    let request = worker.send(command).expect("worker alive");
+    let events = follow(worker, request, |_| {});
+    if let Some(EventBody::Failed(f)) = events.last() {
+        panic!("worker failed: {}", f.message);
+    }
+    events
+}
+
+/// Sends `command`, which must fail, and returns the failure and the events before it.
+pub fn run_failing(worker: &Worker, command: Command) -> (EngineFailure, Vec<EventBody>) {
+    let request = worker.send(command).expect("worker alive");
+    let mut events = follow(worker, request, |_| {});
+    match events.pop() {
+        Some(EventBody::Failed(f)) => (f, events),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+/// The lookalike index announced among `events`.
+pub fn embeddings_in(events: &[EventBody]) -> Option<Arc<CatalogueEmbeddings>> {
+    events.iter().rev().find_map(|e| match e {
+        EventBody::Embeddings(e) => Some(e.clone()),
+        _ => None,
+    })
+}
+
+/// The item tag probabilities announced among `events`.
+pub fn item_tags_in(events: &[EventBody]) -> Option<Arc<ItemPredictions>> {
+    events.iter().rev().find_map(|e| match e {
+        EventBody::ItemTags(p) => Some(p.clone()),
+        _ => None,
+    })
 }
