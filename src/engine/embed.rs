@@ -55,9 +55,14 @@ pub(crate) fn ensure(
     {
         return Ok(true);
     }
-    let n = state.catalogue.items.len();
     let dim = net.kind.feature_dim() as usize;
-    let mut cache = open_cache(&net.identity, options, dim, emit);
+    let mut pass = Pass {
+        net,
+        options,
+        stop,
+        emit,
+        cache: open_cache(&net.identity, options, dim, emit),
+    };
     let hashes: Vec<Option<u128>> = state
         .catalogue
         .items
@@ -67,57 +72,11 @@ pub(crate) fn ensure(
     let mut vectors: Vec<Option<Vec<f32>>> = hashes
         .iter()
         .map(|h| {
-            let cache = cache.as_ref()?;
+            let cache = pass.cache.as_ref()?;
             h.and_then(|h| cache.get(h)).map(<[f32]>::to_vec)
         })
         .collect();
-    let todo: Vec<usize> = (0..n)
-        .filter(|&i| vectors[i].is_none() && hashes[i].is_some())
-        .collect();
-    let mut done = n - todo.len();
-    let busy = |done| EventBody::Busy {
-        task: Task::ComputingEmbeddings,
-        done,
-        total: n,
-    };
-    emit(busy(done));
-    let mut failures: Vec<(usize, String)> = Vec::new();
-    let mut unsaved = 0usize;
-    for chunk in todo.chunks(INFERENCE_BATCH) {
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        let images = images_for(state, chunk, net.kind.input_size_px(), options, stop);
-        let mut ok_idx = Vec::new();
-        let mut ok_imgs = Vec::new();
-        for (&i, img) in chunk.iter().zip(images) {
-            match img {
-                Ok(img) => {
-                    ok_idx.push(i);
-                    ok_imgs.push(img);
-                }
-                Err(reason) => failures.push((i, reason)),
-            }
-        }
-        if !ok_imgs.is_empty() {
-            for (&i, v) in ok_idx.iter().zip(net.features(&ok_imgs)?) {
-                if let (Some(cache), Some(h)) = (cache.as_mut(), hashes[i]) {
-                    cache.insert(h, v.clone());
-                    unsaved += 1;
-                }
-                vectors[i] = Some(v);
-            }
-        }
-        if unsaved >= FLUSH_EVERY_ITEMS {
-            save(cache.as_mut(), emit);
-            unsaved = 0;
-        }
-        done += chunk.len();
-        emit(busy(done));
-    }
-    if unsaved > 0 {
-        save(cache.as_mut(), emit);
-    }
+    let mut failures = pass.compute_missing(state, &hashes, &mut vectors)?;
     for (i, h) in hashes.iter().enumerate() {
         if h.is_none() {
             failures.push((i, "the photo file cannot be read".into()));
@@ -138,6 +97,87 @@ pub(crate) fn ensure(
     Ok(true)
 }
 
+/// One pass of a network over the photos the cache does not have.
+struct Pass<'a> {
+    net: &'a Network,
+    options: &'a EngineOptions,
+    stop: &'a AtomicBool,
+    emit: Emit<'a>,
+    cache: Option<EmbeddingCache>,
+}
+
+impl Pass<'_> {
+    /// Computes the missing vectors (saving them to the cache in batches); returns the items
+    /// whose photo could not be used, with why.
+    fn compute_missing(
+        &mut self,
+        state: &CatalogueState,
+        hashes: &[Option<u128>],
+        vectors: &mut [Option<Vec<f32>>],
+    ) -> Result<Vec<(usize, String)>, EngineError> {
+        let n = vectors.len();
+        let todo: Vec<usize> = (0..n)
+            .filter(|&i| vectors[i].is_none() && hashes[i].is_some())
+            .collect();
+        let mut done = n - todo.len();
+        let busy = |done| EventBody::Busy {
+            task: Task::ComputingEmbeddings,
+            done,
+            total: n,
+        };
+        (self.emit)(busy(done));
+        let mut failures = Vec::new();
+        let mut unsaved = 0usize;
+        let size_px = self.net.kind.input_size_px();
+        for chunk in todo.chunks(INFERENCE_BATCH) {
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let mut ok_idx = Vec::new();
+            let mut ok_imgs = Vec::new();
+            let images = images_for(state, chunk, size_px, self.options, self.stop);
+            for (&i, img) in chunk.iter().zip(images) {
+                match img {
+                    Ok(img) => {
+                        ok_idx.push(i);
+                        ok_imgs.push(img);
+                    }
+                    Err(reason) => failures.push((i, reason)),
+                }
+            }
+            if !ok_imgs.is_empty() {
+                for (&i, v) in ok_idx.iter().zip(self.net.features(&ok_imgs)?) {
+                    if let (Some(cache), Some(h)) = (self.cache.as_mut(), hashes[i]) {
+                        cache.insert(h, v.clone());
+                        unsaved += 1;
+                    }
+                    vectors[i] = Some(v);
+                }
+            }
+            if unsaved >= FLUSH_EVERY_ITEMS {
+                self.save();
+                unsaved = 0;
+            }
+            done += chunk.len();
+            (self.emit)(busy(done));
+        }
+        if unsaved > 0 {
+            self.save();
+        }
+        Ok(failures)
+    }
+
+    fn save(&mut self) {
+        if let Some(cache) = &mut self.cache {
+            if let Err(e) = cache.save() {
+                (self.emit)(EventBody::Notice(format!(
+                    "{e} (embeddings will be recomputed next time)"
+                )));
+            }
+        }
+    }
+}
+
 /// The cache for this network, or None when its vectors must not be cached.
 fn open_cache(
     identity: &ModelIdentity,
@@ -154,16 +194,6 @@ fn open_cache(
             EmbeddingCache::empty(&path, dim)
         }
     })
-}
-
-fn save(cache: Option<&mut EmbeddingCache>, emit: Emit) {
-    if let Some(cache) = cache {
-        if let Err(e) = cache.save() {
-            emit(EventBody::Notice(format!(
-                "{e} (embeddings will be recomputed next time)"
-            )));
-        }
-    }
 }
 
 /// Vectors of another length than the network's cannot be compared: treated as missing.

@@ -3,7 +3,8 @@
 //! writes checkpoints and tags new photos.
 //!
 //! The folder reads as the pipeline:
-//! - [`protocol`]: the commands and events that cross the worker's channels (plain data);
+//! - [`protocol`]: the commands and events that cross the worker's channels, and [`reports`]:
+//!   the plain data they carry;
 //! - [`worker`]: the "vitrine-worker" thread that runs one command at a time;
 //! - [`identity`]: which network computed a vector ([`ModelIdentity`]);
 //! - [`network`]: backbone + tag head, built pretrained or from a checkpoint;
@@ -27,6 +28,7 @@ pub mod network;
 pub mod options;
 pub mod predict;
 pub mod protocol;
+pub mod reports;
 pub mod split;
 pub mod worker;
 

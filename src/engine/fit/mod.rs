@@ -5,7 +5,6 @@
 //! the run's weights change, and installs the run's only once they are the weights of a
 //! checkpoint (see [`super::core::Engine::train`]).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -14,19 +13,22 @@ use std::time::Instant;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use tch::nn::{self, OptimizerConfig};
-use tch::{Kind, Tensor};
+use tch::Tensor;
+
+mod plan;
+
+use plan::{plan, prepare_inputs, standardise};
 
 use super::checkpoint::{self, Checkpoint, CheckpointMeta, EvalPoint, History, LossPoint};
 use super::config::{TrainConfig, TrainMode};
 use super::core::CatalogueState;
-use super::data::prepare_images;
 use super::eval::{self, EvalSplit, Inputs};
 use super::identity::ModelIdentity;
 use super::network::{Emit, Head, Network};
 use super::options::EngineOptions;
-use super::protocol::{EvalReport, EventBody, Progress, RunEnd, RunOutcome, RunStarted, Task};
+use super::protocol::{EvalReport, EventBody, Progress, RunEnd, RunOutcome, RunStarted};
 use super::split::Split;
-use super::{embed, EngineError};
+use super::EngineError;
 use crate::text::Vocabulary;
 
 /// A training run in progress.
@@ -57,15 +59,15 @@ pub(crate) struct RunStart {
 }
 
 /// Items, split and targets of a run, before its inputs are prepared.
-struct Plan {
-    split: Split,
-    history: History,
-    start_epoch: usize,
-    global_step: usize,
-    run_id: String,
-    train_idx: Vec<usize>,
-    val_idx: Vec<usize>,
-    targets: Vec<Vec<f32>>,
+pub(super) struct Plan {
+    pub(super) split: Split,
+    pub(super) history: History,
+    pub(super) start_epoch: usize,
+    pub(super) global_step: usize,
+    pub(super) run_id: String,
+    pub(super) train_idx: Vec<usize>,
+    pub(super) val_idx: Vec<usize>,
+    pub(super) targets: Vec<Vec<f32>>,
 }
 
 impl<'a> TrainingRun<'a> {
@@ -90,39 +92,11 @@ impl<'a> TrainingRun<'a> {
             let thresholds = vec![config.threshold; vocabulary.len()];
             net.head = Some(Head::new(&net.vs, net.kind, vocabulary.clone(), thresholds));
         }
-        let Plan {
-            mut train_idx,
-            mut val_idx,
-            ..
-        } = plan;
-        let features = match config.mode {
-            TrainMode::Fast => {
-                if !embed::ensure(&net, state, options, stop, emit)? {
-                    return Ok(None);
-                }
-                Some(features_tensor(
-                    state,
-                    &config,
-                    options,
-                    &mut train_idx,
-                    &mut val_idx,
-                )?)
-            }
-            TrainMode::FineTune => {
-                if !prepare_photos(state, &config, options, stop, emit) {
-                    return Ok(None);
-                }
-                let ready = |i: &usize| {
-                    state
-                        .images
-                        .as_ref()
-                        .is_some_and(|p| p.images.get(*i).is_some_and(Option::is_some))
-                };
-                train_idx.retain(ready);
-                val_idx.retain(ready);
-                None
-            }
-        };
+        let (features, train_idx, val_idx) =
+            match prepare_inputs(&net, state, &config, options, stop, emit, &plan)? {
+                Some(inputs) => inputs,
+                None => return Ok(None),
+            };
         if train_idx.is_empty() || val_idx.is_empty() {
             return Err(EngineError::NothingToLearn(
                 "no usable photos in the training or validation split".into(),
@@ -372,152 +346,6 @@ pub(crate) fn train_step(
     Ok(loss.double_value(&[]) as f32)
 }
 
-/// Split, history and targets of a new or resumed run.
-fn plan(
-    state: &CatalogueState,
-    config: &TrainConfig,
-    vocabulary: &Vocabulary,
-    resumed: Option<&Checkpoint>,
-) -> Result<Plan, EngineError> {
-    let ids: Vec<String> = state
-        .catalogue
-        .items
-        .iter()
-        .zip(&state.tags.items)
-        .filter(|(_, t)| !t.tags.is_empty())
-        .map(|(i, _)| i.id.clone())
-        .collect();
-    if ids.len() < 4 {
-        return Err(EngineError::NothingToLearn(format!(
-            "only {} item(s) have tags from their descriptions; at least 4 are needed to \
-             train and validate",
-            ids.len()
-        )));
-    }
-    let (split, history, start_epoch, global_step, run_id) = match resumed {
-        Some(ck) => (
-            ck.meta.split.clone(),
-            ck.meta.history.clone(),
-            ck.meta.epochs_completed,
-            ck.meta.global_step,
-            ck.meta.run_id.clone(),
-        ),
-        None => (
-            Split::new(&ids, config.seed),
-            History::default(),
-            0,
-            0,
-            new_run_id(&state.catalogue.name, config),
-        ),
-    };
-    let index_of: HashMap<&str, usize> = state
-        .catalogue
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| (item.id.as_str(), i))
-        .collect();
-    let to_idx = |ids: &[String]| -> Vec<usize> {
-        ids.iter()
-            .filter_map(|id| index_of.get(id.as_str()).copied())
-            .collect()
-    };
-    Ok(Plan {
-        train_idx: to_idx(&split.train),
-        val_idx: to_idx(&split.validation),
-        targets: state
-            .tags
-            .items
-            .iter()
-            .map(|t| vocabulary.multi_hot(&t.tags))
-            .collect(),
-        split,
-        history,
-        start_epoch,
-        global_step,
-        run_id,
-    })
-}
-
-/// The cached embeddings as one tensor (zeros for missing photos, which leave the split).
-fn features_tensor(
-    state: &CatalogueState,
-    config: &TrainConfig,
-    options: &EngineOptions,
-    train_idx: &mut Vec<usize>,
-    val_idx: &mut Vec<usize>,
-) -> Result<Tensor, EngineError> {
-    let dim = config.backbone.feature_dim() as usize;
-    let vectors = state
-        .embeddings
-        .as_ref()
-        .map(|e| e.vectors.as_slice())
-        .ok_or(EngineError::NoModel)?;
-    let mut flat = Vec::with_capacity(vectors.len() * dim);
-    for v in vectors {
-        match v {
-            Some(v) => flat.extend_from_slice(v),
-            None => flat.extend(std::iter::repeat_n(0.0, dim)),
-        }
-    }
-    train_idx.retain(|&i| vectors.get(i).is_some_and(Option::is_some));
-    val_idx.retain(|&i| vectors.get(i).is_some_and(Option::is_some));
-    Ok(Tensor::from_slice(&flat)
-        .view([vectors.len() as i64, dim as i64])
-        .to_device(options.device))
-}
-
-/// Decodes every photo once for fine-tuning; false when stopped.
-fn prepare_photos(
-    state: &mut CatalogueState,
-    config: &TrainConfig,
-    options: &EngineOptions,
-    stop: &AtomicBool,
-    emit: Emit,
-) -> bool {
-    let size_px = config.backbone.input_size_px();
-    if state.images.as_ref().is_some_and(|p| p.size_px == size_px) {
-        return true;
-    }
-    let paths: Vec<PathBuf> = state
-        .catalogue
-        .items
-        .iter()
-        .map(|i| i.image_path.clone())
-        .collect();
-    let busy = |done, total| EventBody::Busy {
-        task: Task::PreparingPhotos,
-        done,
-        total,
-    };
-    emit(busy(0, paths.len()));
-    let progress = |done: usize, total: usize| {
-        if done.is_multiple_of(8) || done == total {
-            emit(busy(done, total));
-        }
-    };
-    let prepared = prepare_images(&paths, size_px, options.decode_threads, stop, &progress);
-    if stop.load(Ordering::Relaxed) {
-        return false;
-    }
-    state.images = Some(prepared);
-    true
-}
-
-/// Standardised features train a linear head far better than raw pooled ones: the head keeps
-/// the training split's per-feature mean and deviation.
-fn standardise(head: &Head, all: &Tensor, train_idx: &[usize]) -> Result<(), EngineError> {
-    let idx: Vec<i64> = train_idx.iter().map(|&i| i as i64).collect();
-    let train_feats = all.f_index_select(0, &Tensor::from_slice(&idx).to_device(all.device()))?;
-    let mean = train_feats.mean_dim(0, false, Kind::Float);
-    let std = train_feats.std_dim(0, false, false) + 1e-6;
-    tch::no_grad(|| {
-        head.feature_mean.shallow_clone().copy_(&mean);
-        head.feature_std.shallow_clone().copy_(&std);
-    });
-    Ok(())
-}
-
 /// Throughput and time left, from the steps taken in this run.
 struct StepClock {
     started: Instant,
@@ -570,28 +398,4 @@ fn compact_history(history: &History) -> History {
         eval.metrics.per_tag.clear();
     }
     compact
-}
-
-/// A run folder name: the catalogue, backbone, mode and start time.
-fn new_run_id(catalogue_name: &str, config: &TrainConfig) -> String {
-    let slug: String = catalogue_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    format!(
-        "{}-{}-{}-{millis}",
-        slug.trim_matches('-'),
-        config.backbone,
-        config.mode
-    )
 }
