@@ -8,47 +8,23 @@
 //! the engine moves to the run's last checkpoint, or keeps the network it had.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::checkpoint::{Checkpoint, CheckpointMeta};
 use super::config::TrainConfig;
-use super::data::PreparedImages;
-use super::embed::{self, StoredEmbeddings};
+use super::embed;
 use super::fit::{RunStart, TrainingRun};
 use super::network::{Emit, Network};
 use super::options::EngineOptions;
 use super::protocol::{CatalogueTags, EventBody, RunEnd, RunOutcome};
 use super::split::DEFAULT_SEED;
+use super::state::CatalogueState;
+pub use super::state::Signals;
 use super::EngineError;
 use crate::catalogue::Catalogue;
-use crate::text::{extract_tags, TagOptions, TagSet};
+use crate::text::{extract_tags, TagOptions};
 use crate::vision::BackboneKind;
-
-/// The catalogue the engine works on, with what has been derived from it.
-pub(crate) struct CatalogueState {
-    pub(crate) catalogue: Arc<Catalogue>,
-    pub(crate) tags: TagSet,
-    /// Prepared photos of every item, decoded once for fine-tuning.
-    pub(crate) images: Option<PreparedImages>,
-    /// Embeddings of the network that computed them last.
-    pub(crate) embeddings: Option<StoredEmbeddings>,
-}
-
-/// Flags the worker's owner sets from other threads.
-#[derive(Clone, Default)]
-pub struct Signals {
-    /// Stop the running job at its next step (training keeps a checkpoint).
-    pub stop: Arc<AtomicBool>,
-    /// The worker is shutting down: stop, and skip work that only serves what comes next.
-    pub shutdown: Arc<AtomicBool>,
-}
-
-impl Signals {
-    fn shutting_down(&self) -> bool {
-        self.shutdown.load(Ordering::Relaxed)
-    }
-}
 
 /// The engine; see the module documentation.
 pub struct Engine {

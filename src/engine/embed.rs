@@ -11,12 +11,12 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
-use super::core::CatalogueState;
 use super::data::prepare_images;
 use super::identity::ModelIdentity;
 use super::network::{Emit, Network, INFERENCE_BATCH};
 use super::options::EngineOptions;
 use super::protocol::{CatalogueEmbeddings, EventBody, Task};
+use super::state::{CatalogueState, StoredEmbeddings};
 use super::EngineError;
 use crate::index::cache::{file_hash, EmbeddingCache};
 use crate::index::EmbeddingIndex;
@@ -24,20 +24,6 @@ use crate::index::EmbeddingIndex;
 /// Computed vectors are written to the cache after this many, so an interrupted pass over a
 /// large catalogue keeps most of its work.
 const FLUSH_EVERY_ITEMS: usize = 512;
-
-/// A catalogue's embeddings by one network: the raw pooled vectors (the tag head's input) and
-/// the shared lookalike index built from them.
-pub(crate) struct StoredEmbeddings {
-    pub(crate) vectors: Vec<Option<Vec<f32>>>,
-    pub(crate) shared: Arc<CatalogueEmbeddings>,
-}
-
-impl StoredEmbeddings {
-    /// The network that computed them.
-    pub(crate) fn model(&self) -> &ModelIdentity {
-        &self.shared.model
-    }
-}
 
 /// Makes sure `state` holds the embeddings of `net`; returns false when stopped first (the
 /// vectors computed so far are cached all the same).

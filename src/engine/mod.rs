@@ -30,6 +30,7 @@ pub mod predict;
 pub mod protocol;
 pub mod reports;
 pub mod split;
+pub mod state;
 pub mod worker;
 
 pub use config::{TrainConfig, TrainMode};

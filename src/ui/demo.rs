@@ -3,11 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::actions::Action;
-use super::app::VitrineApp;
 use super::settings::Tab;
-use super::view::CatalogueView;
-use crate::engine::{TrainConfig, TrainMode};
+use crate::engine::TrainMode;
 
 /// A scripted step run once the catalogue is ready, for demos and screenshots
 /// (see [`parse_demo_actions`]).
@@ -51,41 +48,6 @@ pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
     }
     (actions, errors)
 }
-impl VitrineApp {
-    /// Runs the scripted steps still waiting (once, after the first catalogue is ready).
-    pub(super) fn run_demo_actions(&mut self) {
-        let mut epochs = None;
-        while let Some(step) = self.demo_actions.pop_front() {
-            match step {
-                DemoAction::Epochs(n) => {
-                    self.train.config.epochs = n;
-                    epochs = Some(n);
-                }
-                DemoAction::Train(mode) => {
-                    if mode != self.train.config.mode {
-                        let backbone = self.train.config.backbone;
-                        self.train.config = TrainConfig::for_mode(mode);
-                        self.train.config.backbone = backbone;
-                    }
-                    if let Some(n) = epochs {
-                        self.train.config.epochs = n;
-                    }
-                    self.tab = Tab::Train;
-                    let config = self.train.config.clone();
-                    self.apply(Action::StartTraining(config));
-                }
-                DemoAction::Select(n) => {
-                    if n >= 1 && n <= self.view.as_ref().map_or(0, CatalogueView::len) {
-                        self.apply(Action::Select(n - 1));
-                    }
-                }
-                DemoAction::Drop(path) => self.apply(Action::Predict(path)),
-                DemoAction::Tab(tab) => self.tab = tab,
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

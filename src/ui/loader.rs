@@ -1,16 +1,13 @@
-//! Opening a catalogue without stalling a frame: the "vitrine-catalogue-loader" thread imports
-//! it (and finds the newest checkpoint that fits it), then the window hands it to the worker.
+//! Importing a catalogue without stalling a frame: the "vitrine-catalogue-loader" thread
+//! imports it and finds the newest checkpoint that fits it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
 
-use super::app::VitrineApp;
-use super::jobs::JobKind;
+use super::Repaint;
 use crate::catalogue::{self, Catalogue, ImportOptions};
 use crate::engine::checkpoint::Checkpoint;
-use crate::engine::Command;
 
 /// Where a catalogue comes from.
 pub(super) enum CatalogueSource {
@@ -19,7 +16,8 @@ pub(super) enum CatalogueSource {
 }
 
 impl CatalogueSource {
-    fn describe(&self) -> String {
+    /// The source in words.
+    pub(super) fn describe(&self) -> String {
         match self {
             CatalogueSource::Demo => "the demo catalogue".into(),
             CatalogueSource::Path(p) => p.display().to_string(),
@@ -27,13 +25,15 @@ impl CatalogueSource {
     }
 }
 
-struct Loaded {
-    catalogue: Catalogue,
-    source: CatalogueSource,
-    checkpoint: Option<PathBuf>,
+/// An imported catalogue, with the newest checkpoint that fits it.
+pub(super) struct Loaded {
+    pub(super) catalogue: Catalogue,
+    pub(super) source: CatalogueSource,
+    pub(super) checkpoint: Option<PathBuf>,
 }
 
-enum LoadOutcome {
+/// What the loader thread hands back.
+pub(super) enum LoadOutcome {
     Loaded(Box<Loaded>),
     Failed {
         source: CatalogueSource,
@@ -47,22 +47,21 @@ pub(super) struct Loading {
     /// What is being opened, in words.
     pub(super) what: String,
     /// Open the demo catalogue if this one fails (used for the remembered catalogue).
-    fall_back_to_demo: bool,
+    pub(super) fall_back_to_demo: bool,
 }
 
-impl VitrineApp {
-    /// Starts importing a catalogue on the loader thread.
-    pub(super) fn start_loading(&mut self, source: CatalogueSource, fall_back_to_demo: bool) {
+impl Loading {
+    /// Starts importing `source` on the "vitrine-catalogue-loader" thread; `checkpoint_search`
+    /// (the checkpoint folder and the model used last) also finds the newest fitting model.
+    pub(super) fn start(
+        source: CatalogueSource,
+        fall_back_to_demo: bool,
+        checkpoint_search: Option<(PathBuf, Option<PathBuf>)>,
+        repaint: Repaint,
+    ) -> std::io::Result<Self> {
         let what = format!("Opening {}…", source.describe());
-        let checkpoint_search = self.auto_load_checkpoint.then(|| {
-            (
-                self.checkpoint_root.clone(),
-                self.settings.last_checkpoint.clone(),
-            )
-        });
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let repaint = self.repaint.clone();
-        let spawned = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("vitrine-catalogue-loader".into())
             .spawn(move || {
                 let outcome = load(source, checkpoint_search);
@@ -70,75 +69,20 @@ impl VitrineApp {
                     log::debug!("a catalogue was imported after the window stopped waiting");
                 }
                 repaint.request();
-            });
-        match spawned {
-            Ok(_) => {
-                self.loading = Some(Loading {
-                    rx,
-                    what,
-                    fall_back_to_demo,
-                })
-            }
-            Err(e) => self
-                .messages
-                .error(format!("The catalogue could not be opened: {e}")),
-        }
+            })?;
+        Ok(Self {
+            rx,
+            what,
+            fall_back_to_demo,
+        })
     }
 
-    /// Takes the loader's result, if it is there.
-    pub(super) fn poll_loader(&mut self) {
-        let Some(loading) = &self.loading else {
-            return;
-        };
-        let outcome = match loading.rx.try_recv() {
-            Ok(outcome) => outcome,
-            Err(crossbeam_channel::TryRecvError::Empty) => return,
-            Err(crossbeam_channel::TryRecvError::Disconnected) => {
-                self.loading = None;
-                self.messages
-                    .error("Opening the catalogue failed unexpectedly. Try again.");
-                return;
-            }
-        };
-        let fall_back = loading.fall_back_to_demo;
-        self.loading = None;
-        match outcome {
-            LoadOutcome::Loaded(loaded) => self.catalogue_loaded(*loaded),
-            LoadOutcome::Failed { source, message } => {
-                self.messages
-                    .error(format!("Could not open {}: {message}", source.describe()));
-                if fall_back {
-                    self.start_loading(CatalogueSource::Demo, false);
-                }
-            }
-        }
-    }
-
-    /// Hands an imported catalogue to the worker, then its embeddings and model.
-    fn catalogue_loaded(&mut self, loaded: Loaded) {
-        let Loaded {
-            catalogue,
-            source,
-            checkpoint,
-        } = loaded;
-        if self.train.status.is_active() {
-            self.stop_training();
-            self.messages.warning(format!(
-                "Training was stopped to open {}; its checkpoint is kept.",
-                catalogue.name
-            ));
-        }
-        self.settings.last_catalogue = match &source {
-            CatalogueSource::Demo => None,
-            CatalogueSource::Path(p) => Some(p.clone()),
-        };
-        let catalogue = Arc::new(catalogue);
-        if !self.send_job(JobKind::Catalogue, Command::SetCatalogue(catalogue)) {
-            return;
-        }
-        self.send_job(JobKind::Embed, Command::Embed);
-        if let Some(path) = checkpoint {
-            self.load_checkpoint(path, false);
+    /// The import's outcome once it is there; an error when the loader ended without one.
+    pub(super) fn poll(&self) -> Option<Result<LoadOutcome, ()>> {
+        match self.rx.try_recv() {
+            Ok(outcome) => Some(Ok(outcome)),
+            Err(crossbeam_channel::TryRecvError::Empty) => None,
+            Err(crossbeam_channel::TryRecvError::Disconnected) => Some(Err(())),
         }
     }
 }

@@ -29,6 +29,7 @@ mod jobs;
 mod loader;
 mod lookalikes;
 mod messages;
+mod opening;
 mod report;
 mod settings;
 mod style;

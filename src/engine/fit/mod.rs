@@ -21,13 +21,13 @@ use plan::{plan, prepare_inputs, standardise};
 
 use super::checkpoint::{self, Checkpoint, CheckpointMeta, EvalPoint, History, LossPoint};
 use super::config::{TrainConfig, TrainMode};
-use super::core::CatalogueState;
 use super::eval::{self, EvalSplit, Inputs};
 use super::identity::ModelIdentity;
 use super::network::{Emit, Head, Network};
 use super::options::EngineOptions;
 use super::protocol::{EvalReport, EventBody, Progress, RunEnd, RunOutcome, RunStarted};
 use super::split::Split;
+use super::state::CatalogueState;
 use super::EngineError;
 use crate::text::Vocabulary;
 

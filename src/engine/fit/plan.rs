@@ -10,12 +10,12 @@ use tch::{Kind, Tensor};
 use super::Plan;
 use crate::engine::checkpoint::{Checkpoint, History};
 use crate::engine::config::{TrainConfig, TrainMode};
-use crate::engine::core::CatalogueState;
 use crate::engine::data::prepare_images;
 use crate::engine::network::{Emit, Head, Network};
 use crate::engine::options::EngineOptions;
 use crate::engine::protocol::{EventBody, Task};
 use crate::engine::split::Split;
+use crate::engine::state::CatalogueState;
 use crate::engine::{embed, EngineError};
 use crate::text::Vocabulary;
 

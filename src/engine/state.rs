@@ -1,0 +1,50 @@
+//! What the engine keeps between commands: the open catalogue with what was derived from it,
+//! and the flags other threads set.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::data::PreparedImages;
+use super::identity::ModelIdentity;
+use super::reports::CatalogueEmbeddings;
+use crate::catalogue::Catalogue;
+use crate::text::TagSet;
+
+/// The catalogue the engine works on, with what has been derived from it.
+pub(crate) struct CatalogueState {
+    pub(crate) catalogue: Arc<Catalogue>,
+    pub(crate) tags: TagSet,
+    /// Prepared photos of every item, decoded once for fine-tuning.
+    pub(crate) images: Option<PreparedImages>,
+    /// Embeddings of the network that computed them last.
+    pub(crate) embeddings: Option<StoredEmbeddings>,
+}
+
+/// Flags the worker's owner sets from other threads.
+#[derive(Clone, Default)]
+pub struct Signals {
+    /// Stop the running job at its next step (training keeps a checkpoint).
+    pub stop: Arc<AtomicBool>,
+    /// The worker is shutting down: stop, and skip work that only serves what comes next.
+    pub shutdown: Arc<AtomicBool>,
+}
+
+impl Signals {
+    pub(crate) fn shutting_down(&self) -> bool {
+        self.shutdown.load(Ordering::Relaxed)
+    }
+}
+
+/// A catalogue's embeddings by one network: the raw pooled vectors (the tag head's input) and
+/// the shared lookalike index built from them.
+pub(crate) struct StoredEmbeddings {
+    pub(crate) vectors: Vec<Option<Vec<f32>>>,
+    pub(crate) shared: Arc<CatalogueEmbeddings>,
+}
+
+impl StoredEmbeddings {
+    /// The network that computed them.
+    pub(crate) fn model(&self) -> &ModelIdentity {
+        &self.shared.model
+    }
+}
