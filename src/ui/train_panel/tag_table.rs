@@ -28,7 +28,10 @@ pub(super) fn per_tag_table_ui(ui: &mut egui::Ui, state: &mut TrainState) {
 }
 
 /// The tags' scores in the order of `(by, descending)`.
-fn sorted_rows(per_tag: &[TagScore], (by, descending): (SortBy, bool)) -> Vec<&TagScore> {
+pub(super) fn sorted_rows(
+    per_tag: &[TagScore],
+    (by, descending): (SortBy, bool),
+) -> Vec<&TagScore> {
     let mut rows: Vec<&TagScore> = per_tag.iter().collect();
     rows.sort_by(|a, b| {
         let order = match by {
@@ -49,7 +52,7 @@ fn sorted_rows(per_tag: &[TagScore], (by, descending): (SortBy, bool)) -> Vec<&T
 
 /// The sort order after a click on `column`: the same column reverses, another one starts
 /// high to low (the tag names A to Z).
-fn next_sort((by, descending): (SortBy, bool), column: SortBy) -> (SortBy, bool) {
+pub(super) fn next_sort((by, descending): (SortBy, bool), column: SortBy) -> (SortBy, bool) {
     if by == column {
         (column, !descending)
     } else {

@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 
 use super::progress::duration_words;
+use super::state::SortBy;
+use super::tag_table::{next_sort, sorted_rows};
 use super::{RunStatus, TrainState};
-use crate::engine::metrics::Metrics;
+use crate::engine::metrics::{Metrics, TagScore};
 use crate::engine::protocol::Progress;
 use crate::engine::{TrainConfig, TrainMode};
 
@@ -55,4 +57,48 @@ fn durations_in_words() {
     assert_eq!(duration_words(4.2), "about 5 s");
     assert_eq!(duration_words(125.0), "about 3 min");
     assert_eq!(duration_words(f64::NAN), "unknown time");
+}
+
+fn score(tag: &str, f1: f32, support: usize) -> TagScore {
+    TagScore {
+        tag: tag.into(),
+        precision: f1,
+        recall: f1,
+        f1,
+        support,
+    }
+}
+
+#[test]
+fn per_tag_rows_follow_the_sort_column() {
+    let scores = [
+        score("collar", 0.2, 9),
+        score("black", 0.8, 3),
+        score("dress", 0.5, 5),
+    ];
+    let tags = |sort| -> Vec<String> {
+        sorted_rows(&scores, sort)
+            .iter()
+            .map(|s| s.tag.clone())
+            .collect()
+    };
+    assert_eq!(tags((SortBy::Support, true)), ["collar", "dress", "black"]);
+    assert_eq!(tags((SortBy::F1, false)), ["collar", "dress", "black"]);
+    assert_eq!(tags((SortBy::Tag, false)), ["black", "collar", "dress"]);
+}
+
+#[test]
+fn clicking_a_title_reverses_its_column_or_sorts_by_it() {
+    assert_eq!(
+        next_sort((SortBy::F1, true), SortBy::F1),
+        (SortBy::F1, false)
+    );
+    assert_eq!(
+        next_sort((SortBy::F1, true), SortBy::Recall),
+        (SortBy::Recall, true)
+    );
+    assert_eq!(
+        next_sort((SortBy::F1, false), SortBy::Tag),
+        (SortBy::Tag, false)
+    );
 }
