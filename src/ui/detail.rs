@@ -8,6 +8,7 @@ use super::actions::Action;
 use super::thumbnails::{fitted_rect, paint_photo, ImageCache, ImageKey, ImageState};
 use super::view::CatalogueView;
 use super::widgets::{chips_ui, lookalikes_ui, probability_bars_ui};
+use crate::catalogue::Item;
 use crate::index::Neighbour;
 
 /// Predicted tags listed in the detail panel.
@@ -91,26 +92,7 @@ pub fn detail_ui(
     context: &DetailContext<'_>,
     actions: &mut Vec<Action>,
 ) {
-    ui.horizontal(|ui| {
-        if ui
-            .add_enabled(selection.can_go_back(), egui::Button::new("Back"))
-            .on_hover_text("The item seen before")
-            .clicked()
-        {
-            actions.push(Action::Back);
-        }
-        if ui
-            .add_enabled(selection.can_go_forward(), egui::Button::new("Forward"))
-            .clicked()
-        {
-            actions.push(Action::Forward);
-        }
-        if let Some(item) = selection.current() {
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.weak(format!("item {} of {}", item + 1, view.len()));
-            });
-        }
-    });
+    history_bar_ui(ui, view, selection, actions);
     ui.separator();
     let Some(item_index) = selection.current() else {
         ui.add_space(30.0);
@@ -133,89 +115,142 @@ pub fn detail_ui(
             large_photo_ui(ui, images, &item.image_path, frame);
 
             ui.add_space(6.0);
-            ui.heading(view.caption(item_index));
-            let file_name = item
-                .image_path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| item.id.clone());
-            ui.label(egui::RichText::new(file_name).small().weak())
-                .on_hover_text(item.image_path.display().to_string());
-            ui.add_space(4.0);
-            if item.description.is_empty() {
-                ui.weak("No description.");
-            } else {
-                ui.label(&item.description);
-            }
-            for (key, value) in &item.attributes {
-                ui.horizontal(|ui| {
-                    ui.weak(format!("{key}:"));
-                    ui.label(value);
-                });
-            }
+            item_text_ui(ui, view, item_index, item);
 
             ui.add_space(8.0);
             ui.strong("Lookalikes");
-            if let Some(found) = context.lookalikes.filter(|f| !f.is_empty()) {
-                lookalikes_ui(ui, view, images, found, actions);
-            } else if view.embeddings.is_some() && context.lookalikes.is_none() {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.weak("Finding lookalikes…");
-                });
-            } else if view.embeddings.is_none() {
-                match context.embedding_progress {
-                    Some((done, total)) => {
-                        ui.horizontal(|ui| {
-                            ui.spinner();
-                            ui.weak(format!("Comparing photos… {done} of {total} done"));
-                        });
-                    }
-                    None => {
-                        ui.weak("Lookalikes appear once the photos have been compared.");
-                    }
-                }
-            } else {
-                ui.weak("No lookalikes: this photo could not be used.");
-            }
+            detail_lookalikes_ui(ui, view, images, context, actions);
             ui.add_space(8.0);
             ui.strong("Tags from the description");
-            let true_tags = view.true_tags(item_index);
-            let predicted: Vec<String> = view
-                .predictions
-                .as_ref()
-                .map(|p| {
-                    p.tags_of(item_index)
-                        .into_iter()
-                        .filter(|t| t.predicted)
-                        .map(|t| t.name)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if true_tags.is_empty() {
-                ui.weak("None: the description names no known tag.");
-            } else {
-                chips_ui(ui, true_tags, |t| predicted.iter().any(|p| p == t));
-            }
+            true_tags_ui(ui, view, item_index);
 
             ui.add_space(8.0);
             ui.strong("Predicted tags");
-            match &view.predictions {
-                None => {
-                    ui.weak(
-                        "Train a model to see predicted tags (Train tab), or load a checkpoint.",
-                    );
-                }
-                Some(p) => {
-                    let tags = p.tags_of(item_index);
-                    if tags.is_empty() {
-                        ui.weak("This photo could not be used by the model.");
-                    } else {
-                        probability_bars_ui(ui, &tags, PREDICTED_ROWS);
-                    }
-                }
-            }
+            predicted_tags_ui(ui, view, item_index);
         });
+}
+
+/// Back and Forward, and which item of how many is shown.
+fn history_bar_ui(
+    ui: &mut egui::Ui,
+    view: &CatalogueView,
+    selection: &Selection,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(selection.can_go_back(), egui::Button::new("Back"))
+            .on_hover_text("The item seen before")
+            .clicked()
+        {
+            actions.push(Action::Back);
+        }
+        if ui
+            .add_enabled(selection.can_go_forward(), egui::Button::new("Forward"))
+            .clicked()
+        {
+            actions.push(Action::Forward);
+        }
+        if let Some(item) = selection.current() {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.weak(format!("item {} of {}", item + 1, view.len()));
+            });
+        }
+    });
+}
+
+/// The item's caption, file name, description and attributes.
+fn item_text_ui(ui: &mut egui::Ui, view: &CatalogueView, item_index: usize, item: &Item) {
+    ui.heading(view.caption(item_index));
+    let file_name = item
+        .image_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| item.id.clone());
+    ui.label(egui::RichText::new(file_name).small().weak())
+        .on_hover_text(item.image_path.display().to_string());
+    ui.add_space(4.0);
+    if item.description.is_empty() {
+        ui.weak("No description.");
+    } else {
+        ui.label(&item.description);
+    }
+    for (key, value) in &item.attributes {
+        ui.horizontal(|ui| {
+            ui.weak(format!("{key}:"));
+            ui.label(value);
+        });
+    }
+}
+
+/// The item's lookalikes, or why there are none yet.
+fn detail_lookalikes_ui(
+    ui: &mut egui::Ui,
+    view: &CatalogueView,
+    images: &mut ImageCache,
+    context: &DetailContext<'_>,
+    actions: &mut Vec<Action>,
+) {
+    if let Some(found) = context.lookalikes.filter(|f| !f.is_empty()) {
+        lookalikes_ui(ui, view, images, found, actions);
+    } else if view.embeddings.is_some() && context.lookalikes.is_none() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.weak("Finding lookalikes…");
+        });
+    } else if view.embeddings.is_none() {
+        match context.embedding_progress {
+            Some((done, total)) => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.weak(format!("Comparing photos… {done} of {total} done"));
+                });
+            }
+            None => {
+                ui.weak("Lookalikes appear once the photos have been compared.");
+            }
+        }
+    } else {
+        ui.weak("No lookalikes: this photo could not be used.");
+    }
+}
+
+/// The tags of the item's description, those the model also predicts marked.
+fn true_tags_ui(ui: &mut egui::Ui, view: &CatalogueView, item_index: usize) {
+    let true_tags = view.true_tags(item_index);
+    let predicted: Vec<String> = view
+        .predictions
+        .as_ref()
+        .map(|p| {
+            p.tags_of(item_index)
+                .into_iter()
+                .filter(|t| t.predicted)
+                .map(|t| t.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    if true_tags.is_empty() {
+        ui.weak("None: the description names no known tag.");
+    } else {
+        chips_ui(ui, true_tags, |t| predicted.iter().any(|p| p == t));
+    }
+}
+
+/// The model's most probable tags for the item, as probability bars.
+fn predicted_tags_ui(ui: &mut egui::Ui, view: &CatalogueView, item_index: usize) {
+    match &view.predictions {
+        None => {
+            ui.weak("Train a model to see predicted tags (Train tab), or load a checkpoint.");
+        }
+        Some(p) => {
+            let tags = p.tags_of(item_index);
+            if tags.is_empty() {
+                ui.weak("This photo could not be used by the model.");
+            } else {
+                probability_bars_ui(ui, &tags, PREDICTED_ROWS);
+            }
+        }
+    }
 }
 
 /// The large photo, proportions kept; the thumbnail stands in while it loads.

@@ -125,14 +125,7 @@ pub fn drop_panel_ui(
                 return;
             }
             if state.waiting {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    if worker_busy_training {
-                        ui.label("Waiting for training to finish, then tagging the photo…");
-                    } else {
-                        ui.label("Tagging the photo and looking for lookalikes…");
-                    }
-                });
+                waiting_ui(ui, worker_busy_training);
                 return;
             }
             let Some(prediction) = &state.prediction else {
@@ -140,24 +133,7 @@ pub fn drop_panel_ui(
             };
             ui.add_space(8.0);
             ui.strong("Predicted tags");
-            match &prediction.tags {
-                None => {
-                    ui.weak(
-                        "Train a model (Train tab) or load a checkpoint to get tags; lookalikes \
-                         work already.",
-                    );
-                }
-                Some(tags) if tags.is_empty() => {
-                    ui.weak("The model knows no tags.");
-                }
-                Some(tags) => {
-                    let n = tags.iter().filter(|t| t.predicted).count();
-                    ui.weak(format!(
-                        "{n} tag(s) above their threshold (green); the most probable first"
-                    ));
-                    probability_bars_ui(ui, tags, PREDICTED_ROWS);
-                }
-            }
+            dropped_tags_ui(ui, prediction);
             ui.add_space(8.0);
             ui.strong("Lookalikes in the catalogue");
             match view {
@@ -169,6 +145,40 @@ pub fn drop_panel_ui(
                 }
             }
         });
+}
+
+/// A spinner and what the photo is waiting for.
+fn waiting_ui(ui: &mut egui::Ui, worker_busy_training: bool) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        if worker_busy_training {
+            ui.label("Waiting for training to finish, then tagging the photo…");
+        } else {
+            ui.label("Tagging the photo and looking for lookalikes…");
+        }
+    });
+}
+
+/// The dropped photo's tag probabilities, or why it has none.
+fn dropped_tags_ui(ui: &mut egui::Ui, prediction: &Prediction) {
+    match &prediction.tags {
+        None => {
+            ui.weak(
+                "Train a model (Train tab) or load a checkpoint to get tags; lookalikes \
+                 work already.",
+            );
+        }
+        Some(tags) if tags.is_empty() => {
+            ui.weak("The model knows no tags.");
+        }
+        Some(tags) => {
+            let n = tags.iter().filter(|t| t.predicted).count();
+            ui.weak(format!(
+                "{n} tag(s) above their threshold (green); the most probable first"
+            ));
+            probability_bars_ui(ui, tags, PREDICTED_ROWS);
+        }
+    }
 }
 
 /// A red box with an explanation.

@@ -1,8 +1,10 @@
 //! The validation gallery: each validation photo with the model's three most probable tags
 //! beside its real tags, matches in green. Refreshed after every evaluation.
 
+use std::path::Path;
+
 use eframe::egui;
-use egui::{RichText, Sense, Vec2};
+use egui::{Color32, RichText, Sense, Vec2};
 
 use super::actions::Action;
 use super::thumbnails::{paint_photo, ImageCache, ImageKey};
@@ -110,6 +112,7 @@ pub fn gallery_ui(
         });
 }
 
+/// One validation photo with its top predicted tags and its real tags.
 #[allow(clippy::too_many_arguments)]
 fn gallery_row_ui(
     ui: &mut egui::Ui,
@@ -129,73 +132,93 @@ fn gallery_row_ui(
     let green = good_colour(ui);
     ui.horizontal(|ui| {
         ui.set_height(PHOTO_SIDE + 8.0);
-        let (rect, response) =
-            ui.allocate_exact_size(Vec2::splat(PHOTO_SIDE + 8.0), Sense::click());
         let caption = view.caption(item);
-        response.widget_info(|| {
-            egui::WidgetInfo::selected(
-                egui::Role::Button,
-                true,
-                selected == Some(item),
-                format!("Validation item {}: {caption}", item + 1),
-            )
-        });
-        if selected == Some(item) {
-            ui.painter().rect_filled(
-                rect,
-                6.0,
-                ui.visuals().selection.bg_fill.gamma_multiply(0.6),
-            );
-        }
-        paint_photo(
-            ui,
-            images,
-            &ImageKey::thumbnail(&entry.image_path),
-            rect.shrink(4.0),
-            false,
-        );
-        if response
-            .on_hover_text("Click to open it in the detail panel")
-            .clicked()
-        {
+        let is_selected = selected == Some(item);
+        if row_photo_ui(ui, images, &entry.image_path, item, &caption, is_selected) {
             actions.push(Action::Select(item));
         }
-        ui.vertical(|ui| {
-            ui.label(RichText::new(&caption).strong());
-            ui.horizontal_wrapped(|ui| {
-                ui.spacing_mut().item_spacing = Vec2::new(4.0, 4.0);
-                ui.label(RichText::new("Predicted:").weak());
-                for (tag, p) in &top {
-                    let hit = truth.iter().any(|t| t == tag);
-                    chip_ui(ui, &format!("{tag} {:.0}%", p * 100.0), hit);
-                }
-            });
-            ui.horizontal_wrapped(|ui| {
-                ui.spacing_mut().item_spacing = Vec2::new(4.0, 4.0);
-                ui.label(RichText::new("Real:").weak());
-                if truth.is_empty() {
-                    ui.weak("none");
-                }
-                for tag in truth {
-                    let hit = top.iter().any(|(t, _)| t == tag);
-                    chip_ui(ui, tag, hit);
-                }
-            });
-            let hits = top
-                .iter()
-                .filter(|(t, _)| truth.iter().any(|x| x == t))
-                .count();
-            ui.label(
-                RichText::new(format!("{hits} of {} top tags right", top.len()))
-                    .small()
-                    .color(if hits > 0 {
-                        green
-                    } else {
-                        ui.visuals().weak_text_color()
-                    }),
-            );
-        });
+        ui.vertical(|ui| row_tags_ui(ui, &caption, &top, truth, green));
     });
+}
+
+/// The row's photo as a button that opens the item in the detail panel; true when clicked.
+fn row_photo_ui(
+    ui: &mut egui::Ui,
+    images: &mut ImageCache,
+    image_path: &Path,
+    item: usize,
+    caption: &str,
+    selected: bool,
+) -> bool {
+    let (rect, response) = ui.allocate_exact_size(Vec2::splat(PHOTO_SIDE + 8.0), Sense::click());
+    response.widget_info(|| {
+        egui::WidgetInfo::selected(
+            egui::Role::Button,
+            true,
+            selected,
+            format!("Validation item {}: {caption}", item + 1),
+        )
+    });
+    if selected {
+        ui.painter().rect_filled(
+            rect,
+            6.0,
+            ui.visuals().selection.bg_fill.gamma_multiply(0.6),
+        );
+    }
+    paint_photo(
+        ui,
+        images,
+        &ImageKey::thumbnail(image_path),
+        rect.shrink(4.0),
+        false,
+    );
+    response
+        .on_hover_text("Click to open it in the detail panel")
+        .clicked()
+}
+
+/// The row's caption, its predicted and real tags (matches in green) and how many were right.
+fn row_tags_ui(
+    ui: &mut egui::Ui,
+    caption: &str,
+    top: &[(&str, f32)],
+    truth: &[String],
+    green: Color32,
+) {
+    ui.label(RichText::new(caption).strong());
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing = Vec2::new(4.0, 4.0);
+        ui.label(RichText::new("Predicted:").weak());
+        for (tag, p) in top {
+            let hit = truth.iter().any(|t| t == tag);
+            chip_ui(ui, &format!("{tag} {:.0}%", p * 100.0), hit);
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing = Vec2::new(4.0, 4.0);
+        ui.label(RichText::new("Real:").weak());
+        if truth.is_empty() {
+            ui.weak("none");
+        }
+        for tag in truth {
+            let hit = top.iter().any(|(t, _)| t == tag);
+            chip_ui(ui, tag, hit);
+        }
+    });
+    let hits = top
+        .iter()
+        .filter(|(t, _)| truth.iter().any(|x| x == t))
+        .count();
+    ui.label(
+        RichText::new(format!("{hits} of {} top tags right", top.len()))
+            .small()
+            .color(if hits > 0 {
+                green
+            } else {
+                ui.visuals().weak_text_color()
+            }),
+    );
 }
 
 #[cfg(test)]

@@ -112,22 +112,7 @@ pub fn grid_ui(
     actions: &mut Vec<Action>,
 ) {
     state.refresh(view);
-    ui.horizontal(|ui| {
-        let label = ui.label("Search");
-        let search = egui::TextEdit::singleline(&mut state.query)
-            .hint_text("words in descriptions and tags")
-            .desired_width(260.0);
-        ui.add(search).labelled_by(label.id).on_hover_text(
-            "Shows items whose description, tags, attributes or file name contain every word",
-        );
-        if !state.query.is_empty() && ui.button("Clear search").clicked() {
-            state.query.clear();
-        }
-        ui.separator();
-        ui.label(
-            RichText::new(format!("{} of {} items", state.filtered.len(), view.len())).strong(),
-        );
-    });
+    search_bar_ui(ui, state, view);
     tag_chips_ui(ui, state, view);
     state.refresh(view);
     ui.separator();
@@ -146,7 +131,39 @@ pub fn grid_ui(
         }
         return;
     }
+    cells_ui(ui, state, view, images, selected, actions);
+}
 
+/// The search box, Clear search, and how many items are shown.
+fn search_bar_ui(ui: &mut egui::Ui, state: &mut GridState, view: &CatalogueView) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Search");
+        let search = egui::TextEdit::singleline(&mut state.query)
+            .hint_text("words in descriptions and tags")
+            .desired_width(260.0);
+        ui.add(search).labelled_by(label.id).on_hover_text(
+            "Shows items whose description, tags, attributes or file name contain every word",
+        );
+        if !state.query.is_empty() && ui.button("Clear search").clicked() {
+            state.query.clear();
+        }
+        ui.separator();
+        ui.label(
+            RichText::new(format!("{} of {} items", state.filtered.len(), view.len())).strong(),
+        );
+    });
+}
+
+/// The shown items in as many columns as fit, only the rows on screen laid out; scrolls to
+/// the selected item when asked to.
+fn cells_ui(
+    ui: &mut egui::Ui,
+    state: &mut GridState,
+    view: &CatalogueView,
+    images: &mut ImageCache,
+    selected: Option<usize>,
+    actions: &mut Vec<Action>,
+) {
     let spacing = ui.spacing().item_spacing;
     // Leave room for the scroll bar; spread the spare width over the cells.
     let width = ui.available_width() - ui.spacing().scroll.bar_width - 4.0;
@@ -194,6 +211,8 @@ pub fn grid_ui(
     state.last_view_height = output.inner_rect.height();
 }
 
+/// The tag chips: the most common tags (all of them after More tags) and the selected ones;
+/// a click selects or unselects a tag.
 fn tag_chips_ui(ui: &mut egui::Ui, state: &mut GridState, view: &CatalogueView) {
     if view.tag_counts.is_empty() {
         return;

@@ -39,71 +39,9 @@ pub struct ToolbarInfo<'a> {
 /// Draws the toolbar.
 pub fn toolbar_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
-        ui.add_enabled_ui(!info.dialog_open, |ui| {
-            ui.menu_button("Open catalogue…", |ui| {
-                if ui
-                    .button("CSV or JSON file…")
-                    .on_hover_text("A table of photos with descriptions")
-                    .clicked()
-                {
-                    actions.push(Action::OpenCatalogueDialog);
-                    ui.close();
-                }
-                if ui
-                    .button("Folder of photos…")
-                    .on_hover_text("Photos without descriptions: lookalikes only")
-                    .clicked()
-                {
-                    actions.push(Action::OpenFolderDialog);
-                    ui.close();
-                }
-                ui.separator();
-                if ui.button("Demo catalogue").clicked() {
-                    actions.push(Action::OpenDemo);
-                    ui.close();
-                }
-            });
-            if ui
-                .button("Open photo…")
-                .on_hover_text("Tag a photo and find its lookalikes (or drag it onto the window)")
-                .clicked()
-            {
-                actions.push(Action::OpenPhotoDialog);
-            }
-        });
+        ui.add_enabled_ui(!info.dialog_open, |ui| open_buttons_ui(ui, actions));
         ui.separator();
-        match (info.loading, info.view) {
-            (Some(what), _) => {
-                ui.spinner();
-                ui.label(what);
-            }
-            (None, Some(view)) => {
-                ui.label(RichText::new(&view.catalogue.name).strong());
-                ui.label(format!(
-                    "{} items · {} with tags · {} tags",
-                    view.len(),
-                    view.tags.trainable_items,
-                    view.tags.vocabulary.len()
-                ));
-                let problems = view.catalogue.report.problems.len();
-                if problems > 0 {
-                    let text = format!(
-                        "Import report ({problems} problem{})",
-                        if problems == 1 { "" } else { "s" }
-                    );
-                    if ui
-                        .button(RichText::new(text).color(ui.visuals().warn_fg_color))
-                        .on_hover_text(view.catalogue.report.summary())
-                        .clicked()
-                    {
-                        actions.push(Action::ShowReport);
-                    }
-                }
-            }
-            (None, None) => {
-                ui.weak("No catalogue open");
-            }
-        }
+        catalogue_status_ui(ui, info, actions);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let Some(activity) = info.activity else {
                 model_status_ui(ui, info.model);
@@ -120,6 +58,76 @@ pub fn toolbar_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<A
             ui.spinner();
         });
     });
+}
+
+/// The Open catalogue… menu and Open photo….
+fn open_buttons_ui(ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    ui.menu_button("Open catalogue…", |ui| {
+        if ui
+            .button("CSV or JSON file…")
+            .on_hover_text("A table of photos with descriptions")
+            .clicked()
+        {
+            actions.push(Action::OpenCatalogueDialog);
+            ui.close();
+        }
+        if ui
+            .button("Folder of photos…")
+            .on_hover_text("Photos without descriptions: lookalikes only")
+            .clicked()
+        {
+            actions.push(Action::OpenFolderDialog);
+            ui.close();
+        }
+        ui.separator();
+        if ui.button("Demo catalogue").clicked() {
+            actions.push(Action::OpenDemo);
+            ui.close();
+        }
+    });
+    if ui
+        .button("Open photo…")
+        .on_hover_text("Tag a photo and find its lookalikes (or drag it onto the window)")
+        .clicked()
+    {
+        actions.push(Action::OpenPhotoDialog);
+    }
+}
+
+/// The catalogue being read, or the open one with its counts and its import report.
+fn catalogue_status_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<Action>) {
+    match (info.loading, info.view) {
+        (Some(what), _) => {
+            ui.spinner();
+            ui.label(what);
+        }
+        (None, Some(view)) => {
+            ui.label(RichText::new(&view.catalogue.name).strong());
+            ui.label(format!(
+                "{} items · {} with tags · {} tags",
+                view.len(),
+                view.tags.trainable_items,
+                view.tags.vocabulary.len()
+            ));
+            let problems = view.catalogue.report.problems.len();
+            if problems > 0 {
+                let text = format!(
+                    "Import report ({problems} problem{})",
+                    if problems == 1 { "" } else { "s" }
+                );
+                if ui
+                    .button(RichText::new(text).color(ui.visuals().warn_fg_color))
+                    .on_hover_text(view.catalogue.report.summary())
+                    .clicked()
+                {
+                    actions.push(Action::ShowReport);
+                }
+            }
+        }
+        (None, None) => {
+            ui.weak("No catalogue open");
+        }
+    }
 }
 
 /// What model tags the photos, in a few words.

@@ -1,0 +1,65 @@
+//! The loss and F1 charts of the Train tab.
+
+use eframe::egui;
+use egui::Color32;
+use egui_plot::{Legend, Line, Plot, Points};
+
+use super::state::{EvalPoint, TrainState};
+
+/// One line of the F1 chart: its name, colour and value.
+type F1Series = (&'static str, Color32, fn(&EvalPoint) -> f64);
+
+pub(super) fn charts_ui(ui: &mut egui::Ui, state: &TrainState) {
+    let wide = ui.available_width() > 720.0;
+    let height = 200.0;
+    let loss_chart = |ui: &mut egui::Ui| {
+        ui.strong("Training loss per step");
+        Plot::new("loss_plot")
+            .height(height)
+            .x_axis_label("step")
+            .include_y(0.0)
+            .allow_scroll(false)
+            .show(ui, |plot_ui| {
+                plot_ui.line(
+                    Line::new("loss", &state.losses[..])
+                        .color(Color32::from_rgb(230, 100, 100))
+                        .width(1.5),
+                );
+            });
+    };
+    let f1_chart = |ui: &mut egui::Ui| {
+        ui.strong("F1 on the validation photos");
+        Plot::new("f1_plot")
+            .height(height)
+            .x_axis_label("epoch")
+            .include_y(0.0)
+            .include_y(1.0)
+            .allow_scroll(false)
+            .legend(Legend::default())
+            .show(ui, |plot_ui| {
+                let series: [F1Series; 3] = [
+                    ("micro F1", Color32::from_rgb(80, 160, 255), |e| e.micro_f1),
+                    ("macro F1", Color32::from_rgb(245, 150, 50), |e| e.macro_f1),
+                    ("samples F1", Color32::from_rgb(90, 190, 110), |e| {
+                        e.samples_f1
+                    }),
+                ];
+                for (name, colour, value) in series {
+                    let points: Vec<[f64; 2]> =
+                        state.evals.iter().map(|e| [e.epoch, value(e)]).collect();
+                    plot_ui.line(Line::new(name, points.clone()).color(colour).width(1.5));
+                    plot_ui.points(Points::new(name, points).color(colour).radius(2.5));
+                }
+            });
+    };
+    if wide {
+        ui.columns(2, |cols| {
+            loss_chart(&mut cols[0]);
+            f1_chart(&mut cols[1]);
+        });
+    } else {
+        loss_chart(ui);
+        ui.add_space(6.0);
+        f1_chart(ui);
+    }
+}
