@@ -18,6 +18,7 @@ use super::jobs::JobTable;
 use super::loader::{CatalogueSource, Loading};
 use super::lookalikes::LookalikeFinder;
 use super::messages::{messages_ui, Messages};
+use super::options::AppOptions;
 use super::report::report_window_ui;
 use super::settings::{Settings, Tab};
 use super::style::apply_style;
@@ -26,41 +27,8 @@ use super::toolbar::{toolbar_ui, Activity, ToolbarInfo};
 use super::train_panel::{train_panel_ui, TrainState};
 use super::view::CatalogueView;
 use super::Repaint;
-use crate::engine::{EngineOptions, Task, TrainConfig, Worker};
+use crate::engine::{Task, TrainConfig, Worker};
 use crate::index::Neighbour;
-
-/// How the window starts.
-pub struct AppOptions {
-    /// Where the worker keeps checkpoints and caches, and which weights it uses.
-    pub engine: EngineOptions,
-    /// A catalogue to open (else the last one, else the demo catalogue).
-    pub catalogue: Option<PathBuf>,
-    /// Settings restored from the last launch.
-    pub settings: Settings,
-    /// Folder for cached thumbnails (None: no disk cache).
-    pub thumbnail_cache: Option<PathBuf>,
-    /// Threads decoding thumbnails.
-    pub thumbnail_threads: usize,
-    /// Load the newest checkpoint that fits each catalogue opened.
-    pub auto_load_checkpoint: bool,
-    /// Scripted steps run once the first catalogue is ready.
-    pub demo_actions: Vec<DemoAction>,
-}
-
-impl AppOptions {
-    /// The usual options: platform folders, two thumbnail threads, automatic checkpoint loading.
-    pub fn new(catalogue: Option<PathBuf>) -> Self {
-        Self {
-            engine: EngineOptions::default(),
-            catalogue,
-            settings: Settings::default(),
-            thumbnail_cache: Some(crate::paths::cache_dir().join("thumbnails")),
-            thumbnail_threads: 2,
-            auto_load_checkpoint: true,
-            demo_actions: Vec::new(),
-        }
-    }
-}
 
 /// Which side panel content is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
