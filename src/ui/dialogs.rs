@@ -104,7 +104,9 @@ impl Dialogs {
                         suspicious: started.elapsed() < NEVER_SHOWN,
                     },
                 };
-                let _ = tx.send(outcome);
+                if tx.send(outcome).is_err() {
+                    log::debug!("a file dialog answered after the window stopped waiting");
+                }
                 repaint.request();
             })
             .map_err(|e| format!("the file dialog could not be opened: {e}"))?;
