@@ -15,6 +15,10 @@ use super::report::{ImportReport, ProblemKind, Severity};
 use super::rows::{assemble, Locator, Problems, Row};
 use super::{read_file, ImportOptions, Item};
 
+use self::encoding::{invalid_utf8_lines, report_replacements, UTF8_BOM};
+
+mod encoding;
+
 /// How an entry is expected to look, for error messages.
 const EXPECTED_SHAPE: &str =
     "a list of entries like [{\"url\": \"https://…/photo.jpg\", \"descriptions\": [\"…\"]}]";
@@ -27,19 +31,22 @@ pub(crate) fn load_json(
     report: &mut ImportReport,
 ) -> Result<Vec<Item>, CatalogueError> {
     let bytes = read_file(path)?;
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(CatalogueError::Empty {
             path: path.to_path_buf(),
             expected: EXPECTED_SHAPE,
         });
     }
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|err| CatalogueError::InvalidJson {
-            path: path.to_path_buf(),
-            line: err.line(),
-            column: err.column(),
-            message: err.to_string(),
-        })?;
+    // Text saved in another encoding: decode lossily (`�`) and say where, entry by entry.
+    let text = String::from_utf8_lossy(bytes);
+    let bad_lines = invalid_utf8_lines(bytes);
+    let value: Value = serde_json::from_str(&text).map_err(|err| CatalogueError::InvalidJson {
+        path: path.to_path_buf(),
+        line: err.line(),
+        column: err.column(),
+        message: err.to_string(),
+    })?;
     let entries = match value {
         Value::Array(entries) => entries,
         Value::Object(map) => {
@@ -72,8 +79,10 @@ pub(crate) fn load_json(
     };
     let keys = Keys::new(opts);
     let mut rows = Vec::with_capacity(entries.len());
+    let mut bad_lines = bad_lines.into_iter();
     for (index, entry) in entries.iter().enumerate() {
         let locator = Locator::Entry(index + 1);
+        report_replacements(entry, locator, &keys, &mut bad_lines, &mut problems);
         if let Some(row) = read_entry(entry, locator, &keys, image_dir, &mut problems) {
             rows.push(row);
         }
@@ -332,6 +341,63 @@ mod tests {
         assert!(
             matches!(err, CatalogueError::InvalidJson { line: 1, .. }),
             "{err}"
+        );
+    }
+
+    fn load_bytes(json: &[u8], with_images: &[&str]) -> (Vec<Item>, ImportReport) {
+        let dir = tempfile::tempdir().unwrap();
+        for name in with_images {
+            image::RgbImage::new(2, 2)
+                .save(dir.path().join(name))
+                .unwrap();
+        }
+        let path = dir.path().join("feidegger.json");
+        std::fs::write(&path, json).unwrap();
+        let mut report = ImportReport::default();
+        let items = load_json(&path, dir.path(), &ImportOptions::default(), &mut report)
+            .unwrap_or_else(|err| panic!("{err}"));
+        (items, report)
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let (items, report) = load_bytes(
+            b"\xEF\xBB\xBF[{\"url\": \"https://x/a.png\", \"descriptions\": [\"Red top\"]}]",
+            &["a.png"],
+        );
+        assert!(report.is_clean(), "{report}");
+        assert_eq!(items[0].description, "Red top");
+    }
+
+    #[test]
+    fn latin1_bytes_are_replaced_and_reported_by_entry_and_line() {
+        let (items, report) = load_bytes(
+            b"[\n{\"url\": \"https://x/a.png\", \"descriptions\": [\"Fine.\"]},\n\
+              {\"url\": \"https://x/b.png\", \"descriptions\": [\"Caf\xe9 blouse\"],\n\
+               \"brand\": \"Ma\xefson\"},\n\
+              {\"url\": \"https://x/c.png\", \"descriptions\": [\"Also fine.\"]}\n]",
+            &["a.png", "b.png", "c.png"],
+        );
+        assert_eq!(items.len(), 3, "{report}");
+        assert_eq!(items[1].description, "Caf\u{FFFD} blouse");
+        let found: Vec<(Option<usize>, ProblemKind)> =
+            report.problems.iter().map(|p| (p.line, p.kind)).collect();
+        assert_eq!(
+            found,
+            [
+                (Some(2), ProblemKind::NonUtf8Description),
+                (Some(2), ProblemKind::NonUtf8Text)
+            ]
+        );
+        assert!(
+            report.problems[0]
+                .message
+                .starts_with("entry 2 of feidegger.json: the description is not UTF-8 text"),
+            "{report}"
+        );
+        assert!(
+            report.problems[0].message.contains("lines 3, 4 of the file"),
+            "{report}"
         );
     }
 }
