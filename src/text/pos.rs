@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use thiserror::Error;
 
 use super::chars::{py_digit, py_lower};
-use super::fasthash::FastBuildHasher;
+use rustc_hash::FxBuildHasher;
 use super::tokenize::tokenize_sentences;
 
 /// The converted model, embedded in the binary.
@@ -56,7 +56,7 @@ pub enum PosModelError {
 }
 
 /// A string-keyed map with the fast hasher.
-type FastMap<V> = HashMap<Box<str>, V, FastBuildHasher>;
+type FastMap<V> = HashMap<Box<str>, V, FxBuildHasher>;
 
 /// The tag before a word: a class, or one of the sentence-start markers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

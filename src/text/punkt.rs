@@ -15,11 +15,11 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use super::chars::{py_lower, py_space, rx_digit, rx_space, rx_word};
-use super::fasthash::FastBuildHasher;
+use rustc_hash::FxBuildHasher;
 
 /// The listed abbreviations, lower case, without their final period.
-fn abbreviations() -> &'static HashSet<String, FastBuildHasher> {
-    static SET: OnceLock<HashSet<String, FastBuildHasher>> = OnceLock::new();
+fn abbreviations() -> &'static HashSet<String, FxBuildHasher> {
+    static SET: OnceLock<HashSet<String, FxBuildHasher>> = OnceLock::new();
     SET.get_or_init(|| {
         include_str!("../../assets/pos/abbreviations.txt")
             .lines()

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::chars::py_lower;
-use super::fasthash::FastBuildHasher;
+use rustc_hash::FxBuildHasher;
 use super::pos::{PosTagger, START};
 use super::stopwords::is_stop_word;
 use super::tokenize::tokenize_sentences;
@@ -280,7 +280,7 @@ fn term_counts(terms: &[String]) -> Vec<(&str, usize)> {
 
 /// Ranks every item's terms of one kind by TF-IDF and keeps the best `keep` per item.
 fn top_terms(per_item: &[Vec<(&str, usize)>], keep: usize) -> Vec<Vec<String>> {
-    let mut df: HashMap<&str, usize, FastBuildHasher> = HashMap::default();
+    let mut df: HashMap<&str, usize, FxBuildHasher> = HashMap::default();
     for counts in per_item {
         for &(term, _) in counts {
             *df.entry(term).or_default() += 1;
@@ -315,7 +315,7 @@ fn most_common<'a>(
     size: usize,
     taken: &HashSet<String>,
 ) -> Vec<VocabTag> {
-    let mut counts: HashMap<&str, usize, FastBuildHasher> = HashMap::default();
+    let mut counts: HashMap<&str, usize, FxBuildHasher> = HashMap::default();
     for terms in kept {
         for term in terms {
             *counts.entry(term).or_default() += 1;
@@ -362,7 +362,7 @@ pub fn tag_set_from_candidates(candidates: &[Candidates], opts: &TagOptions) -> 
         &noun_names,
     ));
     let vocabulary = Vocabulary { tags };
-    let index: HashMap<&str, usize, FastBuildHasher> = vocabulary
+    let index: HashMap<&str, usize, FxBuildHasher> = vocabulary
         .tags
         .iter()
         .enumerate()
@@ -397,7 +397,7 @@ pub fn tag_set_from_candidates(candidates: &[Candidates], opts: &TagOptions) -> 
             .iter()
             .flatten()
             .map(|&(term, _)| term)
-            .collect::<HashSet<_, FastBuildHasher>>()
+            .collect::<HashSet<_, FxBuildHasher>>()
             .len()
     };
     let stats = TagStats {
