@@ -9,9 +9,9 @@ use super::csv::file_label;
 use super::error::CatalogueError;
 use super::images::has_image_extension;
 use super::report::{ImportReport, ProblemKind, Severity};
-use crate::photo;
 use super::rows::{assemble, Locator, Problems, Row};
 use super::Item;
+use crate::photo;
 
 /// Attribute holding the subfolder an image was found in (`dresses/summer`), when not the top.
 pub const FOLDER_ATTRIBUTE: &str = "folder";
@@ -39,7 +39,7 @@ pub(crate) fn load_folder(
     }
     let mut walked = Walk::default();
     walk(dir, dir, &mut walked);
-    let mut found = walked.images;
+    let mut found = std::mem::take(&mut walked.images);
     if found.is_empty() {
         return Err(CatalogueError::NoImages {
             path: dir.to_path_buf(),
@@ -47,30 +47,7 @@ pub(crate) fn load_folder(
     }
     found.sort();
 
-    report.notes.push(
-        "this folder has no descriptions, so no tags can be learned from it; lookalike search \
-         still works. Import a CSV or JSON catalogue with descriptions to get tags"
-            .to_string(),
-    );
-    catalogue_files.sort();
-    for name in catalogue_files {
-        report.notes.push(format!(
-            "the folder also holds {name}; import that file instead to use its descriptions"
-        ));
-    }
-    for (path, err) in walked.unreadable {
-        report.notes.push(format!(
-            "the subfolder {} could not be read ({err}); its images were left out",
-            path.display()
-        ));
-    }
-    walked.linked_folders.sort();
-    for (path, why) in walked.linked_folders {
-        report.notes.push(format!(
-            "the link {} {why}; links to folders are not followed, so its images were left out",
-            relative_name(dir, &path)
-        ));
-    }
+    add_notes(report, dir, catalogue_files, &mut walked);
 
     let rows: Vec<Row> = found
         .into_iter()
@@ -111,6 +88,40 @@ pub(crate) fn load_folder(
         );
     }
     Ok(assemble(rows, &mut problems))
+}
+
+/// The folder's notes: no descriptions, catalogue files beside the images, subfolders that
+/// could not be read, links to folders that were not followed.
+fn add_notes(
+    report: &mut ImportReport,
+    dir: &Path,
+    mut catalogue_files: Vec<String>,
+    walked: &mut Walk,
+) {
+    report.notes.push(
+        "this folder has no descriptions, so no tags can be learned from it; lookalike search \
+         still works. Import a CSV or JSON catalogue with descriptions to get tags"
+            .to_string(),
+    );
+    catalogue_files.sort();
+    for name in catalogue_files {
+        report.notes.push(format!(
+            "the folder also holds {name}; import that file instead to use its descriptions"
+        ));
+    }
+    for (path, err) in walked.unreadable.drain(..) {
+        report.notes.push(format!(
+            "the subfolder {} could not be read ({err}); its images were left out",
+            path.display()
+        ));
+    }
+    walked.linked_folders.sort();
+    for (path, why) in walked.linked_folders.drain(..) {
+        report.notes.push(format!(
+            "the link {} {why}; links to folders are not followed, so its images were left out",
+            relative_name(dir, &path)
+        ));
+    }
 }
 
 /// `sub/name.jpg`: the path inside the folder, with `/`.
@@ -193,8 +204,10 @@ fn follow_link(path: PathBuf, root: &Path, out: &mut Walk) {
         }
         Ok(metadata) => {
             let kind = photo::describe_file_type(&metadata);
-            out.left_out
-                .push((path, format!("it is a link to {kind}, not to a regular file")));
+            out.left_out.push((
+                path,
+                format!("it is a link to {kind}, not to a regular file"),
+            ));
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             let target = fs::read_link(&path)
@@ -280,8 +293,8 @@ mod tests {
         image::RgbImage::new(2, 2)
             .save_with_format(root.join("good.png"), image::ImageFormat::Png)
             .unwrap();
-        let fifo = std::ffi::CString::new(root.join("x.jpg").as_os_str().as_encoded_bytes())
-            .unwrap();
+        let fifo =
+            std::ffi::CString::new(root.join("x.jpg").as_os_str().as_encoded_bytes()).unwrap();
         // SAFETY: a valid NUL-terminated path and a plain mode.
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
         let _socket = std::os::unix::net::UnixListener::bind(root.join("sub/s.png")).unwrap();
@@ -300,7 +313,9 @@ mod tests {
         let expected = [
             format!("folder {folder}: \"dangling.png\" was left out: it is a link to"),
             format!("folder {folder}: \"loop.jpg\" was left out: it is a symbolic link that loops"),
-            format!("folder {folder}: \"null.webp\" was left out: it is a link to a character device"),
+            format!(
+                "folder {folder}: \"null.webp\" was left out: it is a link to a character device"
+            ),
             format!("folder {folder}: \"sub/s.png\" was left out: it is a socket"),
             format!("folder {folder}: \"x.jpg\" was left out: it is a FIFO (named pipe)"),
         ];
@@ -308,7 +323,11 @@ mod tests {
         for (message, expected) in messages.iter().zip(&expected) {
             assert!(message.starts_with(expected.as_str()), "{message}");
         }
-        assert!(messages[0].ends_with("which does not exist"), "{}", messages[0]);
+        assert!(
+            messages[0].ends_with("which does not exist"),
+            "{}",
+            messages[0]
+        );
         assert!(report
             .problems
             .iter()

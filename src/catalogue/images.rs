@@ -55,9 +55,7 @@ pub(crate) fn check_image(path: &Path) -> Result<(), ImageFault> {
         | PhotoProblem::TooMuchMemory { .. } => ProblemKind::ImageTooLarge,
         PhotoProblem::UnsupportedFormat { .. } => ProblemKind::UnsupportedImageType,
         // Named like an image but not one inside: damaged rather than unsupported.
-        PhotoProblem::NotAnImage if !has_image_extension(path) => {
-            ProblemKind::UnsupportedImageType
-        }
+        PhotoProblem::NotAnImage if !has_image_extension(path) => ProblemKind::UnsupportedImageType,
         _ => ProblemKind::UnreadableImage,
     };
     Err(ImageFault {

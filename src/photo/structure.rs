@@ -21,9 +21,7 @@ const SCAN_CHUNK_BYTES: usize = 64 * 1024;
 const JPEG_EOI: [u8; 2] = [0xFF, 0xD9];
 
 /// A PNG's last chunk: zero length, type `IEND`, its CRC.
-const PNG_IEND_CHUNK: [u8; 12] = [
-    0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82,
-];
+const PNG_IEND_CHUNK: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
 
 /// Checks that a `format` file of `len_bytes` bytes is complete.
 pub(super) fn check_complete<R: Read + Seek>(

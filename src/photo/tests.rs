@@ -1,3 +1,4 @@
+use super::error::mib;
 use super::*;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -21,7 +22,11 @@ fn png_claiming(width_px: u32, height_px: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     png_chunk(&mut out, b"IHDR", &ihdr);
     // An empty zlib stream.
-    png_chunk(&mut out, b"IDAT", &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    png_chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     png_chunk(&mut out, b"IEND", &[]);
     out
 }
@@ -69,7 +74,10 @@ fn good_photos_pass_and_decode() {
     for format in [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::WebP] {
         let path = write(dir.path(), "photo", &encoded(&noise(24, 16), format));
         let info = check(&path).unwrap();
-        assert_eq!((info.format, info.width_px, info.height_px), (format, 24, 16));
+        assert_eq!(
+            (info.format, info.width_px, info.height_px),
+            (format, 24, 16)
+        );
         assert_eq!(open(&path).unwrap().into_rgb8().dimensions(), (24, 16));
     }
 }
@@ -149,9 +157,18 @@ fn special_files_are_refused_without_opening() {
     let found = receiver
         .recv_timeout(Duration::from_secs(20))
         .expect("checking special files must not block");
-    assert!(found[0].contains("x.jpg is a FIFO (named pipe)"), "{found:?}");
-    assert!(found[1].contains("x.jpg is a FIFO (named pipe)"), "{found:?}");
-    assert!(found[2].contains("zero.jpg is a character device"), "{found:?}");
+    assert!(
+        found[0].contains("x.jpg is a FIFO (named pipe)"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].contains("x.jpg is a FIFO (named pipe)"),
+        "{found:?}"
+    );
+    assert!(
+        found[2].contains("zero.jpg is a character device"),
+        "{found:?}"
+    );
     assert!(found[4].contains("loops back on itself"), "{found:?}");
     assert!(matches!(
         problem_of(check(dir.path())),

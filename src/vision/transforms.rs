@@ -386,7 +386,10 @@ mod tests {
         let missing = dir.join("missing.jpg");
         let err = load_image(&missing).expect_err("missing file");
         assert!(matches!(err, VisionError::Photo(_)));
-        assert!(err.to_string().contains("missing.jpg does not exist"), "{err}");
+        assert!(
+            err.to_string().contains("missing.jpg does not exist"),
+            "{err}"
+        );
 
         let text = dir.join("notes.png");
         std::fs::write(&text, b"not a picture at all").expect("write");

@@ -158,9 +158,12 @@ impl Table<'_> {
                 let record_start = skip_line_breaks(self.bytes, record_start);
                 let line = lines.line_at(record_start);
                 let locator = Locator::Line(line);
-                if let Some(runaway) =
-                    find_runaway_field(&record, self.header.len(), self.columns.image, self.delimiter)
-                {
+                if let Some(runaway) = find_runaway_field(
+                    &record,
+                    self.header.len(),
+                    self.columns.image,
+                    self.delimiter,
+                ) {
                     let quote_line = line + runaway.lines_before;
                     self.report_runaway(&runaway, quote_line, problems);
                     segment_start = lines.offset_of_line(quote_line + 1);
@@ -181,12 +184,20 @@ impl Table<'_> {
         rows_read
     }
 
-    fn report_runaway(&self, runaway: &RunawayField, quote_line: usize, problems: &mut Problems<'_>) {
+    fn report_runaway(
+        &self,
+        runaway: &RunawayField,
+        quote_line: usize,
+        problems: &mut Problems<'_>,
+    ) {
         let column = self
             .header
             .get(runaway.field)
             .filter(|name| !name.is_empty())
-            .map_or_else(|| format!("column {}", runaway.field + 1), |name| format!("\"{name}\""));
+            .map_or_else(
+                || format!("column {}", runaway.field + 1),
+                |name| format!("\"{name}\""),
+            );
         problems.add(
             Locator::Line(quote_line),
             ProblemKind::UnclosedQuote,

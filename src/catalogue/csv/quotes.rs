@@ -141,8 +141,7 @@ mod tests {
 
     #[test]
     fn a_field_holding_whole_rows_is_a_runaway() {
-        let record =
-            ByteRecord::from(vec![&b"a.png"[..], b"Red dress\nb.png,Blue top\nc.png,Hat"]);
+        let record = ByteRecord::from(vec![&b"a.png"[..], b"Red dress\nb.png,Blue top\nc.png,Hat"]);
         assert_eq!(
             find_runaway_field(&record, 2, 0, b','),
             Some(RunawayField {

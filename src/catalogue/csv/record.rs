@@ -21,39 +21,8 @@ pub(super) fn read_row(
     base_dir: &Path,
     problems: &mut Problems<'_>,
 ) -> Option<Row> {
-    let field_count = record.len();
-    if field_count < header.len() {
-        let missing: Vec<&str> = header[field_count..].iter().map(String::as_str).collect();
-        let image_missing = columns.image >= field_count;
-        let (severity, consequence) = if image_missing {
-            (Severity::Skipped, "skipped")
-        } else {
-            (Severity::Warning, "loaded without them")
-        };
-        problems.add(
-            locator,
-            ProblemKind::MissingColumns,
-            severity,
-            format!(
-                "the row has only {field_count} of the {} columns (no {}); {consequence}",
-                header.len(),
-                quoted_list(&missing)
-            ),
-        );
-        if image_missing {
-            return None;
-        }
-    } else if field_count > header.len() {
-        problems.add(
-            locator,
-            ProblemKind::ExtraColumns,
-            Severity::Warning,
-            format!(
-                "{field_count} fields but the header names {}; the extra fields were ignored \
-                 (a comma inside a description needs the whole description in double quotes)",
-                header.len()
-            ),
-        );
+    if !check_field_count(record.len(), locator, header, columns, problems) {
+        return None;
     }
 
     let mut text_was_lossy = false;
@@ -94,23 +63,7 @@ pub(super) fn read_row(
         }
     }
 
-    let mut attributes = BTreeMap::new();
-    for (index, raw) in record.iter().enumerate().take(header.len()) {
-        if index == columns.image || Some(index) == columns.description {
-            continue;
-        }
-        let value = decode(raw, &mut text_was_lossy);
-        let value = value.trim();
-        if value.is_empty() {
-            continue;
-        }
-        let key = if header[index].is_empty() {
-            format!("column {}", index + 1)
-        } else {
-            header[index].clone()
-        };
-        attributes.insert(key, value.to_string());
-    }
+    let attributes = read_attributes(record, header, columns, &mut text_was_lossy);
     if text_was_lossy {
         problems.add(
             locator,
@@ -128,6 +81,78 @@ pub(super) fn read_row(
         description,
         attributes,
     })
+}
+
+/// Reports a row with fewer or more fields than the header; `false` when the row lacks its
+/// image field and is skipped.
+fn check_field_count(
+    field_count: usize,
+    locator: Locator,
+    header: &[String],
+    columns: &Columns,
+    problems: &mut Problems<'_>,
+) -> bool {
+    if field_count < header.len() {
+        let missing: Vec<&str> = header[field_count..].iter().map(String::as_str).collect();
+        let image_missing = columns.image >= field_count;
+        let (severity, consequence) = if image_missing {
+            (Severity::Skipped, "skipped")
+        } else {
+            (Severity::Warning, "loaded without them")
+        };
+        problems.add(
+            locator,
+            ProblemKind::MissingColumns,
+            severity,
+            format!(
+                "the row has only {field_count} of the {} columns (no {}); {consequence}",
+                header.len(),
+                quoted_list(&missing)
+            ),
+        );
+        if image_missing {
+            return false;
+        }
+    } else if field_count > header.len() {
+        problems.add(
+            locator,
+            ProblemKind::ExtraColumns,
+            Severity::Warning,
+            format!(
+                "{field_count} fields but the header names {}; the extra fields were ignored \
+                 (a comma inside a description needs the whole description in double quotes)",
+                header.len()
+            ),
+        );
+    }
+    true
+}
+
+/// The fields other than the image and the description, by column name, empty ones left out.
+fn read_attributes(
+    record: &ByteRecord,
+    header: &[String],
+    columns: &Columns,
+    lossy: &mut bool,
+) -> BTreeMap<String, String> {
+    let mut attributes = BTreeMap::new();
+    for (index, raw) in record.iter().enumerate().take(header.len()) {
+        if index == columns.image || Some(index) == columns.description {
+            continue;
+        }
+        let value = decode(raw, lossy);
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        let key = if header[index].is_empty() {
+            format!("column {}", index + 1)
+        } else {
+            header[index].clone()
+        };
+        attributes.insert(key, value.to_string());
+    }
+    attributes
 }
 
 /// Decodes a field, replacing invalid UTF-8 and noting that it did.
@@ -155,4 +180,3 @@ pub(super) fn decode_header(record: &ByteRecord, problems: &mut Problems<'_>) ->
     }
     header
 }
-

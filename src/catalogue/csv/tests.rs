@@ -272,7 +272,12 @@ fn an_unclosed_quote_costs_one_row_not_the_rest_of_the_file() {
         [(Some(6), ProblemKind::UnclosedQuote)]
     );
     let message = &report.problems[0].message;
-    assert!(message.starts_with("line 6 of shop.csv: the double quote (\") that opens the \"description\" field"), "{message}");
+    assert!(
+        message.starts_with(
+            "line 6 of shop.csv: the double quote (\") that opens the \"description\" field"
+        ),
+        "{message}"
+    );
     assert_eq!(report.problems[0].severity, Severity::Skipped);
     assert!(!items.iter().any(|i| i.id == "images/p4.png"));
     let p9 = items.iter().find(|i| i.id == "images/p9.png").unwrap();
@@ -305,7 +310,9 @@ fn crlf_files_report_the_same_line_numbers() {
             "{newline:?}: {report}"
         );
         assert!(
-            report.problems[0].message.starts_with("line 5 of shop.csv: "),
+            report.problems[0]
+                .message
+                .starts_with("line 5 of shop.csv: "),
             "{report}"
         );
     }
