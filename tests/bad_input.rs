@@ -65,7 +65,11 @@ fn write_huge_white_png(path: &Path) {
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
-    let mut stream = encoder.write_header().unwrap().into_stream_writer().unwrap();
+    let mut stream = encoder
+        .write_header()
+        .unwrap()
+        .into_stream_writer()
+        .unwrap();
     let row = vec![0xFFu8; SIDE_PX as usize];
     for _ in 0..SIDE_PX {
         stream.write_all(&row).unwrap();
@@ -139,7 +143,12 @@ fn decompression_bombs_are_refused_from_their_headers() {
     std::fs::write(dir.path().join("photo.png"), &bomb).unwrap();
     std::fs::write(dir.path().join("bomb.jpg"), jpeg_claiming(65_500, 65_500)).unwrap();
     write_huge_white_png(&dir.path().join("white.png"));
-    assert!(std::fs::metadata(dir.path().join("white.png")).unwrap().len() < 10_000_000);
+    assert!(
+        std::fs::metadata(dir.path().join("white.png"))
+            .unwrap()
+            .len()
+            < 10_000_000
+    );
 
     let catalogue = import(
         dir.path(),
@@ -189,7 +198,8 @@ fn fifos_and_devices_are_refused_without_blocking() {
     assert_eq!(catalogue.items.len(), 1, "{}", catalogue.report);
     let fifo = problem_for(&catalogue, "x.jpg");
     assert!(
-        fifo.message.contains("is a FIFO (named pipe), not a regular file"),
+        fifo.message
+            .contains("is a FIFO (named pipe), not a regular file"),
         "{}",
         fifo.message
     );
@@ -211,7 +221,11 @@ fn fifos_and_devices_are_refused_without_blocking() {
             .collect::<Vec<_>>()
     });
     assert!(errors[0].contains("x.jpg is a FIFO"), "{}", errors[0]);
-    assert!(errors[1].contains("zero.jpg is a character device"), "{}", errors[1]);
+    assert!(
+        errors[1].contains("zero.jpg is a character device"),
+        "{}",
+        errors[1]
+    );
 
     // A plain folder with the FIFO in it: reported, never opened.
     let root = dir.path().to_path_buf();
@@ -254,7 +268,10 @@ fn paths_leading_out_of_the_catalogue_folder_are_loaded_with_a_warning() {
     std::fs::create_dir(&shop).unwrap();
     good_png(&shop.join("inside.png"));
     good_png(&dir.path().join("outside.png"));
-    let catalogue = import(&shop, &["inside.png", "../outside.png", "./a/../inside2.png"]);
+    let catalogue = import(
+        &shop,
+        &["inside.png", "../outside.png", "./a/../inside2.png"],
+    );
     assert_eq!(catalogue.items.len(), 2, "{}", catalogue.report);
     let outside = problem_for(&catalogue, "../outside.png");
     assert_eq!(outside.kind, ProblemKind::OutsideCatalogue);
@@ -294,7 +311,9 @@ fn an_unclosed_csv_quote_skips_its_row_only() {
         (Some(6), ProblemKind::UnclosedQuote)
     );
     assert!(
-        problem.message.starts_with("line 6 of shop.csv: the double quote (\")"),
+        problem
+            .message
+            .starts_with("line 6 of shop.csv: the double quote (\")"),
         "{}",
         problem.message
     );
@@ -336,5 +355,9 @@ fn json_with_a_bom_or_latin1_bytes_loads() {
         (problem.line, problem.kind, problem.severity),
         (Some(2), ProblemKind::NonUtf8Description, Severity::Warning)
     );
-    assert!(problem.message.contains("line 3 of the file"), "{}", problem.message);
+    assert!(
+        problem.message.contains("line 3 of the file"),
+        "{}",
+        problem.message
+    );
 }
