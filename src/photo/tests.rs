@@ -1,5 +1,6 @@
 use super::error::mib;
 use super::*;
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
