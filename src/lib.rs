@@ -9,12 +9,14 @@
 //! - [`engine`]: the background worker and its protocol, model identity, embedding, training,
 //!   evaluation, prediction and checkpoints;
 //! - [`index`]: embeddings and nearest neighbours;
+//! - [`photo`]: opening photo files safely (limits, special files, truncation);
 //! - [`paths`]: where weights, checkpoints and caches live.
 
 pub mod catalogue;
 pub mod engine;
 pub mod index;
 pub mod paths;
+pub mod photo;
 pub mod text;
 pub mod ui;
 pub mod vision;

@@ -1,23 +1,17 @@
-//! Cheap image checks: does the file exist, is it a JPEG, PNG or WebP, is its header intact.
-//!
-//! Only headers are read, so checking 10,000 images takes seconds, not minutes. A file whose
-//! header is fine but whose pixel data is truncated passes here and fails later, when decoded.
+//! Cheap image checks at import: every image goes through [`crate::photo::check`], which reads
+//! the header and the last few KiB only, so checking 10,000 images takes seconds, not minutes.
+//! Special files, photos over vitrine's size limits and truncated files are refused here, before
+//! anything tries to decode them.
 
-use std::fs::File;
-use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use image::{ImageFormat, ImageReader};
+use crate::photo::{self, PhotoProblem};
 
 use super::report::ProblemKind;
 
 /// File extensions (lowercase) that a plain folder import picks up.
 pub(crate) const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
-
-/// Bytes read up front for the header check. JPEG headers (with EXIF and a thumbnail) almost
-/// always fit; when they do not, the whole file is read as a fallback.
-const HEADER_PREFIX_BYTES: u64 = 128 * 1024;
 
 /// Checks run on one thread when there are fewer images than this.
 const PARALLEL_THRESHOLD: usize = 64;
@@ -28,23 +22,12 @@ const MAX_WORKERS: usize = 2;
 /// Images handed to a worker at a time.
 const BATCH: usize = 32;
 
-/// Why an image failed its check: the kind of problem and a plain-words reason.
+/// Why an image failed its check: the kind of problem and the rest of a sentence that starts
+/// with the image's name, e.g. `is truncated: it ends before its end-of-image marker`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ImageFault {
     pub kind: ProblemKind,
     pub reason: String,
-}
-
-impl ImageFault {
-    fn new(kind: ProblemKind, reason: impl AsRef<str>) -> Self {
-        // Decoder messages may span lines; a problem is one line.
-        let reason = reason
-            .as_ref()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        ImageFault { kind, reason }
-    }
 }
 
 /// True when the path ends in `.jpg`, `.jpeg`, `.png` or `.webp`, in any case.
@@ -58,101 +41,27 @@ pub(crate) fn has_image_extension(path: &Path) -> bool {
         })
 }
 
-/// Checks one image: exists, is JPEG/PNG/WebP by its contents, and has a readable header.
+/// Checks one image: a regular file within the size limits, JPEG/PNG/WebP by its contents,
+/// a readable header, and complete.
 pub(crate) fn check_image(path: &Path) -> Result<(), ImageFault> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            return Err(ImageFault::new(ProblemKind::MissingImage, "no such file"));
-        }
-        Err(err) => {
-            return Err(ImageFault::new(
-                ProblemKind::UnreadableImage,
-                format!("it could not be opened: {err}"),
-            ));
-        }
+    let problem = match photo::check(path) {
+        Ok(_) => return Ok(()),
+        Err(err) => err.problem,
     };
-    let metadata = file.metadata().ok();
-    if metadata.as_ref().is_some_and(|m| m.is_dir()) {
-        return Err(ImageFault::new(
-            ProblemKind::UnreadableImage,
-            "it is a folder, not a file",
-        ));
-    }
-    // Unknown length: assume large, so a short prefix triggers the full-file fallback.
-    let file_len_bytes = metadata.map_or(u64::MAX, |m| m.len());
-    if file_len_bytes == 0 {
-        return Err(ImageFault::new(
-            ProblemKind::UnreadableImage,
-            "the file is empty",
-        ));
-    }
-
-    let mut prefix = Vec::new();
-    let mut file = file;
-    if let Err(err) = file
-        .by_ref()
-        .take(HEADER_PREFIX_BYTES)
-        .read_to_end(&mut prefix)
-    {
-        return Err(ImageFault::new(
-            ProblemKind::UnreadableImage,
-            format!("it could not be read: {err}"),
-        ));
-    }
-    let format = image::guess_format(&prefix).ok();
-    match format {
-        Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) => {}
-        Some(other) => {
-            let name = other.extensions_str().first().copied().unwrap_or("other");
-            return Err(ImageFault::new(
-                ProblemKind::UnsupportedImageType,
-                format!(
-                    "it is a {} image; vitrine reads JPEG, PNG and WebP",
-                    name.to_uppercase()
-                ),
-            ));
-        }
+    let kind = match &problem {
+        PhotoProblem::NotFound => ProblemKind::MissingImage,
+        PhotoProblem::FileTooLarge { .. }
+        | PhotoProblem::TooManyPixels { .. }
+        | PhotoProblem::TooMuchMemory { .. } => ProblemKind::ImageTooLarge,
+        PhotoProblem::UnsupportedFormat { .. } => ProblemKind::UnsupportedImageType,
         // Named like an image but not one inside: damaged rather than unsupported.
-        None if has_image_extension(path) => {
-            return Err(ImageFault::new(
-                ProblemKind::UnreadableImage,
-                "its contents are not image data (the file is damaged or misnamed)",
-            ));
-        }
-        None => {
-            return Err(ImageFault::new(
-                ProblemKind::UnsupportedImageType,
-                "it is not a JPEG, PNG or WebP image",
-            ));
-        }
-    }
-
-    let dimensions = match read_dimensions(Cursor::new(&prefix)) {
-        Ok(dims) => Ok(dims),
-        // The header did not fit in the prefix (a huge EXIF or ICC block): read everything.
-        Err(_) if (prefix.len() as u64) < file_len_bytes => File::open(path)
-            .map_err(image::ImageError::IoError)
-            .and_then(|f| read_dimensions(BufReader::new(f))),
-        Err(err) => Err(err),
+        PhotoProblem::NotAnImage if !has_image_extension(path) => ProblemKind::UnsupportedImageType,
+        _ => ProblemKind::UnreadableImage,
     };
-    match dimensions {
-        Ok((width_px, height_px)) if width_px > 0 && height_px > 0 => Ok(()),
-        Ok(_) => Err(ImageFault::new(
-            ProblemKind::UnreadableImage,
-            "its header says it has no pixels",
-        )),
-        Err(err) => Err(ImageFault::new(
-            ProblemKind::UnreadableImage,
-            format!("its header is damaged: {err}"),
-        )),
-    }
-}
-
-fn read_dimensions<R: io::BufRead + io::Seek>(reader: R) -> image::ImageResult<(u32, u32)> {
-    ImageReader::new(reader)
-        .with_guessed_format()?
-        .into_dimensions()
+    Err(ImageFault {
+        kind,
+        reason: problem.to_string(),
+    })
 }
 
 /// Checks every path, on up to two threads; results come back in the order of `paths`.
@@ -208,6 +117,8 @@ pub(crate) fn check_images(paths: &[&Path]) -> Vec<Result<(), ImageFault>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageFormat;
+    use std::io::Cursor;
     use std::path::PathBuf;
 
     fn write_png(dir: &Path, name: &str, width_px: u32, height_px: u32) -> PathBuf {
@@ -219,7 +130,7 @@ mod tests {
     }
 
     fn jpeg_bytes(width_px: u32, height_px: u32) -> Vec<u8> {
-        // Noise, so the file is large enough to exceed the header prefix.
+        // Noise, so the image data is most of the file.
         let mut state = 12345u32;
         let img = image::RgbImage::from_fn(width_px, height_px, |_, _| {
             state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
@@ -288,34 +199,31 @@ mod tests {
     }
 
     #[test]
-    fn damaged_header_fails() {
+    fn damaged_and_truncated_files_fail() {
         let dir = tempfile::tempdir().unwrap();
-        let full = jpeg_bytes(32, 32);
+        let full = jpeg_bytes(64, 64);
         std::fs::write(dir.path().join("cut.jpg"), &full[..40]).unwrap();
         let fault = check_image(&dir.path().join("cut.jpg")).unwrap_err();
         assert_eq!(fault.kind, ProblemKind::UnreadableImage);
-        assert!(fault.reason.contains("header"), "{}", fault.reason);
         assert!(!fault.reason.contains('\n'), "{}", fault.reason);
+        // The header is intact, the image data stops at 30 %.
+        std::fs::write(dir.path().join("part.jpg"), &full[..full.len() * 3 / 10]).unwrap();
+        let fault = check_image(&dir.path().join("part.jpg")).unwrap_err();
+        assert_eq!(fault.kind, ProblemKind::UnreadableImage);
+        assert!(fault.reason.starts_with("is truncated"), "{}", fault.reason);
     }
 
     #[test]
-    fn header_beyond_the_prefix_is_still_found() {
-        // Three 60 KiB application segments push the frame header past the first 128 KiB.
-        let jpeg = jpeg_bytes(64, 64);
-        let mut padded = jpeg[..2].to_vec();
-        for _ in 0..3 {
-            let payload_len: usize = 60 * 1024;
-            let segment_len = (payload_len + 2) as u16;
-            padded.extend_from_slice(&[0xFF, 0xE9]);
-            padded.extend_from_slice(&segment_len.to_be_bytes());
-            padded.extend(std::iter::repeat_n(0u8, payload_len));
-        }
-        padded.extend_from_slice(&jpeg[2..]);
-        assert!(padded.len() as u64 > HEADER_PREFIX_BYTES);
+    fn oversized_files_are_too_large() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("big-header.jpg");
-        std::fs::write(&path, padded).unwrap();
-        assert_eq!(check_image(&path), Ok(()));
+        let path = dir.path().join("huge.jpg");
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(photo::MAX_FILE_BYTES + 1)
+            .unwrap();
+        let fault = check_image(&path).unwrap_err();
+        assert_eq!(fault.kind, ProblemKind::ImageTooLarge);
+        assert!(fault.reason.contains("up to 200 MiB"), "{}", fault.reason);
     }
 
     #[test]

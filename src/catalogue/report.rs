@@ -13,6 +13,9 @@ pub enum ProblemKind {
     UnreadableImage,
     /// The file is an image of a kind vitrine does not read (only JPEG, PNG and WebP).
     UnsupportedImageType,
+    /// The image is over vitrine's limits (file size, pixels per side, memory to decode); it
+    /// was refused from its header without decoding.
+    ImageTooLarge,
     /// The row has no description; the item loads but teaches no tags.
     EmptyDescription,
     /// The description is not valid UTF-8; unreadable bytes were replaced with `�`.
@@ -27,6 +30,11 @@ pub enum ProblemKind {
     ExtraColumns,
     /// A JSON entry is not an object or has a field of the wrong type.
     MalformedEntry,
+    /// A CSV field opens a double quote that its line does not close, so it swallowed the
+    /// following rows; the row is skipped and the rows after it are read on their own.
+    UnclosedQuote,
+    /// A relative image path leads out of the catalogue's folder (`../`); the item loads.
+    OutsideCatalogue,
 }
 
 impl ProblemKind {
@@ -36,6 +44,7 @@ impl ProblemKind {
             ProblemKind::MissingImage => "missing image",
             ProblemKind::UnreadableImage => "unreadable image",
             ProblemKind::UnsupportedImageType => "unsupported image type",
+            ProblemKind::ImageTooLarge => "image too large",
             ProblemKind::EmptyDescription => "empty description",
             ProblemKind::NonUtf8Description => "non-UTF-8 description",
             ProblemKind::NonUtf8Text => "non-UTF-8 text",
@@ -43,6 +52,8 @@ impl ProblemKind {
             ProblemKind::MissingColumns => "missing columns",
             ProblemKind::ExtraColumns => "extra columns",
             ProblemKind::MalformedEntry => "malformed entry",
+            ProblemKind::UnclosedQuote => "unclosed quote",
+            ProblemKind::OutsideCatalogue => "outside the catalogue folder",
         }
     }
 }

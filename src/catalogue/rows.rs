@@ -88,7 +88,22 @@ impl Problems<'_> {
         base_dir: &Path,
     ) -> Option<PathBuf> {
         match resolve_image(reference, base_dir) {
-            Ok(path) => Some(path),
+            Ok(path) => {
+                let folder = normalise(base_dir);
+                if is_relative_path(reference) && !path.starts_with(&folder) {
+                    self.add(
+                        locator,
+                        ProblemKind::OutsideCatalogue,
+                        Severity::Warning,
+                        format!(
+                            "image \"{reference}\" lies outside the catalogue folder {} (the \
+                             path leads out of it with ../)",
+                            folder.display()
+                        ),
+                    );
+                }
+                Some(path)
+            }
             Err(reason) => {
                 self.add(
                     locator,
@@ -135,6 +150,11 @@ pub(crate) fn resolve_image(reference: &str, base_dir: &Path) -> Result<PathBuf,
         return Ok(normalise(&base_dir.join(name)));
     }
     Ok(normalise(&base_dir.join(reference)))
+}
+
+/// True for a reference that is a plain relative path (not absolute, not an address).
+fn is_relative_path(reference: &str) -> bool {
+    !reference.contains("://") && Path::new(reference.trim()).is_relative()
 }
 
 /// Removes `.` components and folds `..` into the component before it, without touching disk.
@@ -203,10 +223,7 @@ pub(crate) fn assemble(rows: Vec<Row>, problems: &mut Problems<'_>) -> Vec<Item>
                         row.id,
                         row.image_path.display()
                     ),
-                    _ => format!(
-                        "image \"{}\" cannot be used: {}; skipped",
-                        row.id, fault.reason
-                    ),
+                    _ => format!("image \"{}\" {}; skipped", row.id, fault.reason),
                 };
                 problems.add(row.locator, fault.kind, Severity::Skipped, text);
             }

@@ -96,9 +96,7 @@ impl EngineError {
             EngineError::InvalidConfig(_) => FailureKind::InvalidSettings,
             EngineError::Checkpoint(_) | EngineError::ModelMismatch(_) => FailureKind::Checkpoint,
             EngineError::WeightsUnreadable { .. } | EngineError::Cache(_) => FailureKind::Io,
-            EngineError::Vision(V::ImageUnreadable { .. } | V::NotAnImage { .. }) => {
-                FailureKind::Photo
-            }
+            EngineError::Vision(V::Photo(_)) => FailureKind::Photo,
             EngineError::Vision(_) | EngineError::Torch(_) => FailureKind::Network,
         }
     }

@@ -11,7 +11,6 @@
 //! recorded from Python (`scripts/make_pos_golden.py`).
 
 mod chars;
-mod fasthash;
 pub mod pos;
 mod punkt;
 pub mod stopwords;

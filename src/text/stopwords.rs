@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use super::fasthash::FastBuildHasher;
+use rustc_hash::FxBuildHasher;
 
 /// The stop words, lower case, sorted.
 #[rustfmt::skip]
@@ -46,7 +46,7 @@ pub const ENGLISH_STOP_WORDS: [&str; 318] = [
 /// Whether `word` (lower case) is an English stop word.
 pub fn is_stop_word(word: &str) -> bool {
     // A hash set: this runs for every candidate term of a catalogue.
-    static SET: OnceLock<HashSet<&'static str, FastBuildHasher>> = OnceLock::new();
+    static SET: OnceLock<HashSet<&'static str, FxBuildHasher>> = OnceLock::new();
     SET.get_or_init(|| ENGLISH_STOP_WORDS.iter().copied().collect())
         .contains(word)
 }

@@ -322,7 +322,7 @@ fn loader_loop(
 fn load(key: &ImageKey, disk_cache: Option<&Path>) -> Result<ColorImage, String> {
     let cache_file = disk_cache.and_then(|dir| cache_file_for(dir, key));
     if let Some(file) = &cache_file {
-        if let Ok(img) = image::open(file) {
+        if let Ok(img) = crate::photo::open(file) {
             return Ok(to_color_image(&img.to_rgb8()));
         }
     }

@@ -5,24 +5,10 @@ use std::path::PathBuf;
 /// An image or weights problem, worded for the person who owns the file.
 #[derive(Debug, thiserror::Error)]
 pub enum VisionError {
-    /// The image file could not be opened or read at all (missing, no permission, I/O error).
-    #[error("cannot read the image file {}: {source}", path.display())]
-    ImageUnreadable {
-        /// The image file.
-        path: PathBuf,
-        /// What the operating system said.
-        #[source]
-        source: std::io::Error,
-    },
-
-    /// The file was read but is not a JPEG, PNG or WebP image, or its content is damaged.
-    #[error("{} is not a usable image (JPEG, PNG or WebP expected): {reason}", path.display())]
-    NotAnImage {
-        /// The image file.
-        path: PathBuf,
-        /// What the decoder found.
-        reason: String,
-    },
+    /// The photo was refused: missing, not a regular file, over vitrine's size limits, not a
+    /// JPEG, PNG or WebP image, truncated or damaged. The message names the file.
+    #[error(transparent)]
+    Photo(#[from] crate::photo::PhotoError),
 
     /// A batch of images handed to [`crate::vision::transforms::to_tensor`] mixes sizes.
     #[error(

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use image::imageops::{self, FilterType};
-use image::{ImageReader, RgbImage};
+use image::RgbImage;
 use rand::Rng;
 use tch::Tensor;
 
@@ -15,38 +15,10 @@ use super::{BackboneKind, VisionError};
 
 /// Decodes a JPEG, PNG or WebP file (format sniffed from the content, not the extension) into
 /// RGB, dropping any alpha channel, and turns it upright as its EXIF orientation says (phone
-/// photos are often stored sideways).
+/// photos are often stored sideways). Goes through [`crate::photo::open`], so special files,
+/// oversized photos and truncated files are refused before any pixel is decoded.
 pub fn load_image(path: &Path) -> Result<RgbImage, VisionError> {
-    let unreadable = |source| VisionError::ImageUnreadable {
-        path: path.to_path_buf(),
-        source,
-    };
-    let not_image = |reason: String| VisionError::NotAnImage {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let reader = ImageReader::open(path)
-        .map_err(unreadable)?
-        .with_guessed_format()
-        .map_err(unreadable)?;
-    if reader.format().is_none() {
-        return Err(not_image(
-            "the file content is not a known image format".into(),
-        ));
-    }
-    // Read errors past the header mean damaged content (usually a truncated download).
-    let damaged = |e: image::ImageError| match e {
-        image::ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            not_image("the file is truncated".into())
-        }
-        other => not_image(other.to_string()),
-    };
-    let mut decoder = reader.into_decoder().map_err(damaged)?;
-    let orientation = image::ImageDecoder::orientation(&mut decoder)
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut decoded = image::DynamicImage::from_decoder(decoder).map_err(damaged)?;
-    decoded.apply_orientation(orientation);
-    Ok(decoded.to_rgb8())
+    Ok(crate::photo::open(path)?.into_rgb8())
 }
 
 /// Loads and prepares in one go: `prepare(&load_image(path)?, size_px)`.
@@ -413,14 +385,17 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let missing = dir.join("missing.jpg");
         let err = load_image(&missing).expect_err("missing file");
-        assert!(matches!(err, VisionError::ImageUnreadable { .. }));
-        assert!(err.to_string().contains("missing.jpg"));
+        assert!(matches!(err, VisionError::Photo(_)));
+        assert!(
+            err.to_string().contains("missing.jpg does not exist"),
+            "{err}"
+        );
 
         let text = dir.join("notes.png");
         std::fs::write(&text, b"not a picture at all").expect("write");
         let err = load_image(&text).expect_err("text file");
-        assert!(matches!(err, VisionError::NotAnImage { .. }), "{err}");
-        assert!(err.to_string().contains("notes.png"));
+        assert!(matches!(err, VisionError::Photo(_)), "{err}");
+        assert!(err.to_string().contains("notes.png is not a JPEG"), "{err}");
 
         // A real PNG cut in half.
         let png = dir.join("cut.png");
@@ -428,7 +403,7 @@ mod tests {
         let bytes = std::fs::read(&png).expect("read");
         std::fs::write(&png, &bytes[..bytes.len() / 2]).expect("truncate");
         let err = load_image(&png).expect_err("truncated png");
-        assert!(err.to_string().contains("cut.png"), "{err}");
+        assert!(err.to_string().contains("cut.png is truncated"), "{err}");
 
         // Good files round-trip, whatever their extension says.
         let good = dir.join("good.png");

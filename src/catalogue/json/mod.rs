@@ -15,6 +15,10 @@ use super::report::{ImportReport, ProblemKind, Severity};
 use super::rows::{assemble, Locator, Problems, Row};
 use super::{read_file, ImportOptions, Item};
 
+use self::encoding::{invalid_utf8_lines, report_replacements, UTF8_BOM};
+
+mod encoding;
+
 /// How an entry is expected to look, for error messages.
 const EXPECTED_SHAPE: &str =
     "a list of entries like [{\"url\": \"https://…/photo.jpg\", \"descriptions\": [\"…\"]}]";
@@ -27,19 +31,22 @@ pub(crate) fn load_json(
     report: &mut ImportReport,
 ) -> Result<Vec<Item>, CatalogueError> {
     let bytes = read_file(path)?;
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(CatalogueError::Empty {
             path: path.to_path_buf(),
             expected: EXPECTED_SHAPE,
         });
     }
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|err| CatalogueError::InvalidJson {
-            path: path.to_path_buf(),
-            line: err.line(),
-            column: err.column(),
-            message: err.to_string(),
-        })?;
+    // Text saved in another encoding: decode lossily (`�`) and say where, entry by entry.
+    let text = String::from_utf8_lossy(bytes);
+    let bad_lines = invalid_utf8_lines(bytes);
+    let value: Value = serde_json::from_str(&text).map_err(|err| CatalogueError::InvalidJson {
+        path: path.to_path_buf(),
+        line: err.line(),
+        column: err.column(),
+        message: err.to_string(),
+    })?;
     let entries = match value {
         Value::Array(entries) => entries,
         Value::Object(map) => {
@@ -72,8 +79,10 @@ pub(crate) fn load_json(
     };
     let keys = Keys::new(opts);
     let mut rows = Vec::with_capacity(entries.len());
+    let mut bad_lines = bad_lines.into_iter();
     for (index, entry) in entries.iter().enumerate() {
         let locator = Locator::Entry(index + 1);
+        report_replacements(entry, locator, &keys, &mut bad_lines, &mut problems);
         if let Some(row) = read_entry(entry, locator, &keys, image_dir, &mut problems) {
             rows.push(row);
         }
@@ -172,22 +181,7 @@ fn read_entry(
     let image_path = problems.resolve_row_image(locator, image_ref, image_dir)?;
 
     let description_field = field(entry, &keys.description);
-    let mut texts = Vec::new();
-    let mut non_text = false;
-    match description_field.map(|(_, value)| value) {
-        Some(Value::String(text)) => texts.push(text.trim()),
-        Some(Value::Array(list)) => {
-            for item in list {
-                match item {
-                    Value::String(text) => texts.push(text.trim()),
-                    Value::Null => {}
-                    _ => non_text = true,
-                }
-            }
-        }
-        Some(Value::Null) | None => {}
-        Some(_) => non_text = true,
-    }
+    let (mut texts, non_text) = description_texts(description_field.map(|(_, value)| value));
     if non_text {
         let key = description_field.map_or("descriptions", |(key, _)| key);
         problems.add(
@@ -204,6 +198,45 @@ fn read_entry(
     }
 
     let description_key = description_field.map(|(key, _)| key);
+    let attributes = scalar_attributes(entry, image_key, description_key);
+
+    Some(Row {
+        locator,
+        id: image_ref.to_string(),
+        image_path,
+        description,
+        attributes,
+    })
+}
+
+/// The texts of a description field (text, or a list of texts; nulls skipped), and whether
+/// anything else was in it.
+fn description_texts(value: Option<&Value>) -> (Vec<&str>, bool) {
+    let mut texts = Vec::new();
+    let mut non_text = false;
+    match value {
+        Some(Value::String(text)) => texts.push(text.trim()),
+        Some(Value::Array(list)) => {
+            for item in list {
+                match item {
+                    Value::String(text) => texts.push(text.trim()),
+                    Value::Null => {}
+                    _ => non_text = true,
+                }
+            }
+        }
+        Some(Value::Null) | None => {}
+        Some(_) => non_text = true,
+    }
+    (texts, non_text)
+}
+
+/// The entry's text, number and true/false fields other than the image and description.
+fn scalar_attributes(
+    entry: &Map<String, Value>,
+    image_key: &str,
+    description_key: Option<&str>,
+) -> BTreeMap<String, String> {
     let mut attributes = BTreeMap::new();
     for (key, value) in entry {
         if key == image_key || Some(key.as_str()) == description_key {
@@ -220,14 +253,7 @@ fn read_entry(
             attributes.insert(key.clone(), text);
         }
     }
-
-    Some(Row {
-        locator,
-        id: image_ref.to_string(),
-        image_path,
-        description,
-        attributes,
-    })
+    attributes
 }
 
 /// `a number`, `a list`, ... for messages.
@@ -243,95 +269,4 @@ fn describe(value: &Value) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn load(json: &str, with_images: &[&str]) -> Result<(Vec<Item>, ImportReport), CatalogueError> {
-        let dir = tempfile::tempdir().unwrap();
-        for name in with_images {
-            image::RgbImage::new(2, 2)
-                .save(dir.path().join(name))
-                .unwrap();
-        }
-        let path = dir.path().join("feidegger.json");
-        std::fs::write(&path, json).unwrap();
-        let mut report = ImportReport::default();
-        let items = load_json(&path, dir.path(), &ImportOptions::default(), &mut report)?;
-        Ok((items, report))
-    }
-
-    #[test]
-    fn entries_join_descriptions_and_keep_scalars() {
-        let (items, report) = load(
-            r#"[{"url": "https://img.example.com/a/b1.png?imwidth=762", "descriptions":
-                 ["  A short dress. ", "Red with white dots!", ""], "split": "3", "score": 0.5,
-                 "tags": ["x"], "extra": null}]"#,
-            &["b1.png"],
-        )
-        .unwrap();
-        assert!(report.is_clean(), "{report}");
-        assert_eq!(items.len(), 1);
-        assert_eq!(items[0].description, "A short dress. Red with white dots!");
-        assert_eq!(items[0].id, "https://img.example.com/a/b1.png?imwidth=762");
-        let attrs: Vec<(&str, &str)> = items[0]
-            .attributes
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        assert_eq!(attrs, [("score", "0.5"), ("split", "3")]);
-    }
-
-    #[test]
-    fn bad_entries_are_reported_by_entry_number() {
-        let (items, report) = load(
-            r#"[{"url": "https://x/ok.png", "descriptions": ["Fine."]},
-                {"descriptions": ["No url."]},
-                42,
-                {"url": "https://x/gone.png", "descriptions": ["Missing file."]},
-                {"url": "https://x/ok2.png"},
-                {"url": "https://y/ok.png", "descriptions": ["Same file name."]}]"#,
-            &["ok.png", "ok2.png"],
-        )
-        .unwrap();
-        let found: Vec<(Option<usize>, ProblemKind)> =
-            report.problems.iter().map(|p| (p.line, p.kind)).collect();
-        assert_eq!(
-            found,
-            [
-                (Some(2), ProblemKind::MissingColumns),
-                (Some(3), ProblemKind::MalformedEntry),
-                (Some(4), ProblemKind::MissingImage),
-                (Some(5), ProblemKind::EmptyDescription),
-                (Some(6), ProblemKind::DuplicateImage),
-            ]
-        );
-        assert!(report.problems[0]
-            .message
-            .starts_with("entry 2 of feidegger.json: "));
-        assert!(report.problems[4]
-            .message
-            .contains("already listed on entry 1"));
-        assert_eq!(report.rows_read, 6);
-        assert_eq!(items.len(), 2);
-    }
-
-    #[test]
-    fn wrong_shapes_are_fatal() {
-        let err = load(r#"{"items": []}"#, &[]).unwrap_err();
-        assert!(matches!(err, CatalogueError::NotACatalogue { .. }));
-        assert!(err.to_string().contains("\"items\""), "{err}");
-        assert!(matches!(
-            load("[]", &[]).unwrap_err(),
-            CatalogueError::Empty { .. }
-        ));
-        assert!(matches!(
-            load("\"text\"", &[]).unwrap_err(),
-            CatalogueError::NotACatalogue { .. }
-        ));
-        let err = load("[{\"url\": ", &[]).unwrap_err();
-        assert!(
-            matches!(err, CatalogueError::InvalidJson { line: 1, .. }),
-            "{err}"
-        );
-    }
-}
+mod tests;
