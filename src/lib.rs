@@ -9,9 +9,11 @@
 //! - [`engine`]: the background worker and its protocol, model identity, embedding, training,
 //!   evaluation, prediction and checkpoints;
 //! - [`index`]: embeddings and nearest neighbours;
+//! - [`durable`]: crash-safe file writes (temporary file, fsync, rename);
 //! - [`paths`]: where weights, checkpoints and caches live.
 
 pub mod catalogue;
+pub mod durable;
 pub mod engine;
 pub mod index;
 pub mod paths;

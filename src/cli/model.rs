@@ -8,11 +8,11 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use vitrine::catalogue::Catalogue;
-use vitrine::index::{EmbeddingIndex, Neighbour, LOOKALIKES};
-use vitrine::engine::checkpoint::Checkpoint;
+use vitrine::engine::checkpoint::{resume_plan, Checkpoint};
 use vitrine::engine::core::EngineOptions;
 use vitrine::engine::worker::PredictedTag;
 use vitrine::engine::{Command, Event, TrainConfig, TrainMode, Worker};
+use vitrine::index::{EmbeddingIndex, Neighbour, LOOKALIKES};
 use vitrine::vision::BackboneKind;
 
 use super::CatalogueArgs;
@@ -55,9 +55,11 @@ pub struct TrainArgs {
     /// Seed for the split, shuffling and augmentation.
     #[arg(long)]
     seed: Option<u64>,
-    /// Continue a checkpoint (the latest one when no folder is given).
-    #[arg(long, num_args = 0..=1, default_missing_value = "")]
-    resume: Option<PathBuf>,
+    /// Continue a run: `--resume` alone continues the latest run of this catalogue,
+    /// `--resume=CHECKPOINT` a given checkpoint folder. The run keeps its own settings and
+    /// epochs (`--epochs` raises them); a complete run is not extended.
+    #[arg(long, num_args = 0..=1, value_name = "CHECKPOINT")]
+    resume: Option<Option<PathBuf>>,
 }
 
 #[derive(Debug, Args)]
@@ -223,32 +225,21 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     }
     let resume = match &args.resume {
         None => None,
-        Some(p) => {
-            let ck = if p.as_os_str().is_empty() {
-                let root = args.model.checkpoint_root();
-                Checkpoint::latest_for(&root, &catalogue.name).with_context(|| {
-                    format!(
-                        "there is no checkpoint of {} to resume in {}",
-                        catalogue.name,
-                        root.display()
-                    )
-                })?
-            } else {
-                Checkpoint::load(p)?
-            };
-            // The run keeps its own settings; a finished run gets as many epochs again.
-            let done = ck.meta.epochs_completed;
-            let planned = ck.meta.config.epochs;
-            config = TrainConfig {
-                epochs: args.epochs.unwrap_or(if done >= planned {
-                    done + planned
-                } else {
-                    planned
-                }),
-                ..ck.meta.config.clone()
-            };
-            eprintln!("resuming {} after {done} epoch(s)", ck.dir.display());
-            Some(ck.dir)
+        Some(requested) => {
+            let plan = resume_plan(
+                &args.model.checkpoint_root(),
+                &catalogue.name,
+                requested.as_deref(),
+                args.epochs,
+            )?;
+            eprintln!(
+                "resuming {} after {} of {} epoch(s)",
+                plan.checkpoint.display(),
+                plan.epochs_completed,
+                plan.config.epochs
+            );
+            config = plan.config;
+            Some(plan.checkpoint)
         }
     };
     let worker = Worker::spawn(args.model.options(config.backbone), Box::new(|| {}))?;
@@ -577,3 +568,6 @@ pub fn embed(args: &EmbedArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

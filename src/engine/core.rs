@@ -486,7 +486,11 @@ impl Engine {
                 History::default(),
                 0,
                 0,
-                new_run_id(&state.catalogue.name, &config),
+                new_run_id(
+                    &self.options.checkpoint_root,
+                    &state.catalogue.name,
+                    &config,
+                )?,
             ),
         };
         let index_of: HashMap<&str, usize> = state
@@ -1219,7 +1223,12 @@ fn summary(net: &Network, head: &Head) -> ModelSummary {
     }
 }
 
-fn new_run_id(catalogue_name: &str, config: &TrainConfig) -> String {
+/// Creates the run's own folder (exclusively, with a random suffix) and returns its id.
+fn new_run_id(
+    root: &Path,
+    catalogue_name: &str,
+    config: &TrainConfig,
+) -> Result<String, TrainError> {
     let slug: String = catalogue_name
         .chars()
         .map(|c| {
@@ -1230,16 +1239,17 @@ fn new_run_id(catalogue_name: &str, config: &TrainConfig) -> String {
             }
         })
         .collect();
-    let secs = std::time::SystemTime::now()
+    let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or(0);
-    format!(
-        "{}-{}-{}-{secs}",
+    let base = format!(
+        "{}-{}-{}-{millis}",
         slug.trim_matches('-'),
         config.backbone,
         config.mode
-    )
+    );
+    Ok(checkpoint::create_run_dir(root, &base)?.0)
 }
 
 /// Throughput measurements for `vitrine bench`, run on the same code paths as the app.

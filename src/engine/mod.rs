@@ -7,8 +7,8 @@
 
 pub mod checkpoint;
 pub mod config;
-pub mod data;
 pub mod core;
+pub mod data;
 pub mod metrics;
 pub mod split;
 pub mod worker;
@@ -36,6 +36,9 @@ pub enum TrainError {
     /// A checkpoint could not be written or read, or does not fit the catalogue.
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    /// A checkpoint file could not be read, written or resumed.
+    #[error("checkpoint: {0}")]
+    CheckpointFile(#[from] checkpoint::CheckpointError),
     /// A photo could not be used.
     #[error(transparent)]
     Vision(#[from] crate::vision::VisionError),

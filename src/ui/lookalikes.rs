@@ -63,6 +63,9 @@ impl LookalikeFinder {
                     repaint.request();
                 }
             })
+            .inspect_err(|e| {
+                log::warn!("cannot start the lookalike search thread ({e}); searching inline")
+            })
             .ok();
         Self {
             jobs: thread.as_ref().map(|_| job_tx),
@@ -125,7 +128,9 @@ impl Drop for LookalikeFinder {
         // Closing the channel ends the thread.
         self.jobs = None;
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            if thread.join().is_err() {
+                log::error!("the lookalike search thread panicked");
+            }
         }
     }
 }
