@@ -109,6 +109,16 @@ pub enum CheckpointError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// The folder has no readable `checkpoint.json`.
+    #[error("{path} is not a vitrine checkpoint (cannot read {meta_path}: {source})")]
+    NotACheckpoint {
+        /// The folder or file given.
+        path: PathBuf,
+        /// The metadata file looked for.
+        meta_path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
     /// `checkpoint.json` is not valid JSON of a checkpoint.
     #[error("{path} is damaged or from another version of vitrine: {source}")]
     InvalidJson {
@@ -205,8 +215,13 @@ impl Checkpoint {
             path.to_path_buf()
         };
         let meta_path = dir.join(META_FILE);
-        let text =
-            std::fs::read_to_string(&meta_path).map_err(CheckpointError::io("read", &meta_path))?;
+        let text = std::fs::read_to_string(&meta_path).map_err(|source| {
+            CheckpointError::NotACheckpoint {
+                path: path.to_path_buf(),
+                meta_path: meta_path.clone(),
+                source,
+            }
+        })?;
         let meta: CheckpointMeta =
             serde_json::from_str(&text).map_err(|source| CheckpointError::InvalidJson {
                 path: meta_path.clone(),

@@ -32,7 +32,9 @@ impl PreparedImages {
 /// for the life of the process (one per size asked for; in practice there is one). `None`
 /// when the threads cannot be started (logged).
 fn decode_pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>> = OnceLock::new();
+    /// Pools by thread count.
+    type Pools = Vec<(usize, Arc<rayon::ThreadPool>)>;
+    static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
     let threads = threads.max(1);
     let mut pools = POOLS
         .get_or_init(Mutex::default)

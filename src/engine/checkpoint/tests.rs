@@ -80,7 +80,11 @@ fn refuses_folders_that_are_not_checkpoints() {
     let dir = tempfile::tempdir().unwrap();
     let err = Checkpoint::load(dir.path()).unwrap_err();
     assert!(
-        matches!(err, CheckpointError::Io { action: "read", .. }),
+        matches!(err, CheckpointError::NotACheckpoint { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("not a vitrine checkpoint"),
         "{err}"
     );
     assert!(err.to_string().contains(META_FILE), "{err}");
