@@ -23,10 +23,10 @@ use super::train_panel::{train_panel_ui, RunStatus, TrainState};
 use super::view::{CatalogueView, ItemPredictions};
 use super::Repaint;
 use crate::catalogue::{self, Catalogue, ImportOptions};
+use crate::index::Neighbour;
 use crate::engine::checkpoint::Checkpoint;
 use crate::engine::core::EngineOptions;
 use crate::engine::{Command, Event, TrainConfig, TrainMode, Worker};
-use crate::index::Neighbour;
 
 /// Something the user asked for this frame; panels push them, [`VitrineApp`] carries them out
 /// after drawing.

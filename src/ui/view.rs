@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::catalogue::Catalogue;
-use crate::engine::worker::PredictedTag;
 use crate::index::{EmbeddingIndex, Neighbour, LOOKALIKES};
+use crate::engine::worker::PredictedTag;
 use crate::vision::BackboneKind;
 
 /// Tag probabilities of every item from the current model.

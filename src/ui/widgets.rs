@@ -6,8 +6,8 @@ use egui::{Color32, Sense, Vec2};
 use super::app::Action;
 use super::thumbnails::{paint_photo, ImageCache, ImageKey};
 use super::view::CatalogueView;
-use crate::engine::worker::PredictedTag;
 use crate::index::Neighbour;
+use crate::engine::worker::PredictedTag;
 
 /// Green used for tags that match (predicted and true, or above threshold).
 pub fn good_colour(ui: &egui::Ui) -> Color32 {
