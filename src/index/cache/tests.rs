@@ -1,4 +1,5 @@
 use super::*;
+use safetensors::SafeTensors;
 
 fn shard_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
