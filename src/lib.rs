@@ -10,9 +10,11 @@
 //!   evaluation, prediction and checkpoints;
 //! - [`index`]: embeddings and nearest neighbours;
 //! - [`photo`]: opening photo files safely (limits, special files, truncation);
+//! - [`durable`]: crash-safe file writes (temporary file, fsync, rename);
 //! - [`paths`]: where weights, checkpoints and caches live.
 
 pub mod catalogue;
+pub mod durable;
 pub mod engine;
 pub mod index;
 pub mod paths;

@@ -83,7 +83,9 @@ fn write_atomically(target: &Path, contents: &[u8]) -> std::io::Result<()> {
     })();
     if result.is_err() {
         // Best effort: a leftover temporary file is harmless but untidy.
-        let _ = fs::remove_file(&temp);
+        if let Err(e) = fs::remove_file(&temp) {
+            log::warn!("cannot remove temporary file {}: {e}", temp.display());
+        }
     }
     result
 }

@@ -98,7 +98,12 @@ pub(crate) fn check_images(paths: &[&Path]) -> Vec<Result<(), ImageFault>> {
             .collect();
         handles
             .into_iter()
-            .map(|handle| handle.join().unwrap_or_default())
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    log::error!("a photo checking thread panicked; its photos are checked again");
+                    Vec::new()
+                })
+            })
             .collect()
     });
 

@@ -142,7 +142,11 @@ fn network_rows(
         .items
         .iter()
         .take(32)
-        .filter_map(|i| transforms::load_prepared(&i.image_path, 224).ok())
+        .filter_map(|i| {
+            transforms::load_prepared(&i.image_path, 224)
+                .inspect_err(|e| log::warn!("{} left out of the benchmark: {e}", i.id))
+                .ok()
+        })
         .collect();
     for kind in BackboneKind::ALL {
         for mode in [TrainMode::Fast, TrainMode::FineTune] {

@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use vitrine::engine::checkpoint::Checkpoint;
+use vitrine::engine::checkpoint::resume_plan;
 use vitrine::engine::protocol::{ModelSummary, RunStarted};
 use vitrine::engine::{Command, EventBody, RunOutcome, TrainConfig, TrainMode};
 use vitrine::vision::BackboneKind;
@@ -41,9 +40,11 @@ pub struct TrainArgs {
     /// Seed for the split, shuffling and augmentation.
     #[arg(long)]
     seed: Option<u64>,
-    /// Continue a checkpoint (the latest one when no folder is given).
-    #[arg(long, num_args = 0..=1, default_missing_value = "")]
-    resume: Option<PathBuf>,
+    /// Continue a run: `--resume` alone continues the latest run of this catalogue,
+    /// `--resume=CHECKPOINT` a given checkpoint folder. The run keeps its own settings and
+    /// epochs (`--epochs` raises them); a complete run is not extended.
+    #[arg(long, num_args = 0..=1, value_name = "CHECKPOINT")]
+    resume: Option<Option<PathBuf>>,
 }
 
 impl TrainArgs {
@@ -68,35 +69,25 @@ impl TrainArgs {
         config
     }
 
-    /// The checkpoint to resume and the settings to continue with.
+    /// The checkpoint to resume and the settings to continue with (the rule the window uses
+    /// too: [`resume_plan`]).
     fn resume(&self, catalogue_name: &str) -> anyhow::Result<Option<(PathBuf, TrainConfig)>> {
-        let Some(p) = &self.resume else {
+        let Some(requested) = &self.resume else {
             return Ok(None);
         };
-        let ck = if p.as_os_str().is_empty() {
-            let root = self.model.checkpoint_root();
-            Checkpoint::latest_for(&root, catalogue_name).with_context(|| {
-                format!(
-                    "there is no checkpoint of {catalogue_name} to resume in {}",
-                    root.display()
-                )
-            })?
-        } else {
-            Checkpoint::load(p)?
-        };
-        // The run keeps its own settings; a finished run gets as many epochs again.
-        let done = ck.meta.epochs_completed;
-        let planned = ck.meta.config.epochs;
-        let config = TrainConfig {
-            epochs: self.epochs.unwrap_or(if done >= planned {
-                done + planned
-            } else {
-                planned
-            }),
-            ..ck.meta.config.clone()
-        };
-        eprintln!("resuming {} after {done} epoch(s)", ck.dir.display());
-        Ok(Some((ck.dir, config)))
+        let plan = resume_plan(
+            &self.model.checkpoint_root(),
+            catalogue_name,
+            requested.as_deref(),
+            self.epochs,
+        )?;
+        eprintln!(
+            "resuming {} after {} of {} epoch(s)",
+            plan.checkpoint.display(),
+            plan.epochs_completed,
+            plan.config.epochs
+        );
+        Ok(Some((plan.checkpoint, plan.config)))
     }
 }
 
@@ -215,3 +206,6 @@ fn format_secs(secs: f64) -> String {
         format!("{}m{:02}s", secs / 60, secs % 60)
     }
 }
+
+#[cfg(test)]
+mod tests;

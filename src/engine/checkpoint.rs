@@ -1,8 +1,13 @@
 //! Checkpoints: one folder per epoch holding the weights (safetensors) and everything needed
 //! to use or resume the model (configuration, vocabulary, split, thresholds, metrics history).
 //!
-//! A checkpoint is written into a temporary folder and renamed into place, so a crash or a
-//! Stop never leaves a half-written checkpoint where vitrine would look for one.
+//! A checkpoint is written into a temporary folder (`epoch-NNNN.tmp`), its files and the folder
+//! are flushed to disk, and it is renamed into place, so a crash, a power cut or a Stop never
+//! leaves a half-written checkpoint where vitrine would look for one; temporary folders left by
+//! a crash are removed by the next write into the run and never listed. Every run has its own
+//! folder, created exclusively by [`create_run_dir`]. A checkpoint is checked when it is
+//! loaded ([`Checkpoint::load`]): a damaged or hand-edited `checkpoint.json` is refused with
+//! the file and the field named. [`resume_plan`] is the one rule for continuing a run.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +17,15 @@ use super::config::TrainConfig;
 use super::metrics::Metrics;
 use super::split::Split;
 use super::EngineError;
+use crate::durable;
 use crate::text::Vocabulary;
+
+mod error;
+mod resume;
+mod validate;
+
+pub use error::CheckpointError;
+pub use resume::{resume_plan, ResumePlan};
 
 /// File inside a checkpoint folder holding [`CheckpointMeta`].
 pub const META_FILE: &str = "checkpoint.json";
@@ -99,49 +112,46 @@ impl Checkpoint {
         self.dir.join(WEIGHTS_FILE)
     }
 
-    /// Reads a checkpoint folder (or the folder of a `checkpoint.json` / weights file given
-    /// directly).
-    pub fn load(path: &Path) -> Result<Self, EngineError> {
+    /// Reads and checks a checkpoint folder (or the folder of a `checkpoint.json` / weights
+    /// file given directly).
+    pub fn load(path: &Path) -> Result<Self, CheckpointError> {
         let dir = if path.is_file() {
             path.parent().map(Path::to_path_buf).unwrap_or_default()
         } else {
             path.to_path_buf()
         };
         let meta_path = dir.join(META_FILE);
-        let text = std::fs::read_to_string(&meta_path).map_err(|e| {
-            EngineError::Checkpoint(format!(
-                "{} is not a vitrine checkpoint (cannot read {}: {e})",
-                path.display(),
-                meta_path.display()
-            ))
+        let text = std::fs::read_to_string(&meta_path).map_err(|source| {
+            CheckpointError::NotACheckpoint {
+                path: path.to_path_buf(),
+                meta_path: meta_path.clone(),
+                source,
+            }
         })?;
-        let meta: CheckpointMeta = serde_json::from_str(&text).map_err(|e| {
-            EngineError::Checkpoint(format!(
-                "{} is damaged or from another version of vitrine: {e}",
-                meta_path.display()
-            ))
-        })?;
-        if meta.format_version != FORMAT_VERSION {
-            return Err(EngineError::Checkpoint(format!(
-                "{} uses checkpoint format {}, this vitrine reads format {FORMAT_VERSION}",
-                dir.display(),
-                meta.format_version
-            )));
-        }
+        let meta: CheckpointMeta =
+            serde_json::from_str(&text).map_err(|source| CheckpointError::InvalidJson {
+                path: meta_path.clone(),
+                source,
+            })?;
+        validate::check(&meta, &meta_path)?;
         if !dir.join(WEIGHTS_FILE).is_file() {
-            return Err(EngineError::Checkpoint(format!(
-                "{} has no {WEIGHTS_FILE}",
-                dir.display()
-            )));
+            return Err(CheckpointError::MissingWeights(dir));
         }
         Ok(Self { dir, meta })
     }
 
-    /// The newest complete checkpoint of a run folder, if any.
+    /// The newest complete checkpoint of a run folder, if any. Folders that cannot be loaded
+    /// are skipped (and logged).
     pub fn latest_in_run(run_dir: &Path) -> Option<Self> {
         let mut dirs = epoch_dirs(run_dir);
         dirs.sort();
-        dirs.iter().rev().find_map(|d| Self::load(d).ok())
+        dirs.iter().rev().find_map(|d| match Self::load(d) {
+            Ok(ck) => Some(ck),
+            Err(e) => {
+                log::warn!("skipping checkpoint: {e}");
+                None
+            }
+        })
     }
 
     /// The newest checkpoint of any run under `root` (by modification time).
@@ -155,9 +165,19 @@ impl Checkpoint {
     }
 
     fn newest(root: &Path, keep: impl Fn(&Checkpoint) -> bool) -> Option<Self> {
-        let runs = std::fs::read_dir(root).ok()?;
+        let runs = match std::fs::read_dir(root) {
+            Ok(runs) => runs,
+            Err(e) => {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    log::warn!("cannot list checkpoints in {}: {e}", root.display());
+                }
+                return None;
+            }
+        };
         runs.flatten()
-            .filter_map(|run| Self::latest_in_run(&run.path()))
+            .map(|run| run.path())
+            .filter(|run| run.is_dir() && !durable::is_tmp(run))
+            .filter_map(|run| Self::latest_in_run(&run))
             .filter(|c| keep(c))
             .max_by_key(|c| {
                 std::fs::metadata(c.dir.join(META_FILE))
@@ -167,34 +187,91 @@ impl Checkpoint {
     }
 }
 
-fn epoch_dirs(run_dir: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(run_dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.is_dir()
-                        && p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.starts_with("epoch-") && !n.ends_with(".tmp"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// Creates a new, empty run folder under `root` named `<base_name>-<random suffix>`, with an
+/// exclusive create so two runs started at the same moment never share a folder. Returns the
+/// run id (the folder name) and the folder.
+pub fn create_run_dir(root: &Path, base_name: &str) -> Result<(String, PathBuf), CheckpointError> {
+    std::fs::create_dir_all(root).map_err(CheckpointError::io("create", root))?;
+    let mut attempt = 0;
+    loop {
+        let run_id = format!("{base_name}-{:06x}", rand::random::<u32>() & 0xff_ffff);
+        let dir = root.join(&run_id);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {
+                durable::sync_dir(root).map_err(CheckpointError::io("flush", root))?;
+                return Ok((run_id, dir));
+            }
+            // Taken by another run: draw another suffix (a few tries are plenty).
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(CheckpointError::io("create", &dir)(e)),
+        }
+    }
 }
 
-/// Writes a checkpoint atomically: `save_weights` writes the weights file into a temporary
-/// folder, the metadata follows, and the folder is renamed to `run_dir/epoch-NNNN`. Older
-/// checkpoints beyond [`KEEP_LAST`] are removed.
+/// The finished epoch folders of a run (temporary ones are left out).
+fn epoch_dirs(run_dir: &Path) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(run_dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                log::warn!("cannot list checkpoints in {}: {e}", run_dir.display());
+            }
+            return Vec::new();
+        }
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && !durable::is_tmp(p)
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("epoch-"))
+        })
+        .collect()
+}
+
+/// Removes what an interrupted write left in a run folder (`*.tmp`); failures are logged.
+fn remove_leftovers(run_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(run_dir) else {
+        return;
+    };
+    for path in entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| durable::is_tmp(p))
+    {
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match removed {
+            Ok(()) => log::info!("removed unfinished checkpoint {}", path.display()),
+            Err(e) => log::warn!(
+                "cannot remove unfinished checkpoint {}: {e}",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// Writes a checkpoint atomically and durably: `save_weights` writes the weights file into a
+/// temporary folder, the metadata follows, both files and the folder are flushed to disk, and
+/// the folder is renamed to `run_dir/epoch-NNNN` (then the run folder is flushed). Leftovers of
+/// an interrupted write are removed first; older checkpoints beyond [`KEEP_LAST`] are removed
+/// after (a failure to remove one is logged).
 pub fn write(
     run_dir: &Path,
     meta: &CheckpointMeta,
     save_weights: impl FnOnce(&Path) -> Result<(), EngineError>,
 ) -> Result<Checkpoint, EngineError> {
-    let io = |what: &str, p: &Path, e: std::io::Error| {
-        EngineError::Checkpoint(format!("cannot {what} {}: {e}", p.display()))
-    };
-    std::fs::create_dir_all(run_dir).map_err(|e| io("create", run_dir, e))?;
+    let io = CheckpointError::io;
+    std::fs::create_dir_all(run_dir).map_err(io("create", run_dir))?;
+    remove_leftovers(run_dir);
     let name = format!(
         "epoch-{:04}{}",
         meta.epochs_completed,
@@ -205,95 +282,52 @@ pub fn write(
         }
     );
     let final_dir = run_dir.join(&name);
-    let tmp_dir = run_dir.join(format!("{name}.tmp"));
-    let _ = std::fs::remove_dir_all(&tmp_dir);
-    std::fs::create_dir_all(&tmp_dir).map_err(|e| io("create", &tmp_dir, e))?;
-    save_weights(&tmp_dir.join(WEIGHTS_FILE))?;
-    let text = serde_json::to_string_pretty(meta)
-        .map_err(|e| EngineError::Checkpoint(format!("cannot encode checkpoint: {e}")))?;
-    std::fs::write(tmp_dir.join(META_FILE), text).map_err(|e| io("write", &tmp_dir, e))?;
+    let tmp_dir = run_dir.join(format!("{name}{}", durable::TMP_SUFFIX));
+    std::fs::create_dir(&tmp_dir).map_err(io("create", &tmp_dir))?;
+    let weights = tmp_dir.join(WEIGHTS_FILE);
+    save_weights(&weights)?;
+    durable::sync_file(&weights).map_err(io("flush", &weights))?;
+    let text = serde_json::to_string_pretty(meta).map_err(CheckpointError::Encode)?;
+    let meta_path = tmp_dir.join(META_FILE);
+    write_synced(&meta_path, text.as_bytes()).map_err(io("write", &meta_path))?;
+    durable::sync_dir(&tmp_dir).map_err(io("flush", &tmp_dir))?;
     if final_dir.exists() {
-        std::fs::remove_dir_all(&final_dir).map_err(|e| io("replace", &final_dir, e))?;
+        // Moved aside rather than deleted first, so a crash here leaves a `.tmp` to clean up.
+        let aside = run_dir.join(format!("{name}.old{}", durable::TMP_SUFFIX));
+        std::fs::rename(&final_dir, &aside).map_err(io("replace", &final_dir))?;
     }
-    std::fs::rename(&tmp_dir, &final_dir).map_err(|e| io("finish", &final_dir, e))?;
-    let mut dirs = epoch_dirs(run_dir);
-    dirs.sort();
-    if dirs.len() > KEEP_LAST {
-        for old in &dirs[..dirs.len() - KEEP_LAST] {
-            if old != &final_dir {
-                let _ = std::fs::remove_dir_all(old);
-            }
-        }
-    }
+    std::fs::rename(&tmp_dir, &final_dir).map_err(io("finish", &final_dir))?;
+    durable::sync_dir(run_dir).map_err(io("flush", run_dir))?;
+    remove_leftovers(run_dir);
+    prune(run_dir, &final_dir);
     Ok(Checkpoint {
         dir: final_dir,
         meta: meta.clone(),
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::config::{TrainConfig, TrainMode};
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
 
-    fn meta(run_id: &str, catalogue: &str, epochs: usize, stopped: bool) -> CheckpointMeta {
-        CheckpointMeta {
-            format_version: FORMAT_VERSION,
-            run_id: run_id.into(),
-            catalogue_name: catalogue.into(),
-            config: TrainConfig::for_mode(TrainMode::Fast),
-            vocabulary: Vocabulary::default(),
-            split: Split::new(&["a.jpg".to_string(), "b.jpg".to_string()], 1),
-            thresholds: Vec::new(),
-            epochs_completed: epochs,
-            stopped_mid_epoch: stopped,
-            global_step: epochs * 3,
-            backbone_weights: "test".into(),
-            includes_backbone: false,
-            history: History::default(),
+/// Removes the oldest epoch folders beyond [`KEEP_LAST`] (never `keep`); failures are logged.
+fn prune(run_dir: &Path, keep: &Path) {
+    let mut dirs = epoch_dirs(run_dir);
+    dirs.sort();
+    if dirs.len() <= KEEP_LAST {
+        return;
+    }
+    for old in &dirs[..dirs.len() - KEEP_LAST] {
+        if old != keep {
+            if let Err(e) = std::fs::remove_dir_all(old) {
+                log::warn!("cannot remove old checkpoint {}: {e}", old.display());
+            }
         }
-    }
-
-    fn save(root: &Path, m: &CheckpointMeta) -> Checkpoint {
-        write(&root.join(&m.run_id), m, |p| {
-            std::fs::write(p, b"weights").map_err(|e| EngineError::Checkpoint(e.to_string()))
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn keeps_the_last_few_and_finds_the_newest_per_catalogue() {
-        let dir = tempfile::tempdir().unwrap();
-        for epoch in 1..=5 {
-            save(dir.path(), &meta("run-a", "Shop A", epoch, false));
-        }
-        let stopped = save(dir.path(), &meta("run-a", "Shop A", 5, true));
-        let kept = epoch_dirs(&dir.path().join("run-a")).len();
-        assert_eq!(kept, KEEP_LAST);
-        // A stop after epoch 5 is newer than epoch 5 itself.
-        let latest_a = Checkpoint::latest_in_run(&dir.path().join("run-a")).unwrap();
-        assert_eq!(latest_a.dir, stopped.dir);
-        assert!(latest_a.meta.stopped_mid_epoch);
-
-        // Longer than the coarsest file-time resolution, so "newer" is unambiguous.
-        std::thread::sleep(std::time::Duration::from_millis(1100));
-        save(dir.path(), &meta("run-b", "Shop B", 2, false));
-        assert_eq!(Checkpoint::latest(dir.path()).unwrap().meta.run_id, "run-b");
-        let a = Checkpoint::latest_for(dir.path(), "Shop A").unwrap();
-        assert_eq!(
-            (a.meta.run_id.as_str(), a.meta.epochs_completed),
-            ("run-a", 5)
-        );
-        assert!(Checkpoint::latest_for(dir.path(), "Shop C").is_none());
-    }
-
-    #[test]
-    fn refuses_folders_that_are_not_checkpoints() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = Checkpoint::load(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("not a vitrine checkpoint"), "{err}");
-        std::fs::write(dir.path().join(META_FILE), "{ not json").unwrap();
-        let err = Checkpoint::load(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("damaged"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod tests;

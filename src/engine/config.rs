@@ -4,6 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::vision::BackboneKind;
 
+/// The most epochs a run may have: far beyond any useful schedule, low enough that a damaged
+/// or hand-edited number is caught.
+pub const MAX_EPOCHS: usize = 1_000_000;
+
 /// How much of the network learns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 pub enum TrainMode {
@@ -101,6 +105,12 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.epochs == 0 {
             return Err("epochs must be at least 1".into());
+        }
+        if self.epochs > MAX_EPOCHS {
+            return Err(format!(
+                "{} epochs is more than the {MAX_EPOCHS} a run may have",
+                self.epochs
+            ));
         }
         if self.batch_size == 0 {
             return Err("batch size must be at least 1".into());

@@ -155,7 +155,7 @@ impl Pass<'_> {
 
     fn save(&mut self) {
         if let Some(cache) = &mut self.cache {
-            if let Err(e) = cache.save() {
+            if let Err(e) = cache.flush() {
                 (self.emit)(EventBody::Notice(format!(
                     "{e} (embeddings will be recomputed next time)"
                 )));
@@ -173,13 +173,17 @@ fn open_cache(
 ) -> Option<EmbeddingCache> {
     let key = identity.cache_key()?;
     let path = EmbeddingCache::path_for(&options.cache_root, &key);
-    Some(match EmbeddingCache::open(&path, dim) {
+    let cache = match EmbeddingCache::open(&path, dim) {
         Ok(c) => c,
         Err(e) => {
             emit(EventBody::Notice(e.to_string()));
             EmbeddingCache::empty(&path, dim)
         }
-    })
+    };
+    for note in cache.notes() {
+        emit(EventBody::Notice(note.clone()));
+    }
+    Some(cache)
 }
 
 /// Vectors of another length than the network's cannot be compared: treated as missing.

@@ -74,6 +74,9 @@ pub enum EngineError {
         /// Why.
         source: std::io::Error,
     },
+    /// A checkpoint file could not be read, written or resumed.
+    #[error("checkpoint: {0}")]
+    CheckpointFile(#[from] checkpoint::CheckpointError),
     /// A photo could not be used, or the weights do not fit the network.
     #[error(transparent)]
     Vision(#[from] crate::vision::VisionError),
@@ -94,7 +97,9 @@ impl EngineError {
             EngineError::NothingToLearn(_) => FailureKind::NothingToLearn,
             EngineError::NoModel => FailureKind::NoModel,
             EngineError::InvalidConfig(_) => FailureKind::InvalidSettings,
-            EngineError::Checkpoint(_) | EngineError::ModelMismatch(_) => FailureKind::Checkpoint,
+            EngineError::Checkpoint(_)
+            | EngineError::CheckpointFile(_)
+            | EngineError::ModelMismatch(_) => FailureKind::Checkpoint,
             EngineError::WeightsUnreadable { .. } | EngineError::Cache(_) => FailureKind::Io,
             EngineError::Vision(V::Photo(_)) => FailureKind::Photo,
             EngineError::Vision(_) | EngineError::Torch(_) => FailureKind::Network,

@@ -83,9 +83,11 @@ impl Repaint {
 /// Opens the vitrine window (glow renderer, 1280×800) on `catalogue`, or on the catalogue
 /// opened last, or on the built-in demo catalogue; returns when the window is closed.
 pub fn run_app(catalogue: Option<PathBuf>) -> anyhow::Result<()> {
-    let (demo_actions, demo_errors) = std::env::var(DEMO_ACTION_ENV)
-        .map(|s| parse_demo_actions(&s))
-        .unwrap_or_default();
+    let (demo_actions, demo_errors) = match std::env::var(DEMO_ACTION_ENV) {
+        Ok(s) => parse_demo_actions(&s),
+        Err(std::env::VarError::NotPresent) => Default::default(),
+        Err(e) => (Vec::new(), vec![e.to_string()]),
+    };
     let icon = egui::IconData::default();
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

@@ -1,16 +1,17 @@
-//! Photos for the window: decoded and shrunk by background loader threads, cached on disk as
-//! small JPEGs, and uploaded as textures on the UI thread.
+//! Photos for the window: decoded and shrunk on a pool of background loader threads, cached on
+//! disk as small JPEGs, and uploaded as textures on the UI thread.
 //!
 //! Each frame the panels ask for the photos they are about to draw ([`ImageCache::get`]); at the
 //! end of the frame the list of photos still missing replaces the loaders' queue, so photos that
-//! scrolled out of view before they were decoded are never decoded at all.
+//! scrolled out of view before they were decoded are never decoded at all. The queue is drained
+//! by at most one task per pool thread, started when photos are wanted and ending when the
+//! queue is empty.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::UNIX_EPOCH;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -79,12 +80,16 @@ enum Entry {
 struct Queue {
     wanted: VecDeque<ImageKey>,
     in_flight: HashSet<ImageKey>,
+    /// Tasks on the pool taking photos from `wanted`.
+    drainers: usize,
     shutdown: bool,
 }
 
 struct Shared {
     queue: Mutex<Queue>,
-    wake: Condvar,
+    results: Sender<LoadResult>,
+    repaint: Repaint,
+    disk_cache: Option<PathBuf>,
 }
 
 impl Shared {
@@ -100,7 +105,9 @@ type LoadResult = (ImageKey, Result<ColorImage, String>);
 pub struct ImageCache {
     shared: Arc<Shared>,
     results: Receiver<LoadResult>,
-    threads: Vec<JoinHandle<()>>,
+    /// The loader threads; `None` when they could not be started.
+    pool: Option<rayon::ThreadPool>,
+    threads: usize,
     entries: HashMap<ImageKey, Entry>,
     /// Missing photos asked for this frame, most urgent first.
     wanted_urgent: Vec<ImageKey>,
@@ -111,36 +118,40 @@ pub struct ImageCache {
 }
 
 impl ImageCache {
-    /// Starts `threads` loader threads ("vitrine-thumbnails-N"). With `disk_cache`, shrunk photos
-    /// are kept there between launches.
+    /// Starts a pool of `threads` loader threads ("vitrine-thumbnails-N"). With `disk_cache`,
+    /// shrunk photos are kept there between launches.
     pub fn new(repaint: Repaint, disk_cache: Option<PathBuf>, threads: usize) -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded();
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 wanted: VecDeque::new(),
                 in_flight: HashSet::new(),
+                drainers: 0,
                 shutdown: false,
             }),
-            wake: Condvar::new(),
+            results: tx,
+            repaint,
+            disk_cache,
         });
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let mut handles = Vec::new();
-        for n in 1..=threads.max(1) {
-            let shared = shared.clone();
-            let tx = tx.clone();
-            let repaint = repaint.clone();
-            let disk_cache = disk_cache.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("vitrine-thumbnails-{n}"))
-                .spawn(move || loader_loop(&shared, &tx, &repaint, disk_cache.as_deref()));
-            // Without loader threads photos stay placeholders; everything else still works.
-            if let Ok(handle) = spawned {
-                handles.push(handle);
+        let threads = threads.max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("vitrine-thumbnails-{}", i + 1))
+            .panic_handler(|_| log::error!("a photo loader task panicked"))
+            .build();
+        // Without loader threads photos stay placeholders; everything else still works.
+        let pool = match pool {
+            Ok(pool) => Some(pool),
+            Err(e) => {
+                log::warn!("cannot start the photo loader threads: {e}");
+                None
             }
-        }
+        };
         Self {
             shared,
             results: rx,
-            threads: handles,
+            pool,
+            threads,
             entries: HashMap::new(),
             wanted_urgent: Vec::new(),
             wanted: Vec::new(),
@@ -152,7 +163,7 @@ impl ImageCache {
 
     /// True when no loader thread could be started.
     pub fn has_no_loader(&self) -> bool {
-        self.threads.is_empty()
+        self.pool.is_none()
     }
 
     /// Takes decoded photos and uploads them as textures; call once at the start of a frame.
@@ -222,18 +233,30 @@ impl ImageCache {
         wanted.append(&mut self.wanted);
         self.wanted_set.clear();
         if wanted != self.last_sent {
-            {
-                let mut queue = self.shared.lock();
-                queue.wanted = wanted
-                    .iter()
-                    .filter(|k| !queue.in_flight.contains(*k))
-                    .cloned()
-                    .collect();
-            }
-            self.shared.wake.notify_all();
+            let mut queue = self.shared.lock();
+            queue.wanted = wanted
+                .iter()
+                .filter(|k| !queue.in_flight.contains(*k))
+                .cloned()
+                .collect();
+            self.start_drainers(&mut queue);
+            drop(queue);
             self.last_sent = wanted;
         }
         self.evict();
+    }
+
+    /// Starts loader tasks until there is one per wanted photo or per pool thread.
+    fn start_drainers(&self, queue: &mut Queue) {
+        let Some(pool) = &self.pool else {
+            return;
+        };
+        let needed = queue.wanted.len().min(self.threads);
+        while queue.drainers < needed {
+            queue.drainers += 1;
+            let shared = self.shared.clone();
+            pool.spawn(move || drain(&shared));
+        }
     }
 
     /// Drops the least recently drawn textures beyond the capacity (never one drawn this frame).
@@ -274,47 +297,49 @@ impl ImageCache {
 
 impl Drop for ImageCache {
     fn drop(&mut self) {
-        {
-            let mut queue = self.shared.lock();
-            queue.shutdown = true;
-            queue.wanted.clear();
-        }
-        self.shared.wake.notify_all();
-        for handle in self.threads.drain(..) {
-            let _ = handle.join();
-        }
+        // Loader tasks finish the photo in hand, see the shutdown and end; dropping the pool
+        // lets its threads exit once they have.
+        let mut queue = self.shared.lock();
+        queue.shutdown = true;
+        queue.wanted.clear();
     }
 }
 
-fn loader_loop(
-    shared: &Shared,
-    results: &Sender<LoadResult>,
-    repaint: &Repaint,
-    disk_cache: Option<&Path>,
-) {
+/// Loads wanted photos until the queue is empty (or shut down); runs on the pool.
+fn drain(shared: &Shared) {
     loop {
         let key = {
             let mut queue = shared.lock();
             loop {
-                if queue.shutdown {
-                    return;
-                }
-                if let Some(key) = queue.wanted.pop_front() {
-                    if queue.in_flight.insert(key.clone()) {
-                        break key;
+                let next = if queue.shutdown {
+                    None
+                } else {
+                    queue.wanted.pop_front()
+                };
+                match next {
+                    // Decremented under the same lock `end_frame` checks, so a photo queued
+                    // now always finds a task.
+                    None => {
+                        queue.drainers -= 1;
+                        return;
                     }
-                    continue;
+                    Some(key) if queue.in_flight.insert(key.clone()) => break key,
+                    Some(_) => continue,
                 }
-                queue = shared.wake.wait(queue).unwrap_or_else(|e| e.into_inner());
             }
         };
+        let disk_cache = shared.disk_cache.as_deref();
         let result = std::panic::catch_unwind(|| load(&key, disk_cache))
             .unwrap_or_else(|_| Err("the photo could not be decoded".into()));
         shared.lock().in_flight.remove(&key);
-        if results.send((key, result)).is_err() {
+        if shared.results.send((key, result)).is_err() {
+            // The window is gone: nothing wants photos any more.
+            let mut queue = shared.lock();
+            queue.drainers -= 1;
+            queue.shutdown = true;
             return;
         }
-        repaint.request();
+        shared.repaint.request();
     }
 }
 
@@ -330,7 +355,9 @@ fn load(key: &ImageKey, disk_cache: Option<&Path>) -> Result<ColorImage, String>
     let small = shrink(&photo, key.size_px);
     if let Some(file) = &cache_file {
         // A cache that cannot be written only costs time on the next launch.
-        let _ = write_cache_file(file, &small);
+        if let Err(e) = write_cache_file(file, &small) {
+            log::warn!("cannot cache a thumbnail in {}: {e}", file.display());
+        }
     }
     Ok(to_color_image(&small))
 }
@@ -391,7 +418,11 @@ fn write_cache_file(file: &Path, img: &image::RgbImage) -> std::io::Result<()> {
         std::fs::rename(&temp, file)
     })();
     if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+        if let Err(e) = std::fs::remove_file(&temp) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                log::warn!("cannot remove unfinished thumbnail {}: {e}", temp.display());
+            }
+        }
     }
     result
 }
@@ -490,6 +521,44 @@ mod tests {
         let r = fitted_rect(frame, Vec2::new(50.0, 100.0));
         assert_eq!(r.size(), Vec2::new(50.0, 100.0));
         assert_eq!(r.center(), frame.center());
+    }
+
+    #[test]
+    fn the_loader_pool_decodes_wanted_photos_and_caches_them_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let photos: Vec<ImageKey> = (0..5)
+            .map(|i| {
+                let path = dir.path().join(format!("p{i}.png"));
+                image::RgbImage::new(400 + i, 200).save(&path).unwrap();
+                ImageKey::thumbnail(&path)
+            })
+            .collect();
+        let missing = ImageKey::thumbnail(&dir.path().join("missing.png"));
+        let disk = dir.path().join("thumbs");
+        let mut cache = ImageCache::new(Repaint::default(), Some(disk.clone()), 2);
+        assert!(!cache.has_no_loader());
+        let ctx = egui::Context::default();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            cache.begin_frame(&ctx);
+            let ready = photos
+                .iter()
+                .filter(|k| matches!(cache.get(k, false), ImageState::Ready(_)))
+                .count();
+            let failed = matches!(cache.get(&missing, true), ImageState::Failed(_));
+            cache.end_frame();
+            if ready == photos.len() && failed {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{ready} photos loaded"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(cache.textures_in_memory(), 5);
+        assert!(cache.failure(&missing).is_some());
+        assert_eq!(std::fs::read_dir(&disk).unwrap().count(), 5);
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl<'a> TrainingRun<'a> {
             resumed,
         } = start;
         let vocabulary = state.tags.vocabulary.clone();
-        let plan = plan(state, &config, &vocabulary, resumed.as_ref())?;
+        let plan = plan(state, &config, &vocabulary, resumed.as_ref(), options)?;
         let fresh_head = net.head.is_none();
         if fresh_head {
             let thresholds = vec![config.threshold; vocabulary.len()];

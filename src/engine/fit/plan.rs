@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tch::{Kind, Tensor};
 
 use super::Plan;
-use crate::engine::checkpoint::{Checkpoint, History};
+use crate::engine::checkpoint::{self, Checkpoint, History};
 use crate::engine::config::{TrainConfig, TrainMode};
 use crate::engine::data::prepare_images;
 use crate::engine::network::{Emit, Head, Network};
@@ -72,6 +72,7 @@ pub(super) fn plan(
     config: &TrainConfig,
     vocabulary: &Vocabulary,
     resumed: Option<&Checkpoint>,
+    options: &EngineOptions,
 ) -> Result<Plan, EngineError> {
     let ids: Vec<String> = state
         .catalogue
@@ -101,7 +102,7 @@ pub(super) fn plan(
             History::default(),
             0,
             0,
-            new_run_id(&state.catalogue.name, config),
+            new_run_id(&options.checkpoint_root, &state.catalogue.name, config)?,
         ),
     };
     let index_of: HashMap<&str, usize> = state
@@ -216,8 +217,13 @@ pub(super) fn standardise(
     Ok(())
 }
 
-/// A run folder name: the catalogue, backbone, mode and start time.
-pub(super) fn new_run_id(catalogue_name: &str, config: &TrainConfig) -> String {
+/// Creates the run's own folder (exclusively, with a random suffix) and returns its id: the
+/// catalogue, backbone, mode and start time.
+fn new_run_id(
+    root: &std::path::Path,
+    catalogue_name: &str,
+    config: &TrainConfig,
+) -> Result<String, EngineError> {
     let slug: String = catalogue_name
         .chars()
         .map(|c| {
@@ -232,10 +238,11 @@ pub(super) fn new_run_id(catalogue_name: &str, config: &TrainConfig) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or(0);
-    format!(
+    let base = format!(
         "{}-{}-{}-{millis}",
         slug.trim_matches('-'),
         config.backbone,
         config.mode
-    )
+    );
+    Ok(checkpoint::create_run_dir(root, &base)?.0)
 }

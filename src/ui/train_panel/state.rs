@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use egui_plot::PlotPoint;
 
-use crate::engine::checkpoint::History;
+use crate::engine::checkpoint::{Checkpoint, History, ResumePlan};
 use crate::engine::metrics::Metrics;
 use crate::engine::protocol::{ModelSummary, Progress};
 use crate::engine::TrainConfig;
@@ -172,28 +172,17 @@ impl TrainState {
         }
     }
 
-    /// The settings for Resume: the last run's backbone and mode with the epochs set here.
+    /// The settings for Resume, by the same rule as `vitrine train --resume`
+    /// ([`ResumePlan::for_checkpoint`]): the last checkpoint's run with its own settings,
+    /// continued up to the epochs set here; a run that has done them is refused in words.
     pub fn resume_config(&self) -> Result<(PathBuf, TrainConfig), String> {
-        let Some((path, epochs_done)) = &self.last_checkpoint else {
+        let Some((path, _)) = &self.last_checkpoint else {
             return Err("there is no checkpoint to resume yet".into());
         };
-        let mut config = self.config.clone();
-        if let Some(run) = &self.run_config {
-            config.backbone = run.backbone;
-            config.mode = run.mode;
-        } else if let Some(model) = &self.model {
-            config.backbone = model.backbone;
-            if let Some(mode) = model.mode {
-                config.mode = mode;
-            }
-        }
-        if config.epochs <= *epochs_done {
-            return Err(format!(
-                "the last run already has {epochs_done} epoch(s); set Epochs above \
-                 {epochs_done} to continue it"
-            ));
-        }
-        Ok((path.clone(), config))
+        let plan = Checkpoint::load(path)
+            .and_then(|ck| ResumePlan::for_checkpoint(&ck, Some(self.config.epochs)))
+            .map_err(|e| e.to_string())?;
+        Ok((plan.checkpoint, plan.config))
     }
 }
 

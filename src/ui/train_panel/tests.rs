@@ -6,6 +6,7 @@ use super::progress::duration_words;
 use super::state::SortBy;
 use super::tag_table::{next_sort, sorted_rows};
 use super::{RunStatus, TrainState};
+use crate::engine::checkpoint::History;
 use crate::engine::metrics::{Metrics, TagScore};
 use crate::engine::protocol::Progress;
 use crate::engine::{TrainConfig, TrainMode};
@@ -35,21 +36,70 @@ fn progress_fraction_and_points() {
     assert_eq!(s.evals.len(), 1);
 }
 
+/// A checkpoint folder of a fine-tune run of 4 epochs that has done `done`.
+fn checkpoint_after(root: &std::path::Path, done: usize) -> PathBuf {
+    use crate::engine::checkpoint::{write, CheckpointMeta, FORMAT_VERSION};
+    use crate::engine::split::Split;
+    use crate::engine::EngineError;
+    use crate::text::vocab::{TermKind, VocabTag, Vocabulary};
+    let meta = CheckpointMeta {
+        format_version: FORMAT_VERSION,
+        run_id: "run".into(),
+        catalogue_name: "Shop".into(),
+        config: TrainConfig {
+            epochs: 4,
+            learning_rate: 0.002,
+            ..TrainConfig::for_mode(TrainMode::FineTune)
+        },
+        vocabulary: Vocabulary {
+            tags: vec![VocabTag {
+                name: "dress".into(),
+                kind: TermKind::Noun,
+                count: 2,
+            }],
+        },
+        split: Split::new(&["a.jpg".to_string(), "b.jpg".to_string()], 1),
+        thresholds: vec![0.5],
+        epochs_completed: done,
+        stopped_mid_epoch: done < 4,
+        global_step: done,
+        backbone_weights: "test".into(),
+        includes_backbone: true,
+        history: History::default(),
+    };
+    write(&root.join("run"), &meta, |p| {
+        std::fs::write(p, b"weights").map_err(|e| EngineError::Checkpoint(e.to_string()))
+    })
+    .unwrap()
+    .dir
+}
+
 #[test]
-fn resume_needs_more_epochs_than_done() {
+fn resume_continues_the_run_with_its_own_settings_up_to_the_epochs_set_here() {
+    let root = tempfile::tempdir().unwrap();
     let mut s = TrainState::new(TrainConfig {
-        epochs: 3,
+        epochs: 4,
         ..TrainConfig::default()
     });
     assert!(s.resume_config().is_err());
-    s.last_checkpoint = Some((PathBuf::from("/ck"), 3));
-    assert!(s.resume_config().unwrap_err().contains("above 3"));
-    s.config.epochs = 5;
-    s.run_config = Some(TrainConfig::for_mode(TrainMode::FineTune));
+    let stopped = checkpoint_after(root.path(), 2);
+    s.last_checkpoint = Some((stopped.clone(), 2));
     let (path, config) = s.resume_config().unwrap();
-    assert_eq!(path, PathBuf::from("/ck"));
+    assert_eq!(path, stopped);
     assert_eq!(config.mode, TrainMode::FineTune);
-    assert_eq!(config.epochs, 5);
+    assert_eq!((config.epochs, config.learning_rate), (4, 0.002));
+    s.config.epochs = 6;
+    assert_eq!(s.resume_config().unwrap().1.epochs, 6);
+    s.config.epochs = 2;
+    assert!(s.resume_config().unwrap_err().contains("more than 2"));
+
+    let finished = checkpoint_after(root.path(), 4);
+    s.last_checkpoint = Some((finished, 4));
+    s.config.epochs = 4;
+    assert_eq!(
+        s.resume_config().unwrap_err(),
+        "this run is already complete (4 of 4 epochs); start a new run or raise the epochs"
+    );
 }
 
 #[test]
