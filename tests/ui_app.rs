@@ -373,7 +373,7 @@ fn a_corrupt_dropped_file_shows_an_error_in_the_window() {
     // Said in the photo panel and in the message area.
     assert_eq!(
         harness
-            .query_all_by_label_contains("broken.jpg is not a usable image")
+            .query_all_by_label_contains("broken.jpg is not a JPEG, PNG or WebP image")
             .count(),
         2
     );

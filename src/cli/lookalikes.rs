@@ -84,12 +84,15 @@ pub fn similar(args: &SimilarArgs) -> anyhow::Result<()> {
     let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
     let item = find_item(&catalogue, &args.item_or_image);
     let photo = Path::new(&args.item_or_image);
-    if item.is_none() && !photo.is_file() {
-        bail!(
-            "'{}' is neither an item of {} nor a photo file",
-            args.item_or_image,
-            catalogue.name
-        );
+    if item.is_none() {
+        if !photo.exists() {
+            bail!(
+                "'{}' is neither an item of {} nor a photo file",
+                args.item_or_image,
+                catalogue.name
+            );
+        }
+        vitrine::photo::check(photo)?;
     }
     let mut session = prepared_session(&args.model, &catalogue, args.checkpoint.as_deref())?;
     match item {
@@ -114,6 +117,8 @@ pub fn similar(args: &SimilarArgs) -> anyhow::Result<()> {
 }
 
 pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
+    // A photo vitrine cannot open is refused before any model is loaded.
+    vitrine::photo::check(&args.image)?;
     let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
     let checkpoint = match &args.checkpoint {
         Some(p) => p.clone(),

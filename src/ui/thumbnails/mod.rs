@@ -9,17 +9,20 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::UNIX_EPOCH;
 
 use crossbeam_channel::{Receiver, Sender};
 use eframe::egui;
-use egui::{Color32, ColorImage, Pos2, Rect, TextureHandle, TextureOptions, Vec2};
+use egui::{ColorImage, TextureHandle, TextureOptions};
+
+mod disk;
+mod paint;
+
+use disk::load;
+pub use paint::{fitted_rect, paint_photo};
 
 use super::Repaint;
-use crate::vision::transforms;
 
 /// Longest side of a grid thumbnail, in pixels.
 pub const THUMBNAIL_PX: u32 = 160;
@@ -343,234 +346,5 @@ fn drain(shared: &Shared) {
     }
 }
 
-/// A shrunk copy of the photo: from the disk cache when it is there, else decoded (and cached).
-fn load(key: &ImageKey, disk_cache: Option<&Path>) -> Result<ColorImage, String> {
-    let cache_file = disk_cache.and_then(|dir| cache_file_for(dir, key));
-    if let Some(file) = &cache_file {
-        if let Ok(img) = crate::photo::open(file) {
-            return Ok(to_color_image(&img.to_rgb8()));
-        }
-    }
-    let photo = transforms::load_image(&key.path).map_err(|e| e.to_string())?;
-    let small = shrink(&photo, key.size_px);
-    if let Some(file) = &cache_file {
-        // A cache that cannot be written only costs time on the next launch.
-        if let Err(e) = write_cache_file(file, &small) {
-            log::warn!("cannot cache a thumbnail in {}: {e}", file.display());
-        }
-    }
-    Ok(to_color_image(&small))
-}
-
-/// Scales `img` so its longest side is at most `size_px`, keeping its proportions.
-pub fn shrink(img: &image::RgbImage, size_px: u32) -> image::RgbImage {
-    let (w, h) = img.dimensions();
-    let (tw, th) = fit_within(w, h, size_px.max(1));
-    if (tw, th) == (w, h) {
-        return img.clone();
-    }
-    image::imageops::thumbnail(img, tw, th)
-}
-
-/// The size of a `w` × `h` image shrunk to fit in a `side` × `side` square (never enlarged).
-pub fn fit_within(w: u32, h: u32, side: u32) -> (u32, u32) {
-    if w == 0 || h == 0 || (w <= side && h <= side) {
-        return (w.max(1), h.max(1));
-    }
-    let scale = side as f64 / w.max(h) as f64;
-    let tw = ((w as f64 * scale).round() as u32).clamp(1, side);
-    let th = ((h as f64 * scale).round() as u32).clamp(1, side);
-    (tw, th)
-}
-
-/// The cache file name: a hash of the path, the size asked for, and the file's length and
-/// modification time, so an edited photo gets a new thumbnail.
-fn cache_file_for(dir: &Path, key: &ImageKey) -> Option<PathBuf> {
-    let meta = std::fs::metadata(&key.path).ok()?;
-    let modified = meta
-        .modified()
-        .ok()?
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_nanos();
-    let mut bytes = key.path.as_os_str().as_encoded_bytes().to_vec();
-    bytes.extend_from_slice(&key.size_px.to_le_bytes());
-    bytes.extend_from_slice(&meta.len().to_le_bytes());
-    bytes.extend_from_slice(&modified.to_le_bytes());
-    let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
-    Some(dir.join(format!("{hash:032x}.jpg")))
-}
-
-fn write_cache_file(file: &Path, img: &image::RgbImage) -> std::io::Result<()> {
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    // Written beside the target and renamed, so a reader never sees half a file.
-    let temp = file.with_extension(format!("{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&temp)?);
-        let encoder =
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, CACHE_JPEG_QUALITY);
-        img.write_with_encoder(encoder)
-            .map_err(std::io::Error::other)?;
-        out.flush()?;
-        drop(out);
-        std::fs::rename(&temp, file)
-    })();
-    if result.is_err() {
-        if let Err(e) = std::fs::remove_file(&temp) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                log::warn!("cannot remove unfinished thumbnail {}: {e}", temp.display());
-            }
-        }
-    }
-    result
-}
-
-fn to_color_image(img: &image::RgbImage) -> ColorImage {
-    let (w, h) = img.dimensions();
-    ColorImage::from_rgb([w as usize, h as usize], img.as_raw())
-}
-
-/// The largest rectangle with the texture's proportions that fits in `frame`, centred.
-pub fn fitted_rect(frame: Rect, texture_size: Vec2) -> Rect {
-    if texture_size.x <= 0.0 || texture_size.y <= 0.0 {
-        return frame;
-    }
-    let scale = (frame.width() / texture_size.x).min(frame.height() / texture_size.y);
-    Rect::from_center_size(frame.center(), texture_size * scale)
-}
-
-/// Draws the photo in `frame` with its proportions kept, or a placeholder while it loads (a
-/// soft box) or when it failed (a crossed box). Returns the failure reason, if any.
-pub fn paint_photo(
-    ui: &egui::Ui,
-    cache: &mut ImageCache,
-    key: &ImageKey,
-    frame: Rect,
-    urgent: bool,
-) -> Option<String> {
-    let painter = ui.painter_at(frame);
-    let visuals = ui.visuals();
-    match cache.get(key, urgent) {
-        ImageState::Ready(texture) => {
-            let rect = fitted_rect(frame, texture.size_vec2());
-            painter.image(
-                texture.id(),
-                rect,
-                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
-                Color32::WHITE,
-            );
-            None
-        }
-        ImageState::Loading => {
-            painter.rect_filled(frame.shrink(2.0), 4.0, visuals.faint_bg_color);
-            painter.text(
-                frame.center(),
-                egui::Align2::CENTER_CENTER,
-                "loading…",
-                egui::FontId::proportional(11.0),
-                visuals.weak_text_color(),
-            );
-            None
-        }
-        ImageState::Failed(reason) => {
-            let reason = reason.to_string();
-            let r = frame.shrink(4.0);
-            painter.rect_stroke(
-                r,
-                4.0,
-                (1.0, visuals.weak_text_color()),
-                egui::StrokeKind::Inside,
-            );
-            painter.line_segment(
-                [r.left_top(), r.right_bottom()],
-                (1.0, visuals.weak_text_color()),
-            );
-            painter.line_segment(
-                [r.right_top(), r.left_bottom()],
-                (1.0, visuals.weak_text_color()),
-            );
-            painter.text(
-                frame.center(),
-                egui::Align2::CENTER_CENTER,
-                "photo unreadable",
-                egui::FontId::proportional(11.0),
-                visuals.error_fg_color,
-            );
-            Some(reason)
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fit_within_keeps_proportions_and_never_enlarges() {
-        assert_eq!(fit_within(320, 480, 160), (107, 160));
-        assert_eq!(fit_within(480, 320, 160), (160, 107));
-        assert_eq!(fit_within(100, 50, 160), (100, 50));
-        assert_eq!(fit_within(0, 0, 160), (1, 1));
-    }
-
-    #[test]
-    fn fitted_rect_is_centred_and_undistorted() {
-        let frame = Rect::from_min_size(Pos2::ZERO, Vec2::new(100.0, 100.0));
-        let r = fitted_rect(frame, Vec2::new(50.0, 100.0));
-        assert_eq!(r.size(), Vec2::new(50.0, 100.0));
-        assert_eq!(r.center(), frame.center());
-    }
-
-    #[test]
-    fn the_loader_pool_decodes_wanted_photos_and_caches_them_on_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let photos: Vec<ImageKey> = (0..5)
-            .map(|i| {
-                let path = dir.path().join(format!("p{i}.png"));
-                image::RgbImage::new(400 + i, 200).save(&path).unwrap();
-                ImageKey::thumbnail(&path)
-            })
-            .collect();
-        let missing = ImageKey::thumbnail(&dir.path().join("missing.png"));
-        let disk = dir.path().join("thumbs");
-        let mut cache = ImageCache::new(Repaint::default(), Some(disk.clone()), 2);
-        assert!(!cache.has_no_loader());
-        let ctx = egui::Context::default();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            cache.begin_frame(&ctx);
-            let ready = photos
-                .iter()
-                .filter(|k| matches!(cache.get(k, false), ImageState::Ready(_)))
-                .count();
-            let failed = matches!(cache.get(&missing, true), ImageState::Failed(_));
-            cache.end_frame();
-            if ready == photos.len() && failed {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{ready} photos loaded"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        assert_eq!(cache.textures_in_memory(), 5);
-        assert!(cache.failure(&missing).is_some());
-        assert_eq!(std::fs::read_dir(&disk).unwrap().count(), 5);
-    }
-
-    #[test]
-    fn cache_key_changes_with_size() {
-        let dir = std::env::temp_dir();
-        let file = dir.join(format!("vitrine-thumb-key-{}.png", std::process::id()));
-        image::RgbImage::new(4, 2).save(&file).unwrap();
-        let a = cache_file_for(&dir, &ImageKey::thumbnail(&file)).unwrap();
-        let b = cache_file_for(&dir, &ImageKey::photo(&file)).unwrap();
-        assert_ne!(a, b);
-        let img = load(&ImageKey::thumbnail(&file), None).unwrap();
-        assert_eq!(img.size, [4, 2]);
-        let _ = std::fs::remove_file(&file);
-    }
-}
+mod tests;

@@ -1,0 +1,99 @@
+//! Decoding a photo for the window, through the disk cache of small JPEGs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use eframe::egui::ColorImage;
+
+use super::{ImageKey, CACHE_JPEG_QUALITY};
+use crate::vision::transforms;
+
+/// A shrunk copy of the photo: from the disk cache when it is there, else decoded (and cached).
+pub(super) fn load(key: &ImageKey, disk_cache: Option<&Path>) -> Result<ColorImage, String> {
+    let cache_file = disk_cache.and_then(|dir| cache_file_for(dir, key));
+    if let Some(file) = &cache_file {
+        if let Ok(img) = crate::photo::open(file) {
+            return Ok(to_color_image(&img.to_rgb8()));
+        }
+    }
+    let photo = transforms::load_image(&key.path).map_err(|e| e.to_string())?;
+    let small = shrink(&photo, key.size_px);
+    if let Some(file) = &cache_file {
+        // A cache that cannot be written only costs time on the next launch.
+        if let Err(e) = write_cache_file(file, &small) {
+            log::warn!("cannot cache a thumbnail in {}: {e}", file.display());
+        }
+    }
+    Ok(to_color_image(&small))
+}
+
+/// Scales `img` so its longest side is at most `size_px`, keeping its proportions.
+pub(super) fn shrink(img: &image::RgbImage, size_px: u32) -> image::RgbImage {
+    let (w, h) = img.dimensions();
+    let (tw, th) = fit_within(w, h, size_px.max(1));
+    if (tw, th) == (w, h) {
+        return img.clone();
+    }
+    image::imageops::thumbnail(img, tw, th)
+}
+
+/// The size of a `w` × `h` image shrunk to fit in a `side` × `side` square (never enlarged).
+pub(super) fn fit_within(w: u32, h: u32, side: u32) -> (u32, u32) {
+    if w == 0 || h == 0 || (w <= side && h <= side) {
+        return (w.max(1), h.max(1));
+    }
+    let scale = side as f64 / w.max(h) as f64;
+    let tw = ((w as f64 * scale).round() as u32).clamp(1, side);
+    let th = ((h as f64 * scale).round() as u32).clamp(1, side);
+    (tw, th)
+}
+
+/// The cache file name: a hash of the path, the size asked for, and the file's length and
+/// modification time, so an edited photo gets a new thumbnail.
+pub(super) fn cache_file_for(dir: &Path, key: &ImageKey) -> Option<PathBuf> {
+    let meta = std::fs::metadata(&key.path).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    let mut bytes = key.path.as_os_str().as_encoded_bytes().to_vec();
+    bytes.extend_from_slice(&key.size_px.to_le_bytes());
+    bytes.extend_from_slice(&meta.len().to_le_bytes());
+    bytes.extend_from_slice(&modified.to_le_bytes());
+    let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+    Some(dir.join(format!("{hash:032x}.jpg")))
+}
+
+fn write_cache_file(file: &Path, img: &image::RgbImage) -> std::io::Result<()> {
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Written beside the target and renamed, so a reader never sees half a file.
+    let temp = file.with_extension(format!("{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&temp)?);
+        let encoder =
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, CACHE_JPEG_QUALITY);
+        img.write_with_encoder(encoder)
+            .map_err(std::io::Error::other)?;
+        out.flush()?;
+        drop(out);
+        std::fs::rename(&temp, file)
+    })();
+    if result.is_err() {
+        if let Err(e) = std::fs::remove_file(&temp) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                log::warn!("cannot remove unfinished thumbnail {}: {e}", temp.display());
+            }
+        }
+    }
+    result
+}
+
+fn to_color_image(img: &image::RgbImage) -> ColorImage {
+    let (w, h) = img.dimensions();
+    ColorImage::from_rgb([w as usize, h as usize], img.as_raw())
+}
