@@ -2,6 +2,10 @@
 //! leave the catalogue, through the catalogue import and through `load_image` (which the
 //! engine, the command line and the window decode with).
 
+#[path = "support/bombs.rs"]
+mod bombs;
+use bombs::*;
+
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -9,32 +13,6 @@ use std::time::Duration;
 
 use vitrine::catalogue::{load, Catalogue, ImportOptions, ProblemKind, Severity};
 use vitrine::vision::transforms::load_image;
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    out.extend_from_slice(&crc.finalize().to_be_bytes());
-}
-
-/// A few hundred bytes of PNG whose header claims `width_px` x `height_px` RGB pixels.
-fn png_claiming(width_px: u32, height_px: u32) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width_px.to_be_bytes());
-    ihdr.extend_from_slice(&height_px.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    png_chunk(&mut out, b"IHDR", &ihdr);
-    // Some image data: a zlib stream of zeros, far too short for the claimed size.
-    let mut idat = vec![0x78, 0x01, 0x01, 0x00, 0x01, 0xFF, 0xFE];
-    idat.extend_from_slice(&[0; 256]);
-    png_chunk(&mut out, b"IDAT", &idat);
-    png_chunk(&mut out, b"IEND", &[]);
-    out
-}
 
 fn jpeg_bytes(width_px: u32, height_px: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width_px, height_px, |x, y| {
@@ -47,14 +25,7 @@ fn jpeg_bytes(width_px: u32, height_px: u32) -> Vec<u8> {
 
 /// A real JPEG whose frame header is rewritten to claim `width_px` x `height_px`.
 fn jpeg_claiming(width_px: u16, height_px: u16) -> Vec<u8> {
-    let mut bytes = jpeg_bytes(16, 16);
-    let sof = bytes
-        .windows(2)
-        .position(|pair| pair == [0xFF, 0xC0])
-        .expect("baseline frame header");
-    bytes[sof + 5..sof + 7].copy_from_slice(&height_px.to_be_bytes());
-    bytes[sof + 7..sof + 9].copy_from_slice(&width_px.to_be_bytes());
-    bytes
+    jpeg_claiming_size(jpeg_bytes(16, 16), width_px, height_px)
 }
 
 /// A real, complete 30000 x 30000 all-white greyscale PNG (about 1 MB), written row by row.

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{demo, embeddings_in, follow, run, run_failing};
+use common::{demo, embeddings_in, follow, run, run_end_in, run_failing};
 use vitrine::engine::protocol::CatalogueEmbeddings;
 use vitrine::engine::{
     Command, EngineOptions, EventBody, FailureKind, ModelIdentity, RunOutcome, TrainConfig,
@@ -68,13 +68,7 @@ fn a_stopped_fine_tune_moves_to_its_checkpoint_and_keeps_the_pretrained_cache_cl
         }
     });
     assert!(matches!(events.last(), Some(EventBody::Done)), "{events:?}");
-    let end = events
-        .iter()
-        .find_map(|e| match e {
-            EventBody::Finished(end) => Some(end.clone()),
-            _ => None,
-        })
-        .expect("the run ended");
+    let end = run_end_in(&events);
     assert_eq!(end.outcome, RunOutcome::Stopped);
     let ModelIdentity::FineTuned { global_step, .. } = &end.model else {
         panic!("after a stopped fine-tune the engine uses {}", end.model)

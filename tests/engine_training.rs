@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{demo, embeddings_in, follow, item_tags_in, run, run_failing, worker};
+use common::{demo, embeddings_in, follow, item_tags_in, run, run_end_in, run_failing, worker};
 use vitrine::engine::checkpoint::Checkpoint;
 use vitrine::engine::metrics::{self, Metrics};
 use vitrine::engine::protocol::RunStarted;
@@ -311,13 +311,7 @@ fn stop_mid_epoch_keeps_a_loadable_fine_tuned_checkpoint() {
         }
     });
     assert!(matches!(events.last(), Some(EventBody::Done)));
-    let end = events
-        .iter()
-        .find_map(|e| match e {
-            EventBody::Finished(end) => Some(end.clone()),
-            _ => None,
-        })
-        .expect("the run ended");
+    let end = run_end_in(&events);
     assert_eq!(end.outcome, RunOutcome::Stopped);
     assert_eq!(end.epochs_completed, 0);
     let path = end.checkpoint.clone().expect("a checkpoint on stop");

@@ -182,6 +182,25 @@ fn read_file(path: &Path) -> Result<Vec<u8>, CatalogueError> {
     })
 }
 
+/// A UTF-8 byte order mark, which editors on Windows put at the start of text files.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads a catalogue text file without its byte order mark; a file of only white space is
+/// refused, saying what was `expected` in it.
+fn read_text_file(path: &Path, expected: &'static str) -> Result<Vec<u8>, CatalogueError> {
+    let mut bytes = read_file(path)?;
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(CatalogueError::Empty {
+            path: path.to_path_buf(),
+            expected,
+        });
+    }
+    Ok(bytes)
+}
+
 fn has_extension(path: &Path, wanted: &str) -> bool {
     path.extension()
         .and_then(|ext| ext.to_str())

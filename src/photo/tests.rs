@@ -1,36 +1,12 @@
 use super::error::mib;
+#[path = "../../tests/support/bombs.rs"]
+mod bombs;
+use bombs::*;
+
 use super::*;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    out.extend_from_slice(&crc.finalize().to_be_bytes());
-}
-
-/// A valid PNG header claiming `width_px` x `height_px` RGB pixels, with an empty image stream.
-fn png_claiming(width_px: u32, height_px: u32) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width_px.to_be_bytes());
-    ihdr.extend_from_slice(&height_px.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    png_chunk(&mut out, b"IHDR", &ihdr);
-    // An empty zlib stream.
-    png_chunk(
-        &mut out,
-        b"IDAT",
-        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
-    png_chunk(&mut out, b"IEND", &[]);
-    out
-}
 
 fn noise(width_px: u32, height_px: u32) -> image::RgbImage {
     let mut state = 12345u32;
@@ -49,14 +25,11 @@ fn encoded(img: &image::RgbImage, format: ImageFormat) -> Vec<u8> {
 
 /// A small real JPEG whose frame header is rewritten to claim `width_px` x `height_px`.
 fn jpeg_claiming(width_px: u16, height_px: u16) -> Vec<u8> {
-    let mut bytes = encoded(&noise(16, 16), ImageFormat::Jpeg);
-    let sof = bytes
-        .windows(2)
-        .position(|pair| pair == [0xFF, 0xC0])
-        .expect("baseline frame header");
-    bytes[sof + 5..sof + 7].copy_from_slice(&height_px.to_be_bytes());
-    bytes[sof + 7..sof + 9].copy_from_slice(&width_px.to_be_bytes());
-    bytes
+    jpeg_claiming_size(
+        encoded(&noise(16, 16), ImageFormat::Jpeg),
+        width_px,
+        height_px,
+    )
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use vitrine::catalogue::{self, Catalogue};
-use vitrine::engine::protocol::{CatalogueEmbeddings, EngineFailure, ItemPredictions};
+use vitrine::engine::protocol::{CatalogueEmbeddings, EngineFailure, ItemPredictions, RunEnd};
 use vitrine::engine::{Command, EngineOptions, Event, EventBody, RequestId, Worker};
 
 /// Generous cap on how long a test waits for the worker; a hang fails instead of blocking CI.
@@ -104,4 +104,15 @@ pub fn item_tags_in(events: &[EventBody]) -> Option<Arc<ItemPredictions>> {
         EventBody::ItemTags(p) => Some(p.clone()),
         _ => None,
     })
+}
+
+/// How the training run among `events` ended; the test fails if it did not.
+pub fn run_end_in(events: &[EventBody]) -> RunEnd {
+    events
+        .iter()
+        .find_map(|e| match e {
+            EventBody::Finished(end) => Some(end.clone()),
+            _ => None,
+        })
+        .expect("the run ended")
 }

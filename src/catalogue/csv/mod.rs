@@ -10,7 +10,7 @@ use ::csv::{ByteRecord, ReaderBuilder};
 use super::error::{quoted_list, CatalogueError};
 use super::report::{ImportReport, ProblemKind, Severity};
 use super::rows::{assemble, Locator, Problems, Row};
-use super::{read_file, ImportOptions, Item};
+use super::{read_text_file, ImportOptions, Item};
 
 use self::quotes::{find_runaway_field, skip_line_breaks, LineCounter, RunawayField};
 use self::record::{decode_header, read_row};
@@ -34,8 +34,6 @@ pub const IMAGE_COLUMNS: [&str; 7] = [
 pub const DESCRIPTION_COLUMNS: [&str; 5] =
     ["description", "desc", "text", "detail_desc", "caption"];
 
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// Reads a CSV catalogue; image paths resolve against `base_dir`.
 pub(crate) fn load_csv(
     path: &Path,
@@ -43,15 +41,12 @@ pub(crate) fn load_csv(
     opts: &ImportOptions,
     report: &mut ImportReport,
 ) -> Result<Vec<Item>, CatalogueError> {
-    let bytes = read_file(path)?;
-    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(CatalogueError::Empty {
-            path: path.to_path_buf(),
-            expected: "a header line naming the columns (for example image,description) and \
-                       one line per garment",
-        });
-    }
+    let bytes = read_text_file(
+        path,
+        "a header line naming the columns (for example image,description) and one line per \
+         garment",
+    )?;
+    let bytes = bytes.as_slice();
 
     let delimiter = sniff_delimiter(path, bytes);
     let mut header_reader = reader_for(bytes, delimiter);

@@ -9,9 +9,6 @@ use super::{field, Keys};
 use crate::catalogue::report::{ProblemKind, Severity};
 use crate::catalogue::rows::{Locator, Problems};
 
-/// The byte order mark some editors put at the start of UTF-8 files.
-pub(super) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// The 1-based line of every run of bytes that is not UTF-8, in file order: one per `�` that
 /// [`String::from_utf8_lossy`] puts in.
 pub(super) fn invalid_utf8_lines(bytes: &[u8]) -> Vec<usize> {

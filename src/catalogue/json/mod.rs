@@ -13,9 +13,9 @@ use super::csv::{file_label, DESCRIPTION_COLUMNS, IMAGE_COLUMNS};
 use super::error::CatalogueError;
 use super::report::{ImportReport, ProblemKind, Severity};
 use super::rows::{assemble, Locator, Problems, Row};
-use super::{read_file, ImportOptions, Item};
+use super::{read_text_file, ImportOptions, Item};
 
-use self::encoding::{invalid_utf8_lines, report_replacements, UTF8_BOM};
+use self::encoding::{invalid_utf8_lines, report_replacements};
 
 mod encoding;
 
@@ -30,14 +30,8 @@ pub(crate) fn load_json(
     opts: &ImportOptions,
     report: &mut ImportReport,
 ) -> Result<Vec<Item>, CatalogueError> {
-    let bytes = read_file(path)?;
-    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(CatalogueError::Empty {
-            path: path.to_path_buf(),
-            expected: EXPECTED_SHAPE,
-        });
-    }
+    let bytes = read_text_file(path, EXPECTED_SHAPE)?;
+    let bytes = bytes.as_slice();
     // Text saved in another encoding: decode lossily (`�`) and say where, entry by entry.
     let text = String::from_utf8_lossy(bytes);
     let bad_lines = invalid_utf8_lines(bytes);

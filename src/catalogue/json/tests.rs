@@ -1,6 +1,14 @@
 use super::*;
 
 fn load(json: &str, with_images: &[&str]) -> Result<(Vec<Item>, ImportReport), CatalogueError> {
+    try_load_bytes(json.as_bytes(), with_images)
+}
+
+/// Writes `json` and the named (tiny) images into a temporary folder and imports it.
+fn try_load_bytes(
+    json: &[u8],
+    with_images: &[&str],
+) -> Result<(Vec<Item>, ImportReport), CatalogueError> {
     let dir = tempfile::tempdir().unwrap();
     for name in with_images {
         image::RgbImage::new(2, 2)
@@ -90,18 +98,7 @@ fn wrong_shapes_are_fatal() {
 }
 
 fn load_bytes(json: &[u8], with_images: &[&str]) -> (Vec<Item>, ImportReport) {
-    let dir = tempfile::tempdir().unwrap();
-    for name in with_images {
-        image::RgbImage::new(2, 2)
-            .save(dir.path().join(name))
-            .unwrap();
-    }
-    let path = dir.path().join("feidegger.json");
-    std::fs::write(&path, json).unwrap();
-    let mut report = ImportReport::default();
-    let items = load_json(&path, dir.path(), &ImportOptions::default(), &mut report)
-        .unwrap_or_else(|err| panic!("{err}"));
-    (items, report)
+    try_load_bytes(json, with_images).unwrap_or_else(|err| panic!("{err}"))
 }
 
 #[test]
