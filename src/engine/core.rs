@@ -140,9 +140,17 @@ impl Engine {
             }));
             return Ok(());
         };
+        let started = std::time::Instant::now();
         match run.run(&stop, emit) {
             Ok(outcome) => {
                 let (net, end) = run.finish(outcome);
+                log::info!(
+                    "training run {} ({:?}, {} epochs) took {:.2} s",
+                    end.model,
+                    end.outcome,
+                    end.epochs_completed,
+                    started.elapsed().as_secs_f64()
+                );
                 self.network = Some(net);
                 emit(EventBody::Finished(end));
                 if self.signals.shutting_down() {

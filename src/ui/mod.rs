@@ -59,6 +59,10 @@ pub use view::CatalogueView;
 /// Environment variable holding scripted demo steps (see [`parse_demo_actions`]).
 pub const DEMO_ACTION_ENV: &str = "VITRINE_DEMO_ACTION";
 
+/// How long a repaint asked for by a background thread may wait, so that bursts of events
+/// share one frame.
+const REPAINT_COALESCE: std::time::Duration = std::time::Duration::from_millis(16);
+
 /// Asks egui for a repaint from any thread, once the window's context is known.
 #[derive(Clone, Default)]
 pub struct Repaint(Arc<OnceLock<egui::Context>>);
@@ -75,7 +79,9 @@ impl Repaint {
     /// Asks for a repaint; does nothing before a context is attached.
     pub fn request(&self) {
         if let Some(ctx) = self.0.get() {
-            ctx.request_repaint();
+            // Background threads can send thousands of events a second (a fast training run):
+            // one frame per display refresh shows them all without starving the worker.
+            ctx.request_repaint_after(REPAINT_COALESCE);
         }
     }
 }
