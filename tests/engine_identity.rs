@@ -146,3 +146,36 @@ fn a_failing_step_leaves_the_last_checkpoint_or_the_previous_network() {
     let found = embeddings_in(&run(&worker, Command::Embed)).expect("embeddings");
     assert_eq!(found.model, model);
 }
+
+#[test]
+fn a_stopped_embedding_pass_keeps_what_it_computed() {
+    let dir = tempfile::tempdir().unwrap();
+    let first_busy = |worker: &Worker| -> (Vec<EventBody>, usize) {
+        let request = worker.send(Command::Embed).unwrap();
+        let mut first = None;
+        let events = follow(worker, request, |e| {
+            if let EventBody::Busy { done, .. } = e {
+                first.get_or_insert(*done);
+                if *done > 0 {
+                    worker.stop();
+                }
+            }
+        });
+        (events, first.expect("progress was reported"))
+    };
+    let worker = worker_in(dir.path(), None);
+    run(&worker, Command::SetCatalogue(demo()));
+    let (events, cached_at_start) = first_busy(&worker);
+    assert_eq!(cached_at_start, 0, "a fresh cache");
+    assert!(embeddings_in(&events).is_none(), "stopped before the end");
+    drop(worker);
+
+    // A new pass starts from the vectors the stopped one saved.
+    let worker = worker_in(dir.path(), None);
+    run(&worker, Command::SetCatalogue(demo()));
+    let (_, cached_at_start) = first_busy(&worker);
+    assert!(
+        cached_at_start > 0 && cached_at_start < 240,
+        "{cached_at_start} vectors were kept"
+    );
+}
