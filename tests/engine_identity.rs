@@ -179,3 +179,42 @@ fn a_stopped_embedding_pass_keeps_what_it_computed() {
         "{cached_at_start} vectors were kept"
     );
 }
+
+/// Shard files of the embedding caches under `root`.
+fn cache_shards(root: &Path) -> usize {
+    let Ok(models) = std::fs::read_dir(root) else {
+        return 0;
+    };
+    models
+        .flatten()
+        .filter_map(|m| std::fs::read_dir(m.path()).ok())
+        .flatten()
+        .flatten()
+        .filter(|f| f.file_name().to_string_lossy().ends_with(".safetensors"))
+        .count()
+}
+
+#[test]
+fn embeddings_reach_the_disk_in_batches_while_the_pass_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = EngineOptions {
+        checkpoint_root: dir.path().join("checkpoints"),
+        cache_root: dir.path().join("embeddings"),
+        embedding_save_every_items: 32,
+        ..EngineOptions::default()
+    };
+    let worker = Worker::spawn(options, Box::new(|| {})).expect("spawn worker");
+    run(&worker, Command::SetCatalogue(demo()));
+    let request = worker.send(Command::Embed).unwrap();
+    let mut shards_mid_pass = None;
+    follow(&worker, request, |e| {
+        if let EventBody::Busy { done, total, .. } = e {
+            if shards_mid_pass.is_none() && *done >= 96 && done < total {
+                shards_mid_pass = Some(cache_shards(&dir.path().join("embeddings")));
+            }
+        }
+    });
+    // Had the process died here, these batches would have been kept.
+    let mid = shards_mid_pass.expect("progress in the middle of the pass");
+    assert!(mid >= 2, "{mid} batches saved by item 96");
+}

@@ -21,10 +21,6 @@ use super::EngineError;
 use crate::index::cache::{file_hash, EmbeddingCache};
 use crate::index::EmbeddingIndex;
 
-/// Computed vectors are written to the cache after this many, so an interrupted pass over a
-/// large catalogue keeps most of its work.
-const FLUSH_EVERY_ITEMS: usize = 512;
-
 /// Makes sure `state` holds the embeddings of `net`; returns false when stopped first (the
 /// vectors computed so far are cached all the same).
 pub(crate) fn ensure(
@@ -140,7 +136,7 @@ impl Pass<'_> {
                     vectors[i] = Some(v);
                 }
             }
-            if unsaved >= FLUSH_EVERY_ITEMS {
+            if unsaved >= self.options.embedding_save_every_items.max(1) {
                 self.save();
                 unsaved = 0;
             }

@@ -20,6 +20,9 @@ pub struct EngineOptions {
     pub device: Device,
     /// Threads decoding photos.
     pub decode_threads: usize,
+    /// Computed embeddings are saved to the cache after this many, so a pass that is cut
+    /// short (a crash, a power cut) keeps most of its work.
+    pub embedding_save_every_items: usize,
     /// Fault injection for tests: the training step with this global number fails as a
     /// libtorch error would. Always `None` in the app.
     #[doc(hidden)]
@@ -36,6 +39,7 @@ impl Default for EngineOptions {
             decode_threads: std::thread::available_parallelism()
                 .map(|n| n.get().min(4))
                 .unwrap_or(2),
+            embedding_save_every_items: 512,
             fail_at_step: None,
         }
     }
