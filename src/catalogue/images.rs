@@ -4,7 +4,9 @@
 //! anything tries to decode them.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
 
 use crate::photo::{self, PhotoProblem};
 
@@ -19,7 +21,7 @@ const PARALLEL_THRESHOLD: usize = 64;
 /// Most threads used for checking: the app shares the machine with training.
 const MAX_WORKERS: usize = 2;
 
-/// Images handed to a worker at a time.
+/// Images handed to a thread at a time.
 const BATCH: usize = 32;
 
 /// Why an image failed its check: the kind of problem and the rest of a sentence that starts
@@ -66,57 +68,42 @@ pub(crate) fn check_image(path: &Path) -> Result<(), ImageFault> {
 
 /// Checks every path, on up to two threads; results come back in the order of `paths`.
 pub(crate) fn check_images(paths: &[&Path]) -> Vec<Result<(), ImageFault>> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(MAX_WORKERS);
-    if workers < 2 || paths.len() < PARALLEL_THRESHOLD {
-        return paths.iter().map(|path| check_image(path)).collect();
-    }
-
-    // Workers take batches from a shared counter, so a slow disk region does not stall one
-    // thread while the other idles; each result is stored under its index.
-    let next = AtomicUsize::new(0);
-    let per_worker: Vec<Vec<(usize, Result<(), ImageFault>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let start = next.fetch_add(BATCH, Ordering::Relaxed);
-                        if start >= paths.len() {
-                            break;
-                        }
-                        let end = (start + BATCH).min(paths.len());
-                        for (index, path) in paths.iter().enumerate().take(end).skip(start) {
-                            done.push((index, check_image(path)));
-                        }
-                    }
-                    done
-                })
+    let check = |path: &&Path| {
+        // A bug in a decoder's header reader must cost one photo, not the whole import.
+        std::panic::catch_unwind(|| check_image(path)).unwrap_or_else(|_| {
+            log::error!("checking {} panicked", path.display());
+            Err(ImageFault {
+                kind: ProblemKind::UnreadableImage,
+                reason: "could not be checked (the image reader failed on it)".into(),
             })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    log::error!("a photo checking thread panicked; its photos are checked again");
-                    Vec::new()
-                })
-            })
-            .collect()
-    });
-
-    let mut results: Vec<Option<Result<(), ImageFault>>> = vec![None; paths.len()];
-    for (index, result) in per_worker.into_iter().flatten() {
-        results[index] = Some(result);
+        })
+    };
+    match check_pool() {
+        Some(pool) if paths.len() >= PARALLEL_THRESHOLD => {
+            pool.install(|| paths.par_iter().with_min_len(BATCH).map(check).collect())
+        }
+        _ => paths.iter().map(check).collect(),
     }
-    results
-        .into_iter()
-        .zip(paths)
-        // A worker that panicked leaves holes; check those here rather than lose them.
-        .map(|(result, path)| result.unwrap_or_else(|| check_image(path)))
-        .collect()
+}
+
+/// The "vitrine-photo-check-N" threads, started on first use and kept.
+fn check_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(MAX_WORKERS);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("vitrine-photo-check-{i}"))
+            .build()
+            .inspect_err(|e| {
+                log::warn!("cannot start the photo checking threads ({e}); checking on one thread")
+            })
+            .ok()
+    })
+    .as_ref()
 }
 
 #[cfg(test)]
