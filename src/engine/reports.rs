@@ -79,8 +79,8 @@ pub struct EvalReport {
     pub metrics: Metrics,
     /// Per-tag thresholds used.
     pub thresholds: Vec<f32>,
-    /// Validation items (index) with their tag probabilities, for the gallery.
-    pub validation: Vec<(usize, Vec<f32>)>,
+    /// Validation items (index) with their tag probabilities, for the gallery (shared).
+    pub validation: Arc<Vec<(usize, Vec<f32>)>>,
 }
 
 /// How a training run ended.

@@ -155,7 +155,7 @@ impl VitrineApp {
         t.vocabulary = run.vocabulary.clone();
         t.train_items = run.train_items.len();
         t.validation_items = run.validation_items.clone();
-        t.validation.clear();
+        t.validation = Default::default();
         t.progress = None;
         t.set_history(&run.history);
     }

@@ -37,7 +37,7 @@ pub fn top_tags<'v>(
 pub fn top_k_precision(train: &TrainState, view: &CatalogueView, k: usize) -> Option<f32> {
     let mut hits = 0usize;
     let mut total = 0usize;
-    for (item, probs) in &train.validation {
+    for (item, probs) in train.validation.iter() {
         let truth = view.true_tags(*item);
         for (tag, _) in top_tags(&train.vocabulary, probs, k) {
             total += 1;

@@ -241,12 +241,13 @@ impl<'a> TrainingRun<'a> {
             step: self.global_step,
             metrics: e.metrics,
             thresholds: e.thresholds.clone(),
-            validation: self
-                .val_idx
-                .iter()
-                .copied()
-                .zip(e.validation_probabilities)
-                .collect(),
+            validation: Arc::new(
+                self.val_idx
+                    .iter()
+                    .copied()
+                    .zip(e.validation_probabilities)
+                    .collect(),
+            ),
         })));
         self.thresholds = e.thresholds;
         Ok(())

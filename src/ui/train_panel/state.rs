@@ -81,7 +81,7 @@ pub struct TrainState {
     /// Items of the validation split.
     pub validation_items: Vec<usize>,
     /// Validation items with their tag probabilities, from the last evaluation.
-    pub validation: Vec<(usize, Vec<f32>)>,
+    pub validation: std::sync::Arc<Vec<(usize, Vec<f32>)>>,
     /// Items of the training split.
     pub train_items: usize,
     /// The last checkpoint written or loaded, and its epochs.
@@ -109,7 +109,7 @@ impl TrainState {
             vocabulary: Vec::new(),
             thresholds: Vec::new(),
             validation_items: Vec::new(),
-            validation: Vec::new(),
+            validation: Default::default(),
             train_items: 0,
             last_checkpoint: None,
             model: None,
