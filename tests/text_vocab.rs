@@ -1,4 +1,5 @@
-//! End to end on the demo catalogue: descriptions → tags and vocabulary.
+//! End to end on the demo catalogue: descriptions → tags and vocabulary, in the seed recipe
+//! (the reference's; `tests/text_vocab_curated.rs` covers the default, curated one).
 
 use vitrine::text::{extract_tags, TagOptions, TagSet, TermKind};
 
@@ -19,7 +20,7 @@ fn demo_descriptions() -> Vec<String> {
 fn demo_tags() -> (Vec<String>, TagSet) {
     let descriptions = demo_descriptions();
     let refs: Vec<&str> = descriptions.iter().map(String::as_str).collect();
-    let set = extract_tags(&refs, &TagOptions::default());
+    let set = extract_tags(&refs, &TagOptions::seed());
     (descriptions, set)
 }
 
@@ -83,7 +84,7 @@ fn described_items_get_terms_and_almost_all_get_tags() {
         &refs,
         &TagOptions {
             vocab_nouns: 50,
-            ..TagOptions::default()
+            ..TagOptions::seed()
         },
     );
     assert_eq!(wider.stats.items_without_tags, 0);
@@ -131,7 +132,7 @@ fn obvious_tags_are_found() {
         &refs,
         &TagOptions {
             vocab_nouns: 27,
-            ..TagOptions::default()
+            ..TagOptions::seed()
         },
     );
     assert_eq!(kind_of_in(&wider, "dress"), Some(TermKind::Noun));

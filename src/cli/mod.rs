@@ -5,6 +5,7 @@ mod lookalikes;
 mod session;
 mod tags;
 mod train;
+mod vocab;
 
 use std::path::PathBuf;
 
@@ -41,6 +42,9 @@ enum Command {
     Embed(lookalikes::EmbedArgs),
     /// Measure speed: tag extraction, embedding, training and lookalike queries.
     Bench(bench::BenchArgs),
+    /// Show or edit a catalogue's tag vocabulary (saved with vitrine's state for it; the
+    /// window edits the same).
+    Vocab(vocab::VocabArgs),
 }
 
 /// Which catalogue to open; the embedded demo catalogue when none is given.
@@ -87,5 +91,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Tag(args)) => lookalikes::tag(&args),
         Some(Command::Embed(args)) => lookalikes::embed(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Vocab(args)) => vocab::run(&args),
     }
 }

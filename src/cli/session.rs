@@ -27,7 +27,10 @@ pub struct ModelArgs {
 impl ModelArgs {
     /// Engine options for `backbone` with these files.
     pub fn options(&self, backbone: BackboneKind) -> EngineOptions {
-        let mut options = EngineOptions::default();
+        let mut options = EngineOptions {
+            vocabulary_root: Some(vitrine::paths::catalogues_dir()),
+            ..EngineOptions::default()
+        };
         if let Some(w) = &self.weights {
             options.weights.insert(backbone, w.clone());
         }

@@ -3,8 +3,9 @@
 use clap::Args;
 use serde::Serialize;
 use vitrine::catalogue::{Catalogue, ImportReport};
-use vitrine::text::{extract_tags, TagOptions, TagSet, TermKind};
+use vitrine::text::{TagSet, TermKind};
 
+use super::vocab::{derive, saved_settings, VocabFlags};
 use super::CatalogueArgs;
 
 #[derive(Debug, Args)]
@@ -14,12 +15,8 @@ pub struct TagsArgs {
     /// Print JSON (report, vocabulary, items) instead of text.
     #[arg(long)]
     json: bool,
-    /// Nouns in the vocabulary.
-    #[arg(long, default_value_t = 25)]
-    nouns: usize,
-    /// Adjectives in the vocabulary.
-    #[arg(long, default_value_t = 25)]
-    adjectives: usize,
+    #[command(flatten)]
+    vocab: VocabFlags,
     /// Terms of each kind kept per item (by TF-IDF).
     #[arg(long, default_value_t = 10)]
     per_item: usize,
@@ -45,17 +42,16 @@ struct JsonOutput<'a> {
 
 pub fn run(args: &TagsArgs) -> anyhow::Result<()> {
     let catalogue = args.catalogue.load()?;
-    let options = TagOptions {
-        top_terms_per_item: args.per_item,
-        vocab_nouns: args.nouns,
-        vocab_adjectives: args.adjectives,
-    };
-    let descriptions: Vec<&str> = catalogue
-        .items
-        .iter()
-        .map(|i| i.description.as_str())
-        .collect();
-    let tags = extract_tags(&descriptions, &options);
+    let mut settings = args.vocab.apply(saved_settings(&catalogue)?)?;
+    settings.options.top_terms_per_item = args.per_item;
+    let derived = derive(&catalogue, &settings);
+    for note in &derived.notes {
+        eprintln!("note: vocabulary edit skipped: {note}");
+    }
+    let tags = derived.set;
+    if !args.json {
+        println!("Vocabulary: {}", settings.describe());
+    }
     if args.json {
         print_json(&catalogue, &tags)
     } else {

@@ -19,6 +19,8 @@ pub struct TrainArgs {
     catalogue: CatalogueArgs,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    vocab: super::vocab::VocabFlags,
     /// fast (frozen backbone, seconds) or fine-tune (whole network, minutes).
     #[arg(long, default_value = "fast")]
     mode: TrainMode,
@@ -98,14 +100,36 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         None => (None, args.config()),
     };
     let mut session = Session::start(&args.model, config.backbone)?;
+    let catalogue_ref = Arc::new(catalogue);
     let ready = session.request_one(
-        Command::SetCatalogue(Arc::new(catalogue)),
+        Command::SetCatalogue(catalogue_ref.clone()),
         "the catalogue's tags",
         |body| match body {
             EventBody::CatalogueReady(ready) => Some(ready),
             _ => None,
         },
     )?;
+    let ready = if args.vocab.is_empty() {
+        ready
+    } else {
+        let settings = args.vocab.apply(super::vocab::saved_settings(&catalogue_ref)?)?;
+        let report = session.request_one(
+            Command::SetVocabulary {
+                settings,
+                save: false,
+            },
+            "the vocabulary",
+            |body| match body {
+                EventBody::VocabularyReady(report) => Some(report),
+                _ => None,
+            },
+        )?;
+        for note in &report.notes {
+            eprintln!("note: vocabulary edit skipped: {note}");
+        }
+        eprintln!("vocabulary for this run: {}", report.settings.describe());
+        report.tags.clone()
+    };
     eprintln!(
         "{} tags learned from the descriptions; {} items have tags",
         ready.vocabulary.len(),

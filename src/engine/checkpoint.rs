@@ -18,6 +18,7 @@ use super::metrics::Metrics;
 use super::split::Split;
 use super::EngineError;
 use crate::durable;
+use crate::text::vocab::VocabularySettings;
 use crate::text::Vocabulary;
 
 mod error;
@@ -78,6 +79,10 @@ pub struct CheckpointMeta {
     pub config: TrainConfig,
     /// The exact tag vocabulary, in the order of the model's outputs.
     pub vocabulary: Vocabulary,
+    /// The settings that made the vocabulary (mode, sizes, edits); None in checkpoints written
+    /// before vitrine recorded them.
+    #[serde(default)]
+    pub vocabulary_settings: Option<VocabularySettings>,
     /// Which items trained and which validated.
     pub split: Split,
     /// One decision threshold per tag.

@@ -17,13 +17,14 @@ use super::embed;
 use super::fit::{RunStart, TrainingRun};
 use super::network::{Emit, Network};
 use super::options::EngineOptions;
-use super::protocol::{CatalogueTags, EventBody, RunEnd, RunOutcome};
+use super::protocol::{EventBody, RunEnd, RunOutcome};
 use super::split::DEFAULT_SEED;
 use super::state::CatalogueState;
 pub use super::state::Signals;
+use super::vocabulary;
 use super::EngineError;
 use crate::catalogue::Catalogue;
-use crate::text::{extract_tags, TagOptions};
+use crate::text::vocab::describe_difference;
 use crate::vision::BackboneKind;
 
 /// The engine; see the module documentation.
@@ -46,26 +47,24 @@ impl Engine {
     }
 
     /// Takes a catalogue, derives its tags and reports what can be learned from it.
+    /// The vocabulary is made with the catalogue's saved settings (the curated default when it
+    /// has none); [`EventBody::VocabularyReady`] follows `CatalogueReady`.
     pub fn set_catalogue(&mut self, catalogue: Arc<Catalogue>, emit: Emit) {
-        let descriptions: Vec<&str> = catalogue
-            .items
-            .iter()
-            .map(|i| i.description.as_str())
-            .collect();
-        let tags = extract_tags(&descriptions, &TagOptions::default());
+        let settings = vocabulary::saved_settings(&self.options, &catalogue, emit);
+        let derived = vocabulary::derive(&catalogue, &settings);
+        let tags = derived.set;
         let vocabulary = tags.vocabulary.names();
-        emit(EventBody::CatalogueReady(Arc::new(CatalogueTags {
-            catalogue: catalogue.clone(),
-            trainable_items: tags.items.iter().filter(|t| !t.tags.is_empty()).count(),
-            item_tags: tags.items.iter().map(|t| t.tags.clone()).collect(),
-            vocabulary: vocabulary.clone(),
-        })));
+        let shown = vocabulary::catalogue_tags(catalogue.clone(), &tags);
+        emit(EventBody::CatalogueReady(shown.clone()));
         self.catalogue = Some(CatalogueState {
             catalogue,
             tags,
+            vocabulary: settings,
+            words: Arc::new(derived.words),
             images: None,
             embeddings: None,
         });
+        self.report_vocabulary(shown, derived.notes, emit);
         // A head trained on another vocabulary cannot tag this catalogue.
         if let Some(net) = &mut self.network {
             if net
@@ -240,20 +239,17 @@ impl Engine {
         let state = self.catalogue.as_ref().ok_or(EngineError::NoCatalogue)?;
         let mine = state.tags.vocabulary.names();
         let theirs = meta.vocabulary.names();
-        if mine != theirs {
-            let missing: Vec<&String> = theirs
-                .iter()
-                .filter(|t| !mine.contains(t))
-                .take(5)
-                .collect();
+        if let Some(difference) = describe_difference(&theirs, &mine) {
+            let made = meta
+                .vocabulary_settings
+                .as_ref()
+                .map_or_else(String::new, |s| format!(", made {}", s.describe()));
             return Err(EngineError::ModelMismatch(format!(
-                "this model was trained on \"{}\" with a different tag vocabulary ({} tags; e.g. \
-                 {:?} are not tags of the open catalogue, which has {} tags). Open the catalogue \
-                 it was trained on, or train a new model.",
+                "{difference}. It was trained on \"{}\" with a different tag vocabulary{made}; \
+                 the open catalogue's is made {}. Train a new model, or open the catalogue and \
+                 vocabulary it was trained on.",
                 meta.catalogue_name,
-                theirs.len(),
-                missing,
-                mine.len()
+                state.vocabulary.describe()
             )));
         }
         Ok(())

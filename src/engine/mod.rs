@@ -31,6 +31,7 @@ pub mod protocol;
 pub mod reports;
 pub mod split;
 pub mod state;
+pub mod vocabulary;
 pub mod worker;
 
 pub use config::{TrainConfig, TrainMode};
@@ -86,6 +87,9 @@ pub enum EngineError {
     /// The embedding cache could not be written.
     #[error(transparent)]
     Cache(#[from] crate::index::cache::CacheError),
+    /// The catalogue's vocabulary file could not be written.
+    #[error(transparent)]
+    VocabularyFile(#[from] crate::text::vocab::store::StoreError),
 }
 
 impl EngineError {
@@ -101,6 +105,7 @@ impl EngineError {
             | EngineError::CheckpointFile(_)
             | EngineError::ModelMismatch(_) => FailureKind::Checkpoint,
             EngineError::WeightsUnreadable { .. } | EngineError::Cache(_) => FailureKind::Io,
+            EngineError::VocabularyFile(_) => FailureKind::Io,
             EngineError::Vision(V::Photo(_)) => FailureKind::Photo,
             EngineError::Vision(_) | EngineError::Torch(_) => FailureKind::Network,
         }

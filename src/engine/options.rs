@@ -23,6 +23,11 @@ pub struct EngineOptions {
     /// Computed embeddings are saved to the cache after this many, so a pass that is cut
     /// short (a crash, a power cut) keeps most of its work.
     pub embedding_save_every_items: usize,
+    /// Folder of vitrine's state per catalogue, where each catalogue's vocabulary settings are
+    /// read when it is set and saved when they are edited (`<root>/<catalogue key>/
+    /// vocabulary.json`); None keeps them in memory only. The window and the command line use
+    /// [`crate::paths::catalogues_dir`].
+    pub vocabulary_root: Option<PathBuf>,
     /// Fault injection for tests: the training step with this global number fails as a
     /// libtorch error would. Always `None` in the app.
     #[doc(hidden)]
@@ -40,6 +45,7 @@ impl Default for EngineOptions {
                 .map(|n| n.get().min(4))
                 .unwrap_or(2),
             embedding_save_every_items: 512,
+            vocabulary_root: None,
             fail_at_step: None,
         }
     }

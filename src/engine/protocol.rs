@@ -22,7 +22,9 @@ pub use super::reports::{
     CatalogueEmbeddings, CatalogueTags, EvalReport, ItemPredictions, ModelSummary, PredictedTag,
     Prediction, Progress, RunEnd, RunOutcome, RunStarted,
 };
+pub use super::vocabulary::VocabularyReport;
 use crate::catalogue::Catalogue;
+use crate::text::vocab::VocabularySettings;
 
 /// Names one command sent to the worker; unique for the worker's lifetime.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -54,6 +56,16 @@ pub enum Command {
     LoadCheckpoint(PathBuf),
     /// Tag a photo file and find its lookalikes; answered by [`EventBody::Prediction`].
     Predict(PathBuf),
+    /// Remake the open catalogue's tags with these vocabulary settings (saving them with the
+    /// catalogue's state when `save`); answered by [`EventBody::VocabularyReady`]. A model
+    /// trained on other tags stops being used.
+    SetVocabulary {
+        /// Mode, sizes and edits.
+        settings: VocabularySettings,
+        /// Save them as the catalogue's vocabulary (the window's edits); false for a one-off
+        /// (a command-line flag).
+        save: bool,
+    },
 }
 
 impl Command {
@@ -65,6 +77,7 @@ impl Command {
             Command::Train { .. } => "training",
             Command::LoadCheckpoint(_) => "loading the checkpoint",
             Command::Predict(_) => "tagging the photo",
+            Command::SetVocabulary { .. } => "changing the vocabulary",
         }
     }
 }
@@ -184,6 +197,9 @@ pub enum EventBody {
     ItemTags(Arc<ItemPredictions>),
     /// Tags and lookalikes of a photo file.
     Prediction(Arc<Prediction>),
+    /// The open catalogue's vocabulary: after `CatalogueReady`, and as the answer to
+    /// [`Command::SetVocabulary`] (with the catalogue's new tags).
+    VocabularyReady(Arc<VocabularyReport>),
     /// The request is complete (terminal).
     Done,
     /// The request failed; the worker carries on (terminal).

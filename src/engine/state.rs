@@ -8,12 +8,17 @@ use super::data::PreparedImages;
 use super::identity::ModelIdentity;
 use super::reports::CatalogueEmbeddings;
 use crate::catalogue::Catalogue;
+use crate::text::vocab::{VocabularySettings, WordIndex};
 use crate::text::TagSet;
 
 /// The catalogue the engine works on, with what has been derived from it.
 pub(crate) struct CatalogueState {
     pub(crate) catalogue: Arc<Catalogue>,
     pub(crate) tags: TagSet,
+    /// The settings that made `tags`.
+    pub(crate) vocabulary: VocabularySettings,
+    /// Every word of the descriptions, for adding tags.
+    pub(crate) words: Arc<WordIndex>,
     /// Prepared photos of every item, decoded once for fine-tuning.
     pub(crate) images: Option<PreparedImages>,
     /// Embeddings of the network that computed them last.

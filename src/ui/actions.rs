@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::settings::Tab;
+use super::vocabulary::VocabularyAction;
 use crate::engine::TrainConfig;
 
 /// Something the user asked for this frame; panels push them, [`VitrineApp`] carries them out
@@ -44,4 +45,6 @@ pub enum Action {
     ShowReport,
     /// Switch the left-hand tab.
     SetTab(Tab),
+    /// Open or edit the vocabulary.
+    Vocabulary(VocabularyAction),
 }

@@ -26,6 +26,7 @@ use super::thumbnails::ImageCache;
 use super::toolbar::{toolbar_ui, Activity, ToolbarInfo};
 use super::train_panel::{train_panel_ui, TrainState};
 use super::view::CatalogueView;
+use super::vocabulary::{vocabulary_window_ui, VocabularyEditor};
 use super::Repaint;
 use crate::engine::{Task, TrainConfig, Worker};
 use crate::index::Neighbour;
@@ -70,6 +71,8 @@ pub struct VitrineApp {
     /// Stop was clicked while the run was queued behind other work.
     pub(super) stop_requested: bool,
     pub(super) style_applied: bool,
+    /// The vocabulary editor.
+    pub(super) vocabulary: VocabularyEditor,
 }
 
 impl VitrineApp {
@@ -125,6 +128,7 @@ impl VitrineApp {
             queued_train: None,
             stop_requested: false,
             style_applied: false,
+            vocabulary: VocabularyEditor::default(),
             settings,
         };
         let remembered = app.settings.last_catalogue.clone().filter(|p| p.exists());
@@ -270,6 +274,9 @@ impl VitrineApp {
                     &view.catalogue.report,
                 );
             }
+        }
+        if self.vocabulary.open {
+            vocabulary_window_ui(&ctx, &mut self.vocabulary, &mut actions);
         }
         hover_overlay_ui(&ctx);
         self.images.end_frame();

@@ -126,6 +126,7 @@ impl VitrineApp {
             Action::LoadCheckpoint(path) => self.load_checkpoint(path, true),
             Action::ShowReport => self.report_open = true,
             Action::SetTab(tab) => self.tab = tab,
+            Action::Vocabulary(action) => self.vocabulary_action(action),
         }
     }
 

@@ -41,6 +41,7 @@ impl VitrineApp {
         }
         match body {
             EventBody::CatalogueReady(ready) => self.catalogue_ready(ready),
+            EventBody::VocabularyReady(report) => self.vocabulary_ready(report),
             EventBody::Busy { task, done, total } => {
                 self.activity = Some(Activity {
                     label: task.label().to_string(),
@@ -247,6 +248,7 @@ impl VitrineApp {
                 return;
             }
             Some(JobKind::Catalogue | JobKind::Embed) => {}
+            Some(JobKind::Vocabulary) => self.vocabulary.waiting = false,
             None => log::warn!("a failure answered request {request}, which is not known"),
         }
         self.messages.error(text);

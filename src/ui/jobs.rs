@@ -29,6 +29,8 @@ pub enum JobKind {
         /// The photo.
         photo: PathBuf,
     },
+    /// Remake the catalogue's tags with edited vocabulary settings.
+    Vocabulary,
 }
 
 impl JobKind {
@@ -36,7 +38,7 @@ impl JobKind {
     pub fn prepares(&self) -> bool {
         matches!(
             self,
-            JobKind::Catalogue | JobKind::Embed | JobKind::Checkpoint { .. }
+            JobKind::Catalogue | JobKind::Embed | JobKind::Checkpoint { .. } | JobKind::Vocabulary
         )
     }
 }

@@ -38,6 +38,7 @@ mod thumbnails;
 mod toolbar;
 mod train_panel;
 mod view;
+mod vocabulary;
 mod widgets;
 
 use std::path::PathBuf;
@@ -55,6 +56,7 @@ pub use options::AppOptions;
 pub use settings::{Settings, Tab, SETTINGS_KEY};
 pub use train_panel::{EvalPoint, RunStatus, TrainState};
 pub use view::CatalogueView;
+pub use vocabulary::{VocabularyAction, VocabularyEditor};
 
 /// Environment variable holding scripted demo steps (see [`parse_demo_actions`]).
 pub const DEMO_ACTION_ENV: &str = "VITRINE_DEMO_ACTION";

@@ -28,7 +28,10 @@ impl AppOptions {
     /// The usual options: platform folders, two thumbnail threads, automatic checkpoint loading.
     pub fn new(catalogue: Option<PathBuf>) -> Self {
         Self {
-            engine: EngineOptions::default(),
+            engine: EngineOptions {
+                vocabulary_root: Some(crate::paths::catalogues_dir()),
+                ..EngineOptions::default()
+            },
             catalogue,
             settings: Settings::default(),
             thumbnail_cache: Some(crate::paths::cache_dir().join("thumbnails")),

@@ -42,6 +42,14 @@ pub fn toolbar_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<A
         ui.add_enabled_ui(!info.dialog_open, |ui| open_buttons_ui(ui, actions));
         ui.separator();
         catalogue_status_ui(ui, info, actions);
+        if info.view.is_some_and(|v| v.catalogue.has_descriptions())
+            && ui
+                .button("Vocabulary…")
+                .on_hover_text("The tags learned from the descriptions: remove, rename, merge, add")
+                .clicked()
+        {
+            actions.push(Action::Vocabulary(super::vocabulary::VocabularyAction::Open));
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let Some(activity) = info.activity else {
                 model_status_ui(ui, info.model);

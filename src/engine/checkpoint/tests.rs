@@ -23,6 +23,7 @@ fn meta(run_id: &str, catalogue: &str, epochs: usize, stopped: bool) -> Checkpoi
         catalogue_name: catalogue.into(),
         config: TrainConfig::for_mode(TrainMode::Fast),
         vocabulary: vocabulary(TAGS),
+        vocabulary_settings: None,
         split: Split::new(&["a.jpg".to_string(), "b.jpg".to_string()], 1),
         thresholds: vec![0.5; TAGS],
         epochs_completed: epochs,

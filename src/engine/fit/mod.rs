@@ -29,6 +29,7 @@ use super::protocol::{EvalReport, EventBody, Progress, RunEnd, RunOutcome, RunSt
 use super::split::Split;
 use super::state::CatalogueState;
 use super::EngineError;
+use crate::text::vocab::VocabularySettings;
 use crate::text::Vocabulary;
 
 /// A training run in progress.
@@ -36,6 +37,7 @@ pub(crate) struct TrainingRun<'a> {
     net: Network,
     config: TrainConfig,
     vocabulary: Vocabulary,
+    vocabulary_settings: VocabularySettings,
     split: Split,
     run_id: String,
     run_dir: PathBuf,
@@ -126,6 +128,7 @@ impl<'a> TrainingRun<'a> {
             },
             config,
             vocabulary,
+            vocabulary_settings: state.vocabulary.clone(),
             split: plan.split,
             run_id: plan.run_id,
             train_idx,
@@ -267,6 +270,7 @@ impl<'a> TrainingRun<'a> {
             catalogue_name: self.catalogue_name.clone(),
             config: self.config.clone(),
             vocabulary: self.vocabulary.clone(),
+            vocabulary_settings: Some(self.vocabulary_settings.clone()),
             split: self.split.clone(),
             thresholds: self.thresholds.clone(),
             epochs_completed,

@@ -1,7 +1,10 @@
 //! From descriptions to tags: candidate terms (nouns and adjectives), their TF-IDF ranking per
-//! item, and the catalogue's tag vocabulary.
+//! item, and the catalogue's tag vocabulary, in one of two [`VocabMode`]s, with the user's
+//! [`VocabularyEdits`] applied after.
 //!
-//! The rules:
+//! ## The seed recipe ([`VocabMode::Seed`])
+//!
+//! It reproduces the Python reference exactly (`tests/text_vocab.rs` and the golden files):
 //! - **Candidates**: every token the tagger marks `NN*` is a noun and `JJ*` an adjective,
 //!   lower-cased; tokens that are not purely alphabetic (`v-neck`, `3/4`, `'s`) and English
 //!   stop words ([`super::stopwords`]) are dropped. Repeats count.
@@ -16,6 +19,36 @@
 //!   next adjective takes its place.
 //! - **Item tags**: the item's kept nouns and adjectives whose names are in the vocabulary,
 //!   in vocabulary order; [`TagSet::targets`] turns them into multi-hot vectors.
+//!
+//! ## The curated vocabulary ([`VocabMode::Curated`], the default)
+//!
+//! The same ranking and sizes, on words a shop would filter by:
+//! - **One word, one tag, whatever its part of speech.** A candidate is still a token the
+//!   tagger marks `NN*` or `JJ*` in its sentence, but *round*, *grey* or *navy* count together
+//!   whether a sentence made them nouns or adjectives. Each word has the kind the catalogue
+//!   uses it as most (a tie is a noun); that kind decides whether it competes for a noun or
+//!   an adjective place, so [`TagOptions::vocab_nouns`] and [`TagOptions::vocab_adjectives`]
+//!   keep their meaning.
+//! - **Word forms merge.** Each word is made singular by rule (the `pluralizer` crate's
+//!   English rules: *buttons* → *button*, *dresses* → *dress*), except the plural garments on
+//!   the `keep` list of `assets/vocab/word-forms.txt` (*shorts* is not *short*), and spelled one
+//!   way by its `same` lines (*colour*/*color*, *grey*/*gray*). Stop words are dropped in any
+//!   form. **The tag's name is the form the descriptions write most** (ties alphabetically),
+//!   so a shop sees its own words: *sleeves* where it writes "long sleeves", *grey* in a
+//!   British catalogue.
+//! - **Words that name no visible property are left out**: the shipped, editable list
+//!   `assets/vocab/not-garment-properties.txt` (*fit, cut, shape, look, style, design,
+//!   detail, chest, soft, …*, each with its reason, chosen by principle: a quality word that
+//!   does not say which, a part of the wearer's body, a sensation, praise, the wearer or the
+//!   sale, a count). Left-out words take no place among an item's kept terms.
+//!
+//! ## Edits ([`VocabularyEdits`])
+//!
+//! Applied in order after either mode: remove a tag, add any word of the descriptions (every
+//! item whose description has the word in any form gets it; it goes last in the vocabulary),
+//! rename a tag, or merge tags into one (an item with any of them has it; it takes the place
+//! of the first). Counts are then the number of items with each tag. [`store`] keeps a
+//! catalogue's [`VocabularySettings`] beside its other vitrine state.
 
 use std::collections::{HashMap, HashSet};
 
@@ -26,11 +59,27 @@ use rustc_hash::FxBuildHasher;
 use self::terms::CandidateFinder;
 pub use self::terms::{candidates, Candidates};
 
+mod curated;
+mod diff;
+mod edits;
+pub mod forms;
+mod settings;
+pub mod store;
 mod terms;
+mod words;
 
-/// How many terms to keep per item and how large the vocabulary is.
+pub use self::diff::describe_difference;
+pub use self::edits::{EditError, VocabEdit, VocabularyEdits};
+pub use self::forms::{AssetError, ExcludedWords, WordForms};
+pub use self::settings::{derive_tags, DerivedTags, VocabMode, VocabularySettings};
+pub use self::words::{WordEntry, WordIndex};
+
+/// How many terms to keep per item, how large the vocabulary is, and which recipe builds it.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TagOptions {
+    /// The recipe ([`VocabMode::Curated`] by default; [`VocabMode::Seed`] is the reference's).
+    #[serde(default)]
+    pub mode: VocabMode,
     /// Nouns kept per item, and adjectives kept per item (10).
     pub top_terms_per_item: usize,
     /// Noun tags in the vocabulary (25).
@@ -42,9 +91,20 @@ pub struct TagOptions {
 impl Default for TagOptions {
     fn default() -> Self {
         TagOptions {
+            mode: VocabMode::default(),
             top_terms_per_item: 10,
             vocab_nouns: 25,
             vocab_adjectives: 25,
+        }
+    }
+}
+
+impl TagOptions {
+    /// The reference recipe with its sizes (10 terms per item, 25 + 25 tags).
+    pub fn seed() -> Self {
+        TagOptions {
+            mode: VocabMode::Seed,
+            ..TagOptions::default()
         }
     }
 }
@@ -184,21 +244,31 @@ impl TagSet {
 }
 
 /// Extracts the tags of a catalogue from its item descriptions (one per item; an empty
-/// description gives an item without terms or tags).
+/// description gives an item without terms or tags), in the mode `opts` names and without
+/// edits ([`derive_tags`] applies edits and indexes every word too).
 ///
 /// ```
 /// use vitrine::text::{extract_tags, TagOptions};
 /// let set = extract_tags(
 ///     &["A red dress with long sleeves.", "A black dress.", ""],
-///     &TagOptions::default(),
+///     &TagOptions::seed(),
 /// );
 /// assert_eq!(set.items[0].tags, ["dress", "sleeves", "long", "red"]);
 /// assert!(set.items[2].tags.is_empty());
 /// ```
 pub fn extract_tags(descriptions: &[&str], opts: &TagOptions) -> TagSet {
-    let finder = CandidateFinder::new();
-    let candidates: Vec<Candidates> = descriptions.iter().map(|d| finder.find(d)).collect();
-    tag_set_from_candidates(&candidates, opts)
+    match opts.mode {
+        VocabMode::Seed => {
+            let finder = CandidateFinder::new();
+            let candidates: Vec<Candidates> =
+                descriptions.iter().map(|d| finder.find(d)).collect();
+            tag_set_from_candidates(&candidates, opts)
+        }
+        VocabMode::Curated => {
+            let (_, tokens) = words::read(descriptions);
+            curated::tag_set(&tokens, opts)
+        }
+    }
 }
 
 /// Terms of one kind with their counts in one item, sorted by term.
@@ -275,7 +345,7 @@ fn most_common<'a>(
 }
 
 /// Ranks the candidate terms of every item and builds the vocabulary and the item tags
-/// (the part of [`extract_tags`] after tagging).
+/// (the part of [`extract_tags`] after tagging, in the seed recipe whatever `opts.mode`).
 pub fn tag_set_from_candidates(candidates: &[Candidates], opts: &TagOptions) -> TagSet {
     let noun_counts: Vec<_> = candidates.iter().map(|c| term_counts(&c.nouns)).collect();
     let adjective_counts: Vec<_> = candidates

@@ -47,25 +47,35 @@ impl CandidateFinder {
 
     pub(super) fn find(&self, text: &str) -> Candidates {
         let mut out = Candidates::default();
+        out.tokens = self.visit(text, |word, kind| {
+            let Some(kind) = kind else {
+                return;
+            };
+            let term = py_lower(word);
+            if is_term(&term) {
+                match kind {
+                    TermKind::Noun => out.nouns.push(term.into_owned()),
+                    TermKind::Adjective => out.adjectives.push(term.into_owned()),
+                }
+            }
+        });
+        out
+    }
+
+    /// Tags `text` and hands every token to `on_token` with its term kind (None for tokens
+    /// that are neither nouns nor adjectives); returns the number of tokens.
+    pub(super) fn visit(&self, text: &str, mut on_token: impl FnMut(&str, Option<TermKind>)) -> usize {
+        let mut tokens = 0;
         let mut state = START;
         let mut ids = Vec::new();
         for words in &tokenize_sentences(text) {
             ids.clear();
             self.tagger.tag_sentence_ids(words, &mut state, &mut ids);
-            out.tokens += words.len();
+            tokens += words.len();
             for (word, &id) in words.iter().zip(&ids) {
-                let Some(kind) = self.kinds[usize::from(id)] else {
-                    continue;
-                };
-                let term = py_lower(word);
-                if is_term(&term) {
-                    match kind {
-                        TermKind::Noun => out.nouns.push(term.into_owned()),
-                        TermKind::Adjective => out.adjectives.push(term.into_owned()),
-                    }
-                }
+                on_token(word, self.kinds[usize::from(id)]);
             }
         }
-        out
+        tokens
     }
 }

@@ -58,6 +58,7 @@ fn checkpoint_after(root: &std::path::Path, done: usize) -> PathBuf {
                 count: 2,
             }],
         },
+        vocabulary_settings: None,
         split: Split::new(&["a.jpg".to_string(), "b.jpg".to_string()], 1),
         thresholds: vec![0.5],
         epochs_completed: done,

@@ -38,6 +38,7 @@ fn tf_idf_ranking_by_hand() {
             top_terms_per_item: 2,
             vocab_nouns: 10,
             vocab_adjectives: 10,
+            ..TagOptions::seed()
         },
     );
     assert_eq!(set.items[0].nouns, ["dress", "belt"]);
@@ -58,7 +59,7 @@ fn equal_scores_go_alphabetically() {
         &[cands(&["zip", "hem", "cuff"], &[])],
         &TagOptions {
             top_terms_per_item: 2,
-            ..TagOptions::default()
+            ..TagOptions::seed()
         },
     );
     assert_eq!(set.items[0].nouns, ["cuff", "hem"]);
@@ -77,6 +78,7 @@ fn vocabulary_ties_sizes_and_unique_names() {
             top_terms_per_item: 10,
             vocab_nouns: 2,
             vocab_adjectives: 2,
+            ..TagOptions::seed()
         },
     );
     // Nouns: belt 2, skirt 2, cotton 1 → belt, skirt (ties by name).
@@ -93,6 +95,7 @@ fn vocabulary_ties_sizes_and_unique_names() {
             top_terms_per_item: 10,
             vocab_nouns: 3,
             vocab_adjectives: 2,
+            ..TagOptions::seed()
         },
     );
     assert_eq!(
@@ -130,7 +133,7 @@ fn multi_hot_round_trip() {
 
 #[test]
 fn empty_items_and_targets() {
-    let set = extract_tags(&["", "A red dress.", "   "], &TagOptions::default());
+    let set = extract_tags(&["", "A red dress.", "   "], &TagOptions::seed());
     assert_eq!(set.stats.items, 3);
     assert_eq!(set.stats.items_without_text, 2);
     assert_eq!(set.stats.items_without_tags, 2);
@@ -142,3 +145,5 @@ fn empty_items_and_targets() {
     let json = serde_json::to_string(&set).unwrap();
     assert_eq!(serde_json::from_str::<TagSet>(&json).unwrap(), set);
 }
+
+mod curated;
