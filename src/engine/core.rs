@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use super::checkpoint::{Checkpoint, CheckpointMeta};
 use super::config::TrainConfig;
+use super::corrections::Corrections;
 use super::embed;
 use super::fit::{RunStart, TrainingRun};
 use super::network::{Emit, Network};
@@ -65,6 +66,7 @@ impl Engine {
             tags,
             images: None,
             embeddings: None,
+            corrections: Arc::default(),
         });
         // A head trained on another vocabulary cannot tag this catalogue.
         if let Some(net) = &mut self.network {
@@ -76,6 +78,14 @@ impl Engine {
                 net.head = None;
             }
         }
+    }
+
+    /// Uses these tag corrections in the next training runs of the open catalogue (until the
+    /// next catalogue).
+    pub fn set_corrections(&mut self, corrections: Arc<Corrections>) -> Result<(), EngineError> {
+        let state = self.catalogue.as_mut().ok_or(EngineError::NoCatalogue)?;
+        state.corrections = corrections;
+        Ok(())
     }
 
     /// The network in use, building the default pretrained one if there is none.

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::config::TrainConfig;
+use super::corrections::Corrections;
 pub use super::reports::{
     CatalogueEmbeddings, CatalogueTags, EvalReport, ItemPredictions, ModelSummary, PredictedTag,
     Prediction, Progress, RunEnd, RunOutcome, RunStarted,
@@ -54,6 +55,8 @@ pub enum Command {
     LoadCheckpoint(PathBuf),
     /// Tag a photo file and find its lookalikes; answered by [`EventBody::Prediction`].
     Predict(PathBuf),
+    /// Use these tag corrections as targets in the next training runs of the open catalogue.
+    SetCorrections(Arc<Corrections>),
 }
 
 impl Command {
@@ -65,6 +68,7 @@ impl Command {
             Command::Train { .. } => "training",
             Command::LoadCheckpoint(_) => "loading the checkpoint",
             Command::Predict(_) => "tagging the photo",
+            Command::SetCorrections(_) => "taking the tag corrections",
         }
     }
 }
