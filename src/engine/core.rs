@@ -68,12 +68,13 @@ impl Engine {
             embeddings: None,
             corrections: Arc::default(),
         });
-        // A head trained on another vocabulary cannot tag this catalogue.
+        // A head trained on another vocabulary cannot tag this catalogue (one without
+        // descriptions takes any head's tags).
         if let Some(net) = &mut self.network {
             if net
                 .head
                 .as_ref()
-                .is_some_and(|h| h.vocabulary.names() != vocabulary)
+                .is_some_and(|h| !vocabulary.is_empty() && h.vocabulary.names() != vocabulary)
             {
                 net.head = None;
             }
@@ -250,6 +251,11 @@ impl Engine {
         let state = self.catalogue.as_ref().ok_or(EngineError::NoCatalogue)?;
         let mine = state.tags.vocabulary.names();
         let theirs = meta.vocabulary.names();
+        if mine.is_empty() {
+            // A catalogue without descriptions has no tags of its own: any model's tags make it
+            // searchable.
+            return Ok(());
+        }
         if mine != theirs {
             let missing: Vec<&String> = theirs
                 .iter()

@@ -139,7 +139,12 @@ impl Corrections {
 
     /// The tags of an item after its corrections: those of `described` the user did not
     /// remove, then those the user added, in the order of `vocabulary` (tag names).
-    pub fn corrected_tags(&self, id: &str, described: &[String], vocabulary: &[String]) -> Vec<String> {
+    pub fn corrected_tags(
+        &self,
+        id: &str,
+        described: &[String],
+        vocabulary: &[String],
+    ) -> Vec<String> {
         vocabulary
             .iter()
             .filter(|tag| match self.get(id, tag) {
@@ -179,7 +184,8 @@ impl Corrections {
             }
             None => return Err(damaged("it has no version number".into())),
         }
-        let file: SidecarFile = serde_json::from_value(value).map_err(|e| damaged(e.to_string()))?;
+        let file: SidecarFile =
+            serde_json::from_value(value).map_err(|e| damaged(e.to_string()))?;
         Ok(Self { items: file.items })
     }
 
@@ -240,9 +246,16 @@ mod tests {
         let back = Corrections::load(&path).unwrap();
         assert_eq!(back, c);
         assert_eq!(back.get("a.jpg", "zip"), Some(false));
-        assert_eq!(back.items_corrected(), 1, "forgetting b's only correction forgets b");
+        assert_eq!(
+            back.items_corrected(),
+            1,
+            "forgetting b's only correction forgets b"
+        );
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("\"version\": 1") && text.contains("Demo catalogue"), "{text}");
+        assert!(
+            text.contains("\"version\": 1") && text.contains("Demo catalogue"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -251,7 +264,10 @@ mod tests {
         let path = dir.path().join(FILE_NAME);
         std::fs::write(&path, r#"{"version": 2, "catalogue": "x", "items": {}}"#).unwrap();
         let err = Corrections::load(&path).unwrap_err().to_string();
-        assert!(err.contains("version 2") && err.contains("reads version 1"), "{err}");
+        assert!(
+            err.contains("version 2") && err.contains("reads version 1"),
+            "{err}"
+        );
         std::fs::write(&path, r#"{"catalogue": "x", "items": {}}"#).unwrap();
         let err = Corrections::load(&path).unwrap_err().to_string();
         assert!(err.contains("no version"), "{err}");

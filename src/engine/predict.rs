@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::core::Engine;
 use super::network::{Emit, Head, Network};
-use super::split::ItemSplit;
 use super::protocol::{EventBody, ItemPredictions, ModelSummary, PredictedTag, Prediction};
+use super::split::ItemSplit;
 use super::EngineError;
 use crate::index::LOOKALIKES;
 use crate::vision::transforms;
@@ -50,10 +50,19 @@ impl Engine {
         let net = self.network.as_ref().ok_or(EngineError::NoModel)?;
         if let Some(head) = &net.head {
             let mut model = summary(net, head);
-            model.split = head.meta.as_ref().zip(self.catalogue.as_ref()).map(|(m, state)| {
-                let ids: Vec<&str> = state.catalogue.items.iter().map(|i| i.id.as_str()).collect();
-                ItemSplit::of(&m.split, &ids)
-            });
+            model.split = head
+                .meta
+                .as_ref()
+                .zip(self.catalogue.as_ref())
+                .map(|(m, state)| {
+                    let ids: Vec<&str> = state
+                        .catalogue
+                        .items
+                        .iter()
+                        .map(|i| i.id.as_str())
+                        .collect();
+                    ItemSplit::of(&m.split, &ids)
+                });
             emit(EventBody::ModelReady(Arc::new(model)));
         }
         self.embed(emit)?;
