@@ -1,6 +1,7 @@
 //! The command line: `vitrine` opens the window; subcommands run the same engine headless.
 
 mod bench;
+mod export;
 mod lookalikes;
 mod session;
 mod tags;
@@ -41,6 +42,9 @@ enum Command {
     Embed(lookalikes::EmbedArgs),
     /// Measure speed: tag extraction, embedding, training and lookalike queries.
     Bench(bench::BenchArgs),
+    /// Write a catalogue's tags (or other results) to a file.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 /// Which catalogue to open; the embedded demo catalogue when none is given.
@@ -87,5 +91,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Tag(args)) => lookalikes::tag(&args),
         Some(Command::Embed(args)) => lookalikes::embed(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Export(command)) => export::run(&command),
     }
 }
