@@ -53,7 +53,12 @@ pub fn checkpoints_dir() -> PathBuf {
 /// followed by a hash of its source path, so two `shop.csv` in different folders keep apart.
 /// The folder is not created here.
 pub fn catalogue_state_dir(catalogue: &Catalogue) -> PathBuf {
-    data_dir().join("catalogues").join(catalogue_key(catalogue))
+    catalogue_states_dir().join(catalogue_key(catalogue))
+}
+
+/// The folder holding every catalogue's state folder (`<data dir>/catalogues`).
+pub fn catalogue_states_dir() -> PathBuf {
+    data_dir().join("catalogues")
 }
 
 /// The name of a catalogue's folder under `<data dir>/catalogues/` (see

@@ -53,7 +53,9 @@ fn tags(args: &ExportTagsArgs) -> anyhow::Result<()> {
     let corrections = Corrections::load(&corrections::sidecar_path(&catalogue))?;
     let checkpoint = match &args.checkpoint {
         Some(dir) => Some(dir.clone()),
-        None => Checkpoint::latest_for(&args.model.checkpoint_root(), &catalogue.name).map(|c| c.dir),
+        None => {
+            Checkpoint::latest_for(&args.model.checkpoint_root(), &catalogue.name).map(|c| c.dir)
+        }
     };
     let mut session = Session::start(&args.model, BackboneKind::EfficientNetLite0)?;
     let ready: Arc<CatalogueTags> = session.request_one(

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use vitrine::engine::corrections::{self, Corrections};
 use vitrine::engine::checkpoint::resume_plan;
+use vitrine::engine::corrections::{self, Corrections};
 use vitrine::engine::protocol::{ModelSummary, RunStarted};
 use vitrine::engine::{Command, EventBody, RunOutcome, TrainConfig, TrainMode};
 use vitrine::vision::BackboneKind;
@@ -118,7 +118,10 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
             "{} item(s) have tags checked by you; they train with your corrections",
             corrections.items_corrected()
         );
-        session.request(Command::SetCorrections(Arc::new(corrections)), |_, _| Ok(()))?;
+        session.request(
+            Command::SetCorrections(Arc::new(corrections)),
+            |_, _| Ok(()),
+        )?;
     }
     let command = Command::Train {
         config: config.clone(),

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use eframe::egui;
 
 use super::actions::Action;
+use super::corrections::CorrectionsState;
 use super::demo::DemoAction;
 use super::detail::{detail_ui, DetailContext, Selection};
 use super::dialogs::Dialogs;
@@ -20,6 +21,7 @@ use super::lookalikes::LookalikeFinder;
 use super::messages::{messages_ui, Messages};
 use super::options::AppOptions;
 use super::report::report_window_ui;
+use super::review_panel::{review_ui, ReviewState};
 use super::settings::{Settings, Tab};
 use super::style::apply_style;
 use super::thumbnails::ImageCache;
@@ -70,6 +72,10 @@ pub struct VitrineApp {
     /// Stop was clicked while the run was queued behind other work.
     pub(super) stop_requested: bool,
     pub(super) style_applied: bool,
+    /// The open catalogue's corrections file and the export prompt.
+    pub(super) corrections: CorrectionsState,
+    /// The Review list.
+    pub(super) review: ReviewState,
 }
 
 impl VitrineApp {
@@ -125,6 +131,8 @@ impl VitrineApp {
             queued_train: None,
             stop_requested: false,
             style_applied: false,
+            corrections: CorrectionsState::new(options.catalogue_state_root),
+            review: ReviewState::default(),
             settings,
         };
         let remembered = app.settings.last_catalogue.clone().filter(|p| p.exists());
@@ -271,6 +279,7 @@ impl VitrineApp {
                 );
             }
         }
+        self.export_prompt_ui(&ctx);
         hover_overlay_ui(&ctx);
         self.images.end_frame();
         for action in actions {
@@ -342,7 +351,7 @@ impl VitrineApp {
 
     fn central_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
-            for tab in [Tab::Catalogue, Tab::Train, Tab::Gallery] {
+            for tab in [Tab::Catalogue, Tab::Train, Tab::Gallery, Tab::Review] {
                 if ui
                     .selectable_label(self.tab == tab, egui::RichText::new(tab.label()).size(16.0))
                     .clicked()
@@ -373,6 +382,20 @@ impl VitrineApp {
                 let ready = self.view.is_some() && self.worker.is_some();
                 train_panel_ui(ui, &mut self.train, ready, actions);
             }
+            Tab::Review => match &self.view {
+                Some(view) => review_ui(
+                    ui,
+                    &mut self.review,
+                    view,
+                    &mut self.images,
+                    self.selection.current(),
+                    self.train.status.is_active(),
+                    actions,
+                ),
+                None => {
+                    ui.label("Waiting for the catalogue…");
+                }
+            },
             Tab::Gallery => gallery_ui(
                 ui,
                 &self.train,

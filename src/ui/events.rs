@@ -82,6 +82,7 @@ impl VitrineApp {
                         log::warn!("tag predictions for another catalogue were ignored");
                     }
                 }
+                self.rebuild_validation_gallery();
             }
             EventBody::Prediction(prediction) => self.prediction_ready(request, prediction),
             EventBody::Done => self.job_ended(request),
@@ -123,6 +124,7 @@ impl VitrineApp {
         self.right = RightView::Item;
         self.report_open = has_problems;
         self.view = Some(view);
+        self.load_corrections();
         self.run_demo_actions();
     }
 
@@ -198,6 +200,9 @@ impl VitrineApp {
             self.settings.last_checkpoint = Some(path.clone());
             self.train.last_checkpoint = Some((path.clone(), summary.epochs_completed));
         }
+        if let Some(view) = &mut self.view {
+            view.set_split(summary.split.clone());
+        }
         self.train.model = Some(summary);
     }
 
@@ -246,7 +251,7 @@ impl VitrineApp {
                 ));
                 return;
             }
-            Some(JobKind::Catalogue | JobKind::Embed) => {}
+            Some(JobKind::Catalogue | JobKind::Embed | JobKind::Corrections) => {}
             None => log::warn!("a failure answered request {request}, which is not known"),
         }
         self.messages.error(text);

@@ -29,6 +29,8 @@ pub enum JobKind {
         /// The photo.
         photo: PathBuf,
     },
+    /// Hand the user's tag corrections to the engine.
+    Corrections,
 }
 
 impl JobKind {
