@@ -9,6 +9,8 @@
 //! - [`engine`]: the background worker and its protocol, model identity, embedding, training,
 //!   evaluation, prediction and checkpoints;
 //! - [`index`]: embeddings and nearest neighbours;
+//! - [`review`]: every item's tags from its description, the user's corrections and the model,
+//!   the Review ranking and the tags export;
 //! - [`photo`]: opening photo files safely (limits, special files, truncation);
 //! - [`durable`]: crash-safe file writes (temporary file, fsync, rename);
 //! - [`paths`]: where weights, checkpoints and caches live.
@@ -19,6 +21,7 @@ pub mod engine;
 pub mod index;
 pub mod paths;
 pub mod photo;
+pub mod review;
 pub mod text;
 pub mod ui;
 pub mod vision;

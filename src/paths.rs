@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 
+use crate::catalogue::{Catalogue, DEMO_NAME};
+
 /// Environment variable that overrides [`data_dir`].
 pub const DATA_DIR_ENV: &str = "VITRINE_DATA_DIR";
 /// Environment variable that overrides [`cache_dir`].
@@ -45,34 +47,65 @@ pub fn checkpoints_dir() -> PathBuf {
     data_dir().join("checkpoints")
 }
 
-/// Folder holding vitrine's own state for each catalogue (its vocabulary, say), one folder per
-/// catalogue named by [`catalogue_key`]; never inside the user's catalogue.
+/// Folder holding what vitrine keeps about one catalogue (its tag corrections, its edited
+/// vocabulary): `<data dir>/catalogues/<catalogue key>/`, never beside the user's files. The
+/// key is `demo` for the built-in demo catalogue, else the catalogue's name made file-safe
+/// followed by a hash of its source path, so two `shop.csv` in different folders keep apart.
+/// The folder is not created here.
+pub fn catalogue_state_dir(catalogue: &Catalogue) -> PathBuf {
+    catalogues_dir().join(catalogue_key(catalogue))
+}
+
+/// The folder holding every catalogue's state folder (`<data dir>/catalogues`).
 pub fn catalogues_dir() -> PathBuf {
     data_dir().join("catalogues")
 }
 
-/// The name of a catalogue's state folder: its name (letters, digits, `-` and `_`, at most 40)
-/// and a hash of where it was opened from, so two catalogues with one name keep apart
-/// (`summer-shop-1f2e3d4c`). Moving a catalogue's file gives it a new folder.
-pub fn catalogue_key(name: &str, source: &std::path::Path) -> String {
-    let safe: String = name
+/// The name of a catalogue's folder under `<data dir>/catalogues/` (see
+/// [`catalogue_state_dir`]).
+pub fn catalogue_key(catalogue: &Catalogue) -> String {
+    if catalogue.name == DEMO_NAME {
+        return "demo".to_string();
+    }
+    let slug: String = catalogue
+        .name
         .chars()
+        .take(48)
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            if c.is_ascii_alphanumeric() {
                 c.to_ascii_lowercase()
             } else {
-                '_'
+                '-'
             }
         })
-        .take(40)
         .collect();
-    let source = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
-    let hash = xxhash_rust::xxh3::xxh3_64(source.to_string_lossy().as_bytes());
-    format!("{safe}-{:08x}", hash as u32)
+    let hash = xxhash_rust::xxh3::xxh3_64(catalogue.source.as_os_str().as_encoded_bytes());
+    format!("{}-{hash:016x}", slug.trim_matches('-'))
 }
 
-/// The state folder of a catalogue (see [`catalogue_key`]) under `root` (usually
-/// [`catalogues_dir`]).
-pub fn catalogue_state_dir(root: &std::path::Path, name: &str, source: &std::path::Path) -> PathBuf {
-    root.join(catalogue_key(name, source))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::{CatalogueFormat, ImportReport};
+
+    fn catalogue(name: &str, source: &str) -> Catalogue {
+        Catalogue {
+            name: name.into(),
+            source: PathBuf::from(source),
+            format: CatalogueFormat::Csv,
+            items: Vec::new(),
+            report: ImportReport::default(),
+        }
+    }
+
+    #[test]
+    fn catalogue_keys_are_file_safe_and_tell_sources_apart() {
+        let a = catalogue_key(&catalogue("My Shop.csv", "/a/My Shop.csv"));
+        let b = catalogue_key(&catalogue("My Shop.csv", "/b/My Shop.csv"));
+        assert!(a.starts_with("my-shop-csv-"), "{a}");
+        assert_ne!(a, b);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        assert_eq!(catalogue_key(&catalogue(DEMO_NAME, "/anywhere")), "demo");
+        assert!(catalogue_state_dir(&catalogue(DEMO_NAME, "/x")).ends_with("catalogues/demo"));
+    }
 }

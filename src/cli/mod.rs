@@ -1,6 +1,7 @@
 //! The command line: `vitrine` opens the window; subcommands run the same engine headless.
 
 mod bench;
+mod export;
 mod lookalikes;
 mod session;
 mod tags;
@@ -45,6 +46,9 @@ enum Command {
     /// Show or edit a catalogue's tag vocabulary (saved with vitrine's state for it; the
     /// window edits the same).
     Vocab(vocab::VocabArgs),
+    /// Write a catalogue's tags (or other results) to a file.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 /// Which catalogue to open; the embedded demo catalogue when none is given.
@@ -92,5 +96,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Embed(args)) => lookalikes::embed(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Vocab(args)) => vocab::run(&args),
+        Some(Command::Export(command)) => export::run(&command),
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use vitrine::engine::checkpoint::resume_plan;
+use vitrine::engine::corrections::{self, Corrections};
 use vitrine::engine::protocol::{ModelSummary, RunStarted};
 use vitrine::engine::{Command, EventBody, RunOutcome, TrainConfig, TrainMode};
 use vitrine::vision::BackboneKind;
@@ -135,6 +136,17 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         ready.vocabulary.len(),
         ready.trainable_items
     );
+    let corrections = Corrections::load(&corrections::sidecar_path(&ready.catalogue))?;
+    if !corrections.is_empty() {
+        eprintln!(
+            "{} item(s) have tags checked by you; they train with your corrections",
+            corrections.items_corrected()
+        );
+        session.request(
+            Command::SetCorrections(Arc::new(corrections)),
+            |_, _| Ok(()),
+        )?;
+    }
     let command = Command::Train {
         config: config.clone(),
         resume,

@@ -103,11 +103,7 @@ fn parse_merge(spec: &str) -> anyhow::Result<VocabEdit> {
 
 /// The vocabulary file of a catalogue (the one the window uses).
 pub fn settings_file(catalogue: &Catalogue) -> PathBuf {
-    let dir = vitrine::paths::catalogue_state_dir(
-        &vitrine::paths::catalogues_dir(),
-        &catalogue.name,
-        &catalogue.source,
-    );
+    let dir = vitrine::paths::catalogue_state_dir(catalogue);
     store::path_in(&dir)
 }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use super::checkpoint::{Checkpoint, CheckpointMeta};
 use super::config::TrainConfig;
+use super::corrections::Corrections;
 use super::embed;
 use super::fit::{RunStart, TrainingRun};
 use super::network::{Emit, Network};
@@ -63,18 +64,28 @@ impl Engine {
             words: Arc::new(derived.words),
             images: None,
             embeddings: None,
+            corrections: Arc::default(),
         });
         self.report_vocabulary(shown, derived.notes, emit);
-        // A head trained on another vocabulary cannot tag this catalogue.
+        // A head trained on another vocabulary cannot tag this catalogue (one without
+        // descriptions takes any head's tags).
         if let Some(net) = &mut self.network {
             if net
                 .head
                 .as_ref()
-                .is_some_and(|h| h.vocabulary.names() != vocabulary)
+                .is_some_and(|h| !vocabulary.is_empty() && h.vocabulary.names() != vocabulary)
             {
                 net.head = None;
             }
         }
+    }
+
+    /// Uses these tag corrections in the next training runs of the open catalogue (until the
+    /// next catalogue).
+    pub fn set_corrections(&mut self, corrections: Arc<Corrections>) -> Result<(), EngineError> {
+        let state = self.catalogue.as_mut().ok_or(EngineError::NoCatalogue)?;
+        state.corrections = corrections;
+        Ok(())
     }
 
     /// The network in use, building the default pretrained one if there is none.
@@ -239,6 +250,11 @@ impl Engine {
         let state = self.catalogue.as_ref().ok_or(EngineError::NoCatalogue)?;
         let mine = state.tags.vocabulary.names();
         let theirs = meta.vocabulary.names();
+        if mine.is_empty() {
+            // A catalogue without descriptions has no tags of its own: any model's tags make it
+            // searchable.
+            return Ok(());
+        }
         if let Some(difference) = describe_difference(&theirs, &mine) {
             let made = meta
                 .vocabulary_settings

@@ -17,6 +17,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod core;
+pub mod corrections;
 pub mod data;
 pub mod embed;
 pub mod eval;

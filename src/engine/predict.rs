@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::core::Engine;
 use super::network::{Emit, Head, Network};
 use super::protocol::{EventBody, ItemPredictions, ModelSummary, PredictedTag, Prediction};
+use super::split::ItemSplit;
 use super::EngineError;
 use crate::index::LOOKALIKES;
 use crate::vision::transforms;
@@ -48,7 +49,21 @@ impl Engine {
     pub(crate) fn publish_model(&mut self, emit: Emit) -> Result<(), EngineError> {
         let net = self.network.as_ref().ok_or(EngineError::NoModel)?;
         if let Some(head) = &net.head {
-            emit(EventBody::ModelReady(Arc::new(summary(net, head))));
+            let mut model = summary(net, head);
+            model.split = head
+                .meta
+                .as_ref()
+                .zip(self.catalogue.as_ref())
+                .map(|(m, state)| {
+                    let ids: Vec<&str> = state
+                        .catalogue
+                        .items
+                        .iter()
+                        .map(|i| i.id.as_str())
+                        .collect();
+                    ItemSplit::of(&m.split, &ids)
+                });
+            emit(EventBody::ModelReady(Arc::new(model)));
         }
         self.embed(emit)?;
         let (Some(net), Some(state)) = (&self.network, &self.catalogue) else {
@@ -110,5 +125,6 @@ fn summary(net: &Network, head: &Head) -> ModelSummary {
         thresholds: head.thresholds.clone(),
         last_metrics: meta.and_then(|m| m.history.evals.last().map(|e| e.metrics.clone())),
         history: meta.map(|m| m.history.clone()).unwrap_or_default(),
+        split: None,
     }
 }

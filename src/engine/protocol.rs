@@ -18,6 +18,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::config::TrainConfig;
+use super::corrections::Corrections;
 pub use super::reports::{
     CatalogueEmbeddings, CatalogueTags, EvalReport, ItemPredictions, ModelSummary, PredictedTag,
     Prediction, Progress, RunEnd, RunOutcome, RunStarted,
@@ -66,6 +67,8 @@ pub enum Command {
         /// (a command-line flag).
         save: bool,
     },
+    /// Use these tag corrections as targets in the next training runs of the open catalogue.
+    SetCorrections(Arc<Corrections>),
 }
 
 impl Command {
@@ -78,6 +81,7 @@ impl Command {
             Command::LoadCheckpoint(_) => "loading the checkpoint",
             Command::Predict(_) => "tagging the photo",
             Command::SetVocabulary { .. } => "changing the vocabulary",
+            Command::SetCorrections(_) => "taking the tag corrections",
         }
     }
 }

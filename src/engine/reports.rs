@@ -9,6 +9,7 @@ use super::checkpoint::History;
 use super::config::{TrainConfig, TrainMode};
 use super::identity::ModelIdentity;
 use super::metrics::Metrics;
+use super::split::ItemSplit;
 use crate::catalogue::Catalogue;
 use crate::index::{EmbeddingIndex, Neighbour, LOOKALIKES};
 use crate::vision::BackboneKind;
@@ -45,6 +46,9 @@ pub struct RunStarted {
     pub start_epoch: usize,
     /// History carried over (resume).
     pub history: History,
+    /// The multi-hot targets the run learns, one row per catalogue item: the description's
+    /// tags with the user's corrections on top.
+    pub targets: Arc<Vec<Vec<f32>>>,
 }
 
 /// One training step's progress.
@@ -155,6 +159,9 @@ pub struct ModelSummary {
     pub last_metrics: Option<Metrics>,
     /// Loss and metrics over the run.
     pub history: History,
+    /// Which catalogue items the model trained and was validated on (None when it does not
+    /// know, or when no catalogue is open).
+    pub split: Option<ItemSplit>,
 }
 
 /// Tag probabilities of every item from the model in use.

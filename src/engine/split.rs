@@ -51,6 +51,76 @@ impl Split {
     }
 }
 
+/// Which part of a model's split an item was in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SplitRole {
+    /// The model learned from it.
+    Train,
+    /// The model was scored on it and never learned from it.
+    Validation,
+    /// In neither (it had no tags when the model was trained, or it is new).
+    Outside,
+}
+
+impl SplitRole {
+    /// The role in one word, as exports write it: `train`, `validation`, `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplitRole::Train => "train",
+            SplitRole::Validation => "validation",
+            SplitRole::Outside => "none",
+        }
+    }
+}
+
+/// A split by catalogue item index: the role of every item of the open catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemSplit {
+    /// Seed the split was drawn with.
+    pub seed: u64,
+    /// One role per catalogue item, in catalogue order.
+    pub roles: Vec<SplitRole>,
+}
+
+impl ItemSplit {
+    /// The roles of the catalogue items `ids` (in catalogue order) in `split`.
+    pub fn of<S: AsRef<str>>(split: &Split, ids: &[S]) -> Self {
+        let mut role_of: std::collections::HashMap<&str, SplitRole> =
+            std::collections::HashMap::with_capacity(split.train.len() + split.validation.len());
+        role_of.extend(split.train.iter().map(|id| (id.as_str(), SplitRole::Train)));
+        role_of.extend(
+            split
+                .validation
+                .iter()
+                .map(|id| (id.as_str(), SplitRole::Validation)),
+        );
+        Self {
+            seed: split.seed,
+            roles: ids
+                .iter()
+                .map(|id| {
+                    role_of
+                        .get(id.as_ref())
+                        .copied()
+                        .unwrap_or(SplitRole::Outside)
+                })
+                .collect(),
+        }
+    }
+
+    /// The role of one item ([`SplitRole::Outside`] beyond the catalogue).
+    pub fn role(&self, item: usize) -> SplitRole {
+        self.roles.get(item).copied().unwrap_or(SplitRole::Outside)
+    }
+
+    /// Indices of the items with `role`, in catalogue order.
+    pub fn items(&self, role: SplitRole) -> Vec<usize> {
+        (0..self.roles.len())
+            .filter(|&i| self.roles[i] == role)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +137,19 @@ mod tests {
         assert!(a.covers_exactly(&ids));
         assert_ne!(Split::new(&ids, 7).train, a.train);
         assert!(!a.covers_exactly(&ids[1..]));
+    }
+
+    #[test]
+    fn item_roles_follow_the_ids() {
+        let ids: Vec<String> = (0..10).map(|i| format!("{i}")).collect();
+        let split = Split::new(&ids[..8], 1);
+        let roles = ItemSplit::of(&split, &ids);
+        assert_eq!(roles.items(SplitRole::Train).len(), 6);
+        assert_eq!(roles.items(SplitRole::Validation).len(), 2);
+        assert_eq!(roles.role(9), SplitRole::Outside);
+        assert_eq!(roles.role(99), SplitRole::Outside);
+        let first_val = roles.items(SplitRole::Validation)[0];
+        assert!(split.validation.contains(&ids[first_val]));
+        assert_eq!(SplitRole::Outside.as_str(), "none");
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use super::corrections::Corrections;
 use super::data::PreparedImages;
 use super::identity::ModelIdentity;
 use super::reports::CatalogueEmbeddings;
@@ -23,6 +24,8 @@ pub(crate) struct CatalogueState {
     pub(crate) images: Option<PreparedImages>,
     /// Embeddings of the network that computed them last.
     pub(crate) embeddings: Option<StoredEmbeddings>,
+    /// The user's tag corrections, applied to the targets of the next training run.
+    pub(crate) corrections: Arc<Corrections>,
 }
 
 /// Flags the worker's owner sets from other threads.

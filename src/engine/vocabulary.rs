@@ -36,7 +36,7 @@ pub struct VocabularyReport {
 /// The vocabulary file of a catalogue, when the engine keeps vocabularies on disk.
 pub fn vocabulary_file(options: &EngineOptions, catalogue: &Catalogue) -> Option<PathBuf> {
     let root = options.vocabulary_root.as_ref()?;
-    let dir = crate::paths::catalogue_state_dir(root, &catalogue.name, &catalogue.source);
+    let dir = root.join(crate::paths::catalogue_key(catalogue));
     Some(store::path_in(&dir))
 }
 

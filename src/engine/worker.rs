@@ -146,6 +146,7 @@ fn run_command(engine: &mut Engine, command: Command, emit: &(dyn Fn(EventBody) 
         Command::LoadCheckpoint(path) => engine.load_checkpoint(&path, emit),
         Command::Predict(path) => engine.predict(&path, emit),
         Command::SetVocabulary { settings, save } => engine.set_vocabulary(settings, save, emit),
+        Command::SetCorrections(corrections) => engine.set_corrections(corrections),
     }));
     let failure = match outcome {
         Ok(Ok(())) => {

@@ -47,4 +47,22 @@ pub enum Action {
     SetTab(Tab),
     /// Open or edit the vocabulary.
     Vocabulary(VocabularyAction),
+    /// Correct one tag of an item: it has the tag (`Some(true)`), it does not
+    /// (`Some(false)`), or forget the correction (`None`).
+    SetCorrection {
+        /// The item's index.
+        item: usize,
+        /// The tag.
+        tag: String,
+        /// The correction.
+        value: Option<bool>,
+    },
+    /// Forget every correction of an item.
+    ForgetCorrections(usize),
+    /// Train again with the current settings, the corrections included.
+    RetrainWithCorrections,
+    /// Choose where to export every item's tags.
+    ExportDialog,
+    /// Export every item's tags to this file (CSV or JSON Lines by its extension).
+    ExportTags(PathBuf),
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use eframe::egui;
 
 use super::actions::Action;
+use super::corrections::CorrectionsState;
 use super::demo::DemoAction;
 use super::detail::{detail_ui, DetailContext, Selection};
 use super::dialogs::Dialogs;
@@ -20,6 +21,7 @@ use super::lookalikes::LookalikeFinder;
 use super::messages::{messages_ui, Messages};
 use super::options::AppOptions;
 use super::report::report_window_ui;
+use super::review_panel::{review_ui, ReviewState};
 use super::settings::{Settings, Tab};
 use super::style::apply_style;
 use super::thumbnails::ImageCache;
@@ -73,6 +75,10 @@ pub struct VitrineApp {
     pub(super) style_applied: bool,
     /// The vocabulary editor.
     pub(super) vocabulary: VocabularyEditor,
+    /// The open catalogue's corrections file and the export prompt.
+    pub(super) corrections: CorrectionsState,
+    /// The Review list.
+    pub(super) review: ReviewState,
 }
 
 impl VitrineApp {
@@ -129,6 +135,8 @@ impl VitrineApp {
             stop_requested: false,
             style_applied: false,
             vocabulary: VocabularyEditor::default(),
+            corrections: CorrectionsState::new(options.catalogue_state_root),
+            review: ReviewState::default(),
             settings,
         };
         let remembered = app.settings.last_catalogue.clone().filter(|p| p.exists());
@@ -278,6 +286,7 @@ impl VitrineApp {
         if self.vocabulary.open {
             vocabulary_window_ui(&ctx, &mut self.vocabulary, &mut actions);
         }
+        self.export_prompt_ui(&ctx);
         hover_overlay_ui(&ctx);
         self.images.end_frame();
         for action in actions {
@@ -349,7 +358,7 @@ impl VitrineApp {
 
     fn central_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
-            for tab in [Tab::Catalogue, Tab::Train, Tab::Gallery] {
+            for tab in [Tab::Catalogue, Tab::Train, Tab::Gallery, Tab::Review] {
                 if ui
                     .selectable_label(self.tab == tab, egui::RichText::new(tab.label()).size(16.0))
                     .clicked()
@@ -380,6 +389,20 @@ impl VitrineApp {
                 let ready = self.view.is_some() && self.worker.is_some();
                 train_panel_ui(ui, &mut self.train, ready, actions);
             }
+            Tab::Review => match &self.view {
+                Some(view) => review_ui(
+                    ui,
+                    &mut self.review,
+                    view,
+                    &mut self.images,
+                    self.selection.current(),
+                    self.train.status.is_active(),
+                    actions,
+                ),
+                None => {
+                    ui.label("Waiting for the catalogue…");
+                }
+            },
             Tab::Gallery => gallery_ui(
                 ui,
                 &self.train,

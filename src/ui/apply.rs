@@ -127,6 +127,14 @@ impl VitrineApp {
             Action::ShowReport => self.report_open = true,
             Action::SetTab(tab) => self.tab = tab,
             Action::Vocabulary(action) => self.vocabulary_action(action),
+            Action::SetCorrection { item, tag, value } => self.correct(item, &tag, value),
+            Action::ForgetCorrections(item) => self.forget_corrections(item),
+            Action::RetrainWithCorrections => {
+                let config = self.train.config.clone();
+                self.start_training(config, None);
+            }
+            Action::ExportDialog => self.open_dialog(DialogKind::ExportTags),
+            Action::ExportTags(path) => self.export_tags(&path),
         }
     }
 
@@ -150,7 +158,7 @@ impl VitrineApp {
         }
     }
 
-    fn start_training(&mut self, config: TrainConfig, resume: Option<PathBuf>) {
+    pub(super) fn start_training(&mut self, config: TrainConfig, resume: Option<PathBuf>) {
         if self.view.is_none() {
             self.train.config_error = Some("Cannot start: no catalogue is open yet.".into());
             return;
@@ -173,6 +181,7 @@ impl VitrineApp {
         let Some((config, resume)) = self.queued_train.take() else {
             return;
         };
+        self.send_corrections();
         if !self.send_job(JobKind::Train, Command::Train { config, resume }) {
             self.train.status = RunStatus::Idle;
         }
@@ -210,7 +219,7 @@ impl VitrineApp {
         self.send_job(job, Command::LoadCheckpoint(path));
     }
 
-    fn open_dialog(&mut self, kind: DialogKind) {
+    pub(super) fn open_dialog(&mut self, kind: DialogKind) {
         let start = self.settings.last_dialog_dir.clone();
         if let Err(e) = self.dialogs.open(kind, start, self.repaint.clone()) {
             self.messages
@@ -232,8 +241,14 @@ impl VitrineApp {
                     }
                     DialogKind::Photo => Action::Predict(path),
                     DialogKind::Checkpoint => Action::LoadCheckpoint(path),
+                    DialogKind::ExportTags => Action::ExportTags(path),
                 };
                 self.apply(action);
+            }
+            DialogOutcome::Cancelled { suspicious: true }
+                if self.dialogs.last_kind() == Some(DialogKind::ExportTags) =>
+            {
+                self.ask_export_path();
             }
             DialogOutcome::Cancelled { suspicious: true } => self.messages.warning(
                 "No file dialog could be shown: this desktop seems to have no file chooser \

@@ -23,7 +23,7 @@ pub enum DemoAction {
 }
 
 /// Reads `VITRINE_DEMO_ACTION`-style steps separated by `;`: `train`, `train:fine-tune`,
-/// `epochs:N`, `select:N` (1-based), `drop:PATH`, `tab:catalogue|train|gallery`. Unknown
+/// `epochs:N`, `select:N` (1-based), `drop:PATH`, `tab:catalogue|train|gallery|review`. Unknown
 /// steps are returned as errors in words.
 pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
     let mut actions = Vec::new();
@@ -39,6 +39,7 @@ pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
             ("tab", "catalogue") => Some(DemoAction::Tab(Tab::Catalogue)),
             ("tab", "train") => Some(DemoAction::Tab(Tab::Train)),
             ("tab", "gallery") => Some(DemoAction::Tab(Tab::Gallery)),
+            ("tab", "review") => Some(DemoAction::Tab(Tab::Review)),
             _ => None,
         };
         match parsed {

@@ -5,6 +5,7 @@ use eframe::egui;
 use egui::Vec2;
 
 use super::actions::Action;
+use super::corrections_panel::{predicted_to_check_ui, split_badge_ui, tag_ticks_ui};
 use super::thumbnails::{fitted_rect, paint_photo, ImageCache, ImageKey, ImageState};
 use super::view::CatalogueView;
 use super::widgets::{chips_ui, lookalikes_ui, probability_bars_ui};
@@ -116,6 +117,7 @@ pub fn detail_ui(
 
             ui.add_space(6.0);
             item_text_ui(ui, view, item_index, item);
+            split_badge_ui(ui, view, item_index);
 
             ui.add_space(8.0);
             ui.strong("Lookalikes");
@@ -127,6 +129,11 @@ pub fn detail_ui(
             ui.add_space(8.0);
             ui.strong("Predicted tags");
             predicted_tags_ui(ui, view, item_index);
+            predicted_to_check_ui(ui, view, item_index, actions);
+
+            ui.add_space(8.0);
+            ui.strong("Its tags (correct them here)");
+            tag_ticks_ui(ui, view, item_index, actions);
         });
 }
 

@@ -18,6 +18,8 @@ pub enum DialogKind {
     Photo,
     /// A checkpoint folder.
     Checkpoint,
+    /// The file to export every item's tags to.
+    ExportTags,
 }
 
 impl DialogKind {
@@ -27,6 +29,7 @@ impl DialogKind {
             DialogKind::CatalogueFolder => "Open a folder of photos",
             DialogKind::Photo => "Open a photo to tag",
             DialogKind::Checkpoint => "Load a checkpoint folder",
+            DialogKind::ExportTags => "Export tags (CSV or JSON Lines)",
         }
     }
 }
@@ -52,12 +55,18 @@ pub struct Dialogs {
     tx: Sender<DialogOutcome>,
     rx: Receiver<DialogOutcome>,
     open: Option<DialogKind>,
+    last: Option<DialogKind>,
 }
 
 impl Default for Dialogs {
     fn default() -> Self {
         let (tx, rx) = crossbeam_channel::unbounded();
-        Self { tx, rx, open: None }
+        Self {
+            tx,
+            rx,
+            open: None,
+            last: None,
+        }
     }
 }
 
@@ -93,6 +102,11 @@ impl Dialogs {
                         .add_filter("Any file", &["*"])
                         .pick_file(),
                     DialogKind::CatalogueFolder | DialogKind::Checkpoint => dialog.pick_folder(),
+                    DialogKind::ExportTags => dialog
+                        .add_filter("CSV", &["csv"])
+                        .add_filter("JSON Lines", &["jsonl"])
+                        .set_file_name("tags.csv")
+                        .save_file(),
                     DialogKind::Photo => dialog
                         .add_filter("Photo", &["jpg", "jpeg", "png", "webp"])
                         .add_filter("Any file", &["*"])
@@ -111,7 +125,13 @@ impl Dialogs {
             })
             .map_err(|e| format!("the file dialog could not be opened: {e}"))?;
         self.open = Some(kind);
+        self.last = Some(kind);
         Ok(())
+    }
+
+    /// The kind of the dialog opened last (still open or closed).
+    pub fn last_kind(&self) -> Option<DialogKind> {
+        self.last
     }
 
     /// The outcome of the open dialog, once it has closed.

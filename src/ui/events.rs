@@ -83,6 +83,7 @@ impl VitrineApp {
                         log::warn!("tag predictions for another catalogue were ignored");
                     }
                 }
+                self.rebuild_validation_gallery();
             }
             EventBody::Prediction(prediction) => self.prediction_ready(request, prediction),
             EventBody::Done => self.job_ended(request),
@@ -124,6 +125,7 @@ impl VitrineApp {
         self.right = RightView::Item;
         self.report_open = has_problems;
         self.view = Some(view);
+        self.load_corrections();
         self.run_demo_actions();
     }
 
@@ -199,6 +201,9 @@ impl VitrineApp {
             self.settings.last_checkpoint = Some(path.clone());
             self.train.last_checkpoint = Some((path.clone(), summary.epochs_completed));
         }
+        if let Some(view) = &mut self.view {
+            view.set_split(summary.split.clone());
+        }
         self.train.model = Some(summary);
     }
 
@@ -247,7 +252,7 @@ impl VitrineApp {
                 ));
                 return;
             }
-            Some(JobKind::Catalogue | JobKind::Embed) => {}
+            Some(JobKind::Catalogue | JobKind::Embed | JobKind::Corrections) => {}
             Some(JobKind::Vocabulary) => self.vocabulary.waiting = false,
             None => log::warn!("a failure answered request {request}, which is not known"),
         }

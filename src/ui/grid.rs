@@ -23,8 +23,10 @@ pub struct GridState {
     pub query: String,
     /// Tags every shown item must have.
     pub active_tags: BTreeSet<String>,
+    /// Show only the validation items of the model in use.
+    pub validation_only: bool,
     filtered: Vec<usize>,
-    filter_key: Option<(String, BTreeSet<String>, u64, usize)>,
+    filter_key: Option<(String, BTreeSet<String>, u64, usize, bool)>,
     /// Columns in the last frame (for the arrow keys).
     pub columns: usize,
     scroll_to_selected: bool,
@@ -46,6 +48,7 @@ impl GridState {
             self.active_tags.clone(),
             view.generation,
             view.len(),
+            self.validation_only,
         );
         if self.filter_key.as_ref() == Some(&key) {
             return;
@@ -56,7 +59,9 @@ impl GridState {
             .map(str::to_lowercase)
             .collect();
         let tags: Vec<&str> = self.active_tags.iter().map(String::as_str).collect();
+        let validation_only = self.validation_only && view.split.is_some();
         self.filtered = (0..view.len())
+            .filter(|&i| !validation_only || view.is_validation(i))
             .filter(|&i| view.matches(i, &words, &tags))
             .collect();
         self.filter_key = Some(key);
@@ -128,6 +133,7 @@ pub fn grid_ui(
         if ui.button("Show all items").clicked() {
             state.query.clear();
             state.active_tags.clear();
+            state.validation_only = false;
         }
         return;
     }
@@ -139,13 +145,20 @@ fn search_bar_ui(ui: &mut egui::Ui, state: &mut GridState, view: &CatalogueView)
     ui.horizontal(|ui| {
         let label = ui.label("Search");
         let search = egui::TextEdit::singleline(&mut state.query)
-            .hint_text("words in descriptions and tags")
+            .hint_text("words in descriptions, tags and predicted tags")
             .desired_width(260.0);
         ui.add(search).labelled_by(label.id).on_hover_text(
-            "Shows items whose description, tags, attributes or file name contain every word",
+            "Shows items whose description, tags, predicted tags, attributes or file name \
+             contain every word",
         );
         if !state.query.is_empty() && ui.button("Clear search").clicked() {
             state.query.clear();
+        }
+        if view.split.is_some() {
+            ui.checkbox(&mut state.validation_only, "Validation items only")
+                .on_hover_text(
+                    "Show only the items the model in use was scored on and never learned from",
+                );
         }
         ui.separator();
         ui.label(

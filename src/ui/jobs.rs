@@ -31,6 +31,8 @@ pub enum JobKind {
     },
     /// Remake the catalogue's tags with edited vocabulary settings.
     Vocabulary,
+    /// Hand the user's tag corrections to the engine.
+    Corrections,
 }
 
 impl JobKind {

@@ -18,6 +18,8 @@
 mod actions;
 mod app;
 mod apply;
+mod corrections;
+mod corrections_panel;
 mod demo;
 mod detail;
 mod dialogs;
@@ -32,6 +34,7 @@ mod messages;
 mod opening;
 mod options;
 mod report;
+mod review_panel;
 mod settings;
 mod style;
 mod thumbnails;

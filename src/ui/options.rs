@@ -22,6 +22,9 @@ pub struct AppOptions {
     pub auto_load_checkpoint: bool,
     /// Scripted steps run once the first catalogue is ready.
     pub demo_actions: Vec<DemoAction>,
+    /// Folder of the catalogues' state folders (tag corrections), normally
+    /// [`crate::paths::catalogues_dir`].
+    pub catalogue_state_root: PathBuf,
 }
 
 impl AppOptions {
@@ -38,6 +41,7 @@ impl AppOptions {
             thumbnail_threads: 2,
             auto_load_checkpoint: true,
             demo_actions: Vec::new(),
+            catalogue_state_root: crate::paths::catalogues_dir(),
         }
     }
 }

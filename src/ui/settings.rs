@@ -19,6 +19,8 @@ pub enum Tab {
     Train,
     /// Validation items with their predicted and true tags.
     Gallery,
+    /// The items whose predictions and tags disagree most, to check first.
+    Review,
 }
 
 impl Tab {
@@ -28,6 +30,7 @@ impl Tab {
             Tab::Catalogue => "Catalogue",
             Tab::Train => "Train",
             Tab::Gallery => "Validation gallery",
+            Tab::Review => "Review",
         }
     }
 }

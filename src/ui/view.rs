@@ -4,8 +4,11 @@
 use std::sync::Arc;
 
 use crate::catalogue::Catalogue;
+use crate::engine::corrections::Corrections;
 use crate::engine::protocol::{CatalogueEmbeddings, CatalogueTags, ItemPredictions};
+use crate::engine::split::{ItemSplit, SplitRole};
 use crate::index::Neighbour;
+use crate::review::TagSources;
 
 /// The open catalogue with everything the worker derived from it.
 pub struct CatalogueView {
@@ -24,6 +27,13 @@ pub struct CatalogueView {
     pub embeddings: Option<Arc<CatalogueEmbeddings>>,
     /// Changes whenever something the grid filters on changes.
     pub generation: u64,
+    /// The user's tag corrections (saved in the catalogue's sidecar file).
+    pub corrections: Corrections,
+    /// Which items the model in use trained and was validated on, once a model is in use.
+    pub split: Option<ItemSplit>,
+    /// Per item, the words search finds besides `search_text`: its predicted tags and the
+    /// tags the user added (rebuilt when they change, never per frame).
+    extra_search_text: Vec<String>,
 }
 
 impl CatalogueView {
@@ -69,6 +79,9 @@ impl CatalogueView {
             predictions: None,
             embeddings: None,
             generation: 0,
+            corrections: Corrections::default(),
+            split: None,
+            extra_search_text: Vec::new(),
         }
     }
 
@@ -113,19 +126,112 @@ impl CatalogueView {
         let Some(text) = self.search_text.get(item) else {
             return false;
         };
-        if !words.iter().all(|w| text.contains(w.as_str())) {
+        let extra = self.extra_search_text.get(item).map_or("", String::as_str);
+        if !words
+            .iter()
+            .all(|w| text.contains(w.as_str()) || extra.contains(w.as_str()))
+        {
             return false;
         }
-        tags.iter().all(|tag| {
-            self.tags
-                .item_tags
-                .get(item)
-                .is_some_and(|t| t.iter().any(|x| x == tag))
-                || self
-                    .predictions
-                    .as_ref()
-                    .is_some_and(|p| p.predicts(item, tag))
-        })
+        tags.iter().all(|tag| self.has_tag(item, tag))
+    }
+
+    /// True when the item has `tag`: as the user corrected it, else from its description or
+    /// the model's prediction.
+    pub fn has_tag(&self, item: usize, tag: &str) -> bool {
+        let id = self.catalogue.items.get(item).map_or("", |i| i.id.as_str());
+        if let Some(has) = self.corrections.get(id, tag) {
+            return has;
+        }
+        self.tags
+            .item_tags
+            .get(item)
+            .is_some_and(|t| t.iter().any(|x| x == tag))
+            || self
+                .predictions
+                .as_ref()
+                .is_some_and(|p| p.predicts(item, tag))
+    }
+
+    /// Everything known about the catalogue's tags, for the Review list and the export.
+    pub fn tag_sources(&self) -> TagSources<'_> {
+        TagSources {
+            catalogue: &self.catalogue,
+            vocabulary: &self.tags.vocabulary,
+            described: &self.tags.item_tags,
+            corrections: &self.corrections,
+            predictions: self.predictions.as_deref(),
+            split: self.split.as_ref(),
+        }
+    }
+
+    /// Takes the user's corrections (all of them, or after one changed).
+    pub fn set_corrections(&mut self, corrections: Corrections) {
+        self.corrections = corrections;
+        self.rebuild_extra_search_text();
+        self.generation += 1;
+    }
+
+    /// True when the item is in the validation split of the model in use.
+    pub fn is_validation(&self, item: usize) -> bool {
+        self.split
+            .as_ref()
+            .is_some_and(|s| s.role(item) == SplitRole::Validation)
+    }
+
+    /// Takes the split of the model in use.
+    pub fn set_split(&mut self, split: Option<ItemSplit>) {
+        self.split = split.filter(|s| s.roles.len() == self.len());
+        self.generation += 1;
+    }
+
+    /// Predicted tags and tags the user added become searchable words.
+    fn rebuild_extra_search_text(&mut self) {
+        let names: &[String] = match &self.predictions {
+            Some(p) if self.tags.vocabulary.is_empty() => &p.vocabulary,
+            _ => &self.tags.vocabulary,
+        };
+        self.extra_search_text = self
+            .catalogue
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let mut text = String::new();
+                for tag in names {
+                    let predicted = self
+                        .predictions
+                        .as_ref()
+                        .is_some_and(|p| p.predicts(i, tag));
+                    if predicted || self.corrections.get(&item.id, tag) == Some(true) {
+                        text.push(' ');
+                        text.push_str(&tag.to_lowercase());
+                    }
+                }
+                text
+            })
+            .collect();
+    }
+
+    /// For a catalogue without descriptions, the chips count the model's predicted tags.
+    fn count_predicted_tags(&mut self) {
+        let Some(p) = &self.predictions else {
+            return;
+        };
+        if !self.tags.vocabulary.is_empty() {
+            return;
+        }
+        let mut counts: Vec<(String, usize)> = p
+            .vocabulary
+            .iter()
+            .map(|tag| {
+                let n = (0..self.len()).filter(|&i| p.predicts(i, tag)).count();
+                (tag.clone(), n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        self.tag_counts = counts;
     }
 
     /// Takes the worker's embeddings (ignored if they do not fit the catalogue).
@@ -143,6 +249,8 @@ impl CatalogueView {
             return false;
         }
         self.predictions = Some(predictions);
+        self.count_predicted_tags();
+        self.rebuild_extra_search_text();
         self.generation += 1;
         true
     }

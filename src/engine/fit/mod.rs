@@ -163,6 +163,7 @@ impl<'a> TrainingRun<'a> {
             steps_per_epoch,
             start_epoch: self.start_epoch,
             history: self.history.clone(),
+            targets: Arc::new(self.inputs.targets.clone()),
         })));
         let mut opt = nn::adam(0.9, 0.999, self.config.weight_decay)
             .build(&self.net.vs, self.config.learning_rate)?;

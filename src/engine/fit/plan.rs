@@ -74,18 +74,20 @@ pub(super) fn plan(
     resumed: Option<&Checkpoint>,
     options: &EngineOptions,
 ) -> Result<Plan, EngineError> {
+    let targets = corrected_targets(state, vocabulary);
+    // An item trains when it has a tag, or when the user checked its tags (even to none).
     let ids: Vec<String> = state
         .catalogue
         .items
         .iter()
-        .zip(&state.tags.items)
-        .filter(|(_, t)| !t.tags.is_empty())
-        .map(|(i, _)| i.id.clone())
+        .zip(&targets)
+        .filter(|(item, row)| row.iter().any(|&v| v > 0.0) || state.corrections.has_item(&item.id))
+        .map(|(item, _)| item.id.clone())
         .collect();
     if ids.len() < 4 {
         return Err(EngineError::NothingToLearn(format!(
-            "only {} item(s) have tags from their descriptions; at least 4 are needed to \
-             train and validate",
+            "only {} item(s) have tags from their descriptions or your corrections; at least 4 \
+             are needed to train and validate",
             ids.len()
         )));
     }
@@ -120,18 +122,29 @@ pub(super) fn plan(
     Ok(Plan {
         train_idx: to_idx(&split.train),
         val_idx: to_idx(&split.validation),
-        targets: state
-            .tags
-            .items
-            .iter()
-            .map(|t| vocabulary.multi_hot(&t.tags))
-            .collect(),
+        targets,
         split,
         history,
         start_epoch,
         global_step,
         run_id,
     })
+}
+
+/// Every item's multi-hot targets: the tags of its description, with the user's corrections
+/// on top.
+pub(super) fn corrected_targets(state: &CatalogueState, vocabulary: &Vocabulary) -> Vec<Vec<f32>> {
+    state
+        .catalogue
+        .items
+        .iter()
+        .zip(&state.tags.items)
+        .map(|(item, terms)| {
+            let mut row = vocabulary.multi_hot(&terms.tags);
+            state.corrections.apply(&item.id, vocabulary, &mut row);
+            row
+        })
+        .collect()
 }
 
 /// The cached embeddings as one tensor (zeros for missing photos, which leave the split).
