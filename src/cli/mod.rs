@@ -1,6 +1,7 @@
 //! The command line: `vitrine` opens the window; subcommands run the same engine headless.
 
 mod bench;
+mod cv;
 mod lookalikes;
 mod session;
 mod tags;
@@ -41,6 +42,8 @@ enum Command {
     Embed(lookalikes::EmbedArgs),
     /// Measure speed: tag extraction, embedding, training and lookalike queries.
     Bench(bench::BenchArgs),
+    /// Cross-validate fast mode: mean ± sd of F1 and calibration error over k folds.
+    Cv(cv::CvArgs),
 }
 
 /// Which catalogue to open; the embedded demo catalogue when none is given.
@@ -87,5 +90,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Tag(args)) => lookalikes::tag(&args),
         Some(Command::Embed(args)) => lookalikes::embed(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Cv(args)) => cv::run(&args),
     }
 }
