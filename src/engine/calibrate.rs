@@ -8,8 +8,11 @@
 //! - **Calibration**: one temperature for every tag (`σ(z / T)`), or Platt scaling per tag
 //!   (`σ(a·z + b)`), fitted by maximum likelihood on the out-of-fold logits.
 //! - **Thresholds**: the fixed threshold of the settings, one global threshold or one per tag
-//!   (both chosen on the calibrated out-of-fold probabilities); the rule that scores the best
-//!   validation micro-F1 is used and recorded.
+//!   (both chosen on the uncalibrated out-of-fold probabilities); the rule that scores the best
+//!   validation micro-F1 is used and recorded. Decisions are taken on the uncalibrated scale
+//!   and each threshold is carried over to the calibrated one
+//!   ([`Calibration::threshold_for`]), so calibrating per tag changes the probabilities shown,
+//!   never which tags are predicted.
 //! - **ECE** (expected calibration error): 15 equal-width probability bins over every
 //!   (item, tag) probability; the weighted mean gap between each bin's mean probability and
 //!   the share of its pairs that truly have the tag.
@@ -89,6 +92,13 @@ impl Calibration {
                 sigmoid(a * logit + b)
             }
         }
+    }
+
+    /// The calibrated threshold that takes exactly the decisions `raw_threshold` takes on the
+    /// uncalibrated probability of tag `tag` (every calibration here is increasing).
+    pub fn threshold_for(&self, tag: usize, raw_threshold: f32) -> f32 {
+        let th = raw_threshold.clamp(1e-6, 1.0 - 1e-6);
+        self.probability(tag, (th / (1.0 - th)).ln())
     }
 
     /// Probabilities of rows of logits.
@@ -250,7 +260,9 @@ pub fn fit_platt(column: &[(f32, bool)]) -> (f32, f32) {
             break;
         }
     }
-    (a as f32, b as f32)
+    // Increasing, so decisions keep their order (a slope ≤ 0 would mean the head is useless
+    // for the tag; it then predicts the base rate).
+    (a.max(1e-3) as f32, b as f32)
 }
 
 /// One bin of a reliability diagram.

@@ -130,7 +130,7 @@ impl Engine {
             .collect();
         let items: Vec<usize> = (0..targets.len())
             .filter(|&i| {
-                state.tags.items[i].tags.len() > 0 && vectors.get(i).is_some_and(Option::is_some)
+                !state.tags.items[i].tags.is_empty() && vectors.get(i).is_some_and(Option::is_some)
             })
             .collect();
         if items.len() < folds * 4 {

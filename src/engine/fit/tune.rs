@@ -37,15 +37,19 @@ pub(crate) fn tune(
         let oof = out_of_fold_logits(data, train, folds, run.best_epoch.max(1))?;
         let oof_truth = data.truth(train);
         let calibration = Calibration::fit(config.calibration, &oof, &oof_truth);
-        let oof_probs = calibration.probabilities(&oof);
-        let val_probs = calibration.probabilities(&val_logits);
+        let oof_probs = Calibration::Identity.probabilities(&oof);
         let mut candidates = calibrate::threshold_candidates(
             config.threshold,
             (&oof_probs, &oof_truth),
-            (&val_probs, &val_truth),
+            (&raw, &val_truth),
         );
         if !config.tune_thresholds {
             candidates.retain(|c| c.rule == ThresholdRule::Fixed);
+        }
+        for c in &mut candidates {
+            for (t, th) in c.thresholds.iter_mut().enumerate() {
+                *th = calibration.threshold_for(t, *th);
+            }
         }
         (calibration, candidates)
     } else {
