@@ -139,6 +139,14 @@ pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
     let mut session = prepared_session(&args.model, &catalogue, Some(&checkpoint))?;
     let p = prediction(&mut session, &args.image)?;
     println!("{} (model {})", p.source.display(), checkpoint.display());
+    if let Some(f) = p.familiarity.filter(|f| f.unlike_catalogue) {
+        println!(
+            "{} (closest similarity {:.2}, below the catalogue's own {:.2})",
+            vitrine::engine::familiar::Familiarity::NOTICE,
+            f.best_similarity,
+            f.cutoff
+        );
+    }
     let tags = p.tags.clone().unwrap_or_default();
     let chosen: Vec<String> = tags.iter().filter(|t| t.predicted).map(percent).collect();
     println!(

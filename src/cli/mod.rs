@@ -2,6 +2,7 @@
 
 mod bench;
 mod export;
+mod cv;
 mod lookalikes;
 mod session;
 mod tags;
@@ -49,6 +50,8 @@ enum Command {
     /// Write a catalogue's tags (or other results) to a file.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Cross-validate fast mode: mean ± sd of F1 and calibration error over k folds.
+    Cv(cv::CvArgs),
 }
 
 /// Which catalogue to open; the embedded demo catalogue when none is given.
@@ -97,5 +100,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Vocab(args)) => vocab::run(&args),
         Some(Command::Export(command)) => export::run(&command),
+        Some(Command::Cv(args)) => cv::run(&args),
     }
 }

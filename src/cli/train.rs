@@ -188,7 +188,10 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
                     );
                 }
             }
-            EventBody::ModelReady(summary) => print_best_tags(&summary),
+            EventBody::ModelReady(summary) => {
+                print_tuning(&summary);
+                print_best_tags(&summary);
+            }
             _ => {}
         }
         Ok(())
@@ -217,6 +220,42 @@ fn start_bar(bars: &mut Bars, run: &RunStarted) {
     );
     bar.set_position((run.steps_per_epoch * run.start_epoch) as u64);
     bars.train = Some(bar);
+}
+
+/// The epoch kept, the calibration and the thresholds, with the validation ECE.
+fn print_tuning(summary: &ModelSummary) {
+    let Some(t) = &summary.tuning else {
+        return;
+    };
+    eprintln!(
+        "kept epoch {} of {}{} (validation micro-F1 {:.3} at the fixed threshold)",
+        t.best_epoch,
+        t.epochs_run,
+        if t.stopped_early {
+            ", stopped early"
+        } else {
+            ""
+        },
+        t.best_epoch_micro_f1
+    );
+    eprintln!(
+        "calibration: {} (fitted on {}-fold out-of-fold predictions of the training split); \
+         ECE on the validation split {:.3} before, {:.3} after",
+        t.calibration.describe(),
+        t.folds,
+        t.before.ece,
+        t.after.ece
+    );
+    let tried: Vec<String> = t
+        .candidates
+        .iter()
+        .map(|c| format!("{} {:.3}", c.rule.describe(), c.validation_micro_f1))
+        .collect();
+    eprintln!(
+        "thresholds: {} (validation micro-F1: {})",
+        t.rule.describe(),
+        tried.join(", ")
+    );
 }
 
 fn print_best_tags(summary: &ModelSummary) {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::calibrate::Tuning;
 use super::config::TrainConfig;
 use super::metrics::Metrics;
 use super::split::Split;
@@ -100,6 +101,10 @@ pub struct CheckpointMeta {
     pub includes_backbone: bool,
     /// Loss and metrics so far.
     pub history: History,
+    /// Fast mode: the epoch kept, its calibration and thresholds, chosen from data after the
+    /// epochs (a checkpoint that has it holds the kept weights; its folder ends in `-best`).
+    #[serde(default)]
+    pub tuning: Option<Tuning>,
 }
 
 /// A checkpoint on disk.
@@ -278,13 +283,16 @@ pub fn write(
     std::fs::create_dir_all(run_dir).map_err(io("create", run_dir))?;
     remove_leftovers(run_dir);
     let name = format!(
-        "epoch-{:04}{}",
+        "epoch-{:04}{}{}",
         meta.epochs_completed,
         if meta.stopped_mid_epoch {
             "-stopped"
         } else {
             ""
-        }
+        },
+        // Sorts after the run's last checkpoint of the same epoch count, so the kept weights
+        // are the run's latest.
+        if meta.tuning.is_some() { "-best" } else { "" }
     );
     let final_dir = run_dir.join(&name);
     let tmp_dir = run_dir.join(format!("{name}{}", durable::TMP_SUFFIX));

@@ -34,6 +34,8 @@ pub struct Engine {
     pub(crate) signals: Signals,
     pub(crate) catalogue: Option<CatalogueState>,
     pub(crate) network: Option<Network>,
+    /// The catalogue's own similarity cutoff, computed once per lookalike index.
+    pub(crate) familiar: super::familiar::FamiliarCutoff,
 }
 
 impl Engine {
@@ -44,6 +46,7 @@ impl Engine {
             signals,
             catalogue: None,
             network: None,
+            familiar: Default::default(),
         }
     }
 

@@ -14,12 +14,15 @@
 //! - [`checkpoint`], [`config`], [`data`], [`metrics`], [`split`]: what those stages use;
 //! - [`measure`]: throughput measurements for `vitrine bench`.
 
+pub mod calibrate;
 pub mod checkpoint;
 pub mod config;
 pub mod core;
 pub mod corrections;
+pub mod crossval;
 pub mod data;
 pub mod embed;
+pub mod familiar;
 pub mod eval;
 pub mod fit;
 pub mod identity;

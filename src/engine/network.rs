@@ -4,6 +4,7 @@
 use image::RgbImage;
 use tch::{nn, Device, Kind, Tensor};
 
+use super::calibrate::Calibration;
 use super::checkpoint::{Checkpoint, CheckpointMeta};
 use super::identity::ModelIdentity;
 use super::options::EngineOptions;
@@ -100,13 +101,27 @@ impl Head {
         named
     }
 
-    /// Tag probabilities of one pooled embedding.
+    /// Tag probabilities of one pooled embedding, calibrated when the head's checkpoint has a
+    /// calibration.
     pub(crate) fn probabilities(&self, embedding: &[f32]) -> Result<Vec<f32>, EngineError> {
         let xs = Tensor::from_slice(embedding)
             .view([1, -1])
             .to_device(self.linear.ws.device());
-        let probs = tch::no_grad(|| self.forward(&xs, false).sigmoid());
-        Ok(tensor_rows(&probs)?.pop().unwrap_or_default())
+        let logits = tch::no_grad(|| self.forward(&xs, false));
+        let row = tensor_rows(&logits)?.pop().unwrap_or_default();
+        let calibration = self
+            .meta
+            .as_ref()
+            .and_then(|m| m.tuning.as_ref())
+            .map(|t| &t.calibration);
+        Ok(match calibration {
+            Some(c) => row
+                .iter()
+                .enumerate()
+                .map(|(t, &z)| c.probability(t, z))
+                .collect(),
+            None => Calibration::Identity.probabilities(&[row]).pop().unwrap_or_default(),
+        })
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::core::Engine;
 use super::network::{Emit, Head, Network};
+use super::familiar::Familiarity;
 use super::protocol::{EventBody, ItemPredictions, ModelSummary, PredictedTag, Prediction};
 use super::split::ItemSplit;
 use super::EngineError;
@@ -31,6 +32,17 @@ impl Engine {
             }
             _ => Vec::new(),
         };
+        let familiarity = match self.catalogue.as_ref().and_then(|s| s.embeddings.as_ref()) {
+            Some(stored) if complete && stored.model() == &net.identity => {
+                let cutoff = self.familiar.cutoff(&stored.shared);
+                lookalikes
+                    .first()
+                    .zip(cutoff)
+                    .map(|(best, cutoff)| Familiarity::new(best.score, cutoff))
+            }
+            _ => None,
+        };
+        let net = self.network.as_ref().ok_or(EngineError::NoModel)?;
         let tags = match &net.head {
             Some(head) => Some(predicted_tags(head, &embedding)?),
             None => None,
@@ -41,6 +53,7 @@ impl Engine {
             tags,
             lookalikes,
             model: net.identity.clone(),
+            familiarity,
         })));
         Ok(())
     }
@@ -123,8 +136,12 @@ fn summary(net: &Network, head: &Head) -> ModelSummary {
         epochs_completed: meta.map_or(0, |m| m.epochs_completed),
         vocabulary: head.vocabulary.names(),
         thresholds: head.thresholds.clone(),
-        last_metrics: meta.and_then(|m| m.history.evals.last().map(|e| e.metrics.clone())),
+        last_metrics: meta.and_then(|m| match &m.tuning {
+            Some(t) => Some(t.validation.clone()),
+            None => m.history.evals.last().map(|e| e.metrics.clone()),
+        }),
         history: meta.map(|m| m.history.clone()).unwrap_or_default(),
         split: None,
+        tuning: meta.and_then(|m| m.tuning.clone()),
     }
 }

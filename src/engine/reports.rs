@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::calibrate::Tuning;
 use super::checkpoint::History;
+pub use super::familiar::Familiarity;
 use super::config::{TrainConfig, TrainMode};
 use super::identity::ModelIdentity;
 use super::metrics::Metrics;
@@ -134,6 +136,9 @@ pub struct Prediction {
     /// The network that computed the photo's embedding (and the catalogue's it was compared
     /// with).
     pub model: ModelIdentity,
+    /// How close the photo comes to the catalogue, against what its items reach among
+    /// themselves; `None` when the lookalikes could not be searched.
+    pub familiarity: Option<Familiarity>,
 }
 
 /// What a loaded or freshly trained model is.
@@ -162,6 +167,9 @@ pub struct ModelSummary {
     /// Which catalogue items the model trained and was validated on (None when it does not
     /// know, or when no catalogue is open).
     pub split: Option<ItemSplit>,
+    /// Fast mode: the epoch kept, the calibration, the thresholds and the reliability before
+    /// and after calibration.
+    pub tuning: Option<Tuning>,
 }
 
 /// Tag probabilities of every item from the model in use.

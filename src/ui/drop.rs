@@ -14,6 +14,7 @@ use super::thumbnails::ImageCache;
 use super::view::CatalogueView;
 use super::widgets::{lookalikes_ui, probability_bars_ui};
 use crate::engine::protocol::Prediction;
+use crate::engine::reports::Familiarity;
 
 /// Predicted tags listed for a dropped photo.
 const PREDICTED_ROWS: usize = 8;
@@ -172,11 +173,23 @@ fn dropped_tags_ui(ui: &mut egui::Ui, prediction: &Prediction) {
             ui.weak("The model knows no tags.");
         }
         Some(tags) => {
+            let unlike = prediction
+                .familiarity
+                .is_some_and(|f| f.unlike_catalogue);
+            if unlike {
+                ui.colored_label(ui.visuals().warn_fg_color, Familiarity::NOTICE);
+            }
             let n = tags.iter().filter(|t| t.predicted).count();
             ui.weak(format!(
                 "{n} tag(s) above their threshold (green); the most probable first"
             ));
-            probability_bars_ui(ui, tags, PREDICTED_ROWS);
+            ui.scope(|ui| {
+                if unlike {
+                    // Muted: shown, but not to be trusted.
+                    ui.multiply_opacity(0.4);
+                }
+                probability_bars_ui(ui, tags, PREDICTED_ROWS);
+            });
         }
     }
 }

@@ -78,6 +78,7 @@ impl VitrineApp {
             EventBody::Finished(end) => self.training_finished(end),
             EventBody::ModelReady(summary) => self.model_ready(request, summary),
             EventBody::ItemTags(predictions) => {
+                self.train.validation_from(&predictions);
                 if let Some(view) = &mut self.view {
                     if !view.set_predictions(predictions) {
                         log::warn!("tag predictions for another catalogue were ignored");
@@ -203,6 +204,11 @@ impl VitrineApp {
         }
         if let Some(view) = &mut self.view {
             view.set_split(summary.split.clone());
+        }
+        if summary.tuning.is_some() {
+            // The kept epoch's calibrated scores, not the last evaluation's.
+            self.train.last_metrics = summary.last_metrics.clone();
+            self.train.thresholds = summary.thresholds.clone();
         }
         self.train.model = Some(summary);
     }

@@ -32,6 +32,7 @@ fn meta(run_id: &str, catalogue: &str, epochs: usize, stopped: bool) -> Checkpoi
         backbone_weights: "test".into(),
         includes_backbone: false,
         history: History::default(),
+        tuning: None,
     }
 }
 

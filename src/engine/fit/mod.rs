@@ -15,10 +15,18 @@ use rand::SeedableRng;
 use tch::nn::{self, OptimizerConfig};
 use tch::Tensor;
 
+pub mod early_stop;
+pub(crate) mod head;
 mod plan;
+mod fast_end;
+pub(crate) mod tune;
 
-use plan::{plan, prepare_inputs, standardise};
+use early_stop::{EarlyStop, Verdict};
+use fast_end::FastEnd;
+use head::{head_step, snapshot, OneTorchThread};
+use plan::{plan, prepare_inputs, prior_biases, standardise};
 
+use super::calibrate::Tuning;
 use super::checkpoint::{self, Checkpoint, CheckpointMeta, EvalPoint, History, LossPoint};
 use super::config::{TrainConfig, TrainMode};
 use super::eval::{self, EvalSplit, Inputs};
@@ -106,6 +114,7 @@ impl<'a> TrainingRun<'a> {
         }
         if let (true, Some(all), Some(head)) = (fresh_head, &features, &net.head) {
             standardise(head, all, &train_idx)?;
+            prior_biases(head, &plan.targets, &train_idx);
         }
         let state: &'a CatalogueState = state;
         let thresholds = net.head.as_ref().map(|h| h.thresholds.clone());
@@ -151,7 +160,10 @@ impl<'a> TrainingRun<'a> {
         &self.run_id
     }
 
-    /// Runs the remaining epochs; stops (with a checkpoint) when `stop` is set.
+    /// Runs the remaining epochs; stops (with a checkpoint) when `stop` is set. Fast mode
+    /// evaluates every `eval_every_epochs` epochs, stops early after `patience` evaluations
+    /// without a better micro-F1, and ends with the best weights, calibrated
+    /// ([`Self::finish_fast`]); fine-tune writes a checkpoint every epoch.
     pub(crate) fn run(&mut self, stop: &AtomicBool, emit: Emit) -> Result<RunOutcome, EngineError> {
         let steps_per_epoch = self.train_idx.len().div_ceil(self.config.batch_size);
         emit(EventBody::TrainingStarted(Arc::new(RunStarted {
@@ -165,17 +177,30 @@ impl<'a> TrainingRun<'a> {
             history: self.history.clone(),
             targets: Arc::new(self.inputs.targets.clone()),
         })));
+        let fast = self.config.mode == TrainMode::Fast;
+        let _one_thread = fast.then(OneTorchThread::new);
         let mut opt = nn::adam(0.9, 0.999, self.config.weight_decay)
             .build(&self.net.vs, self.config.learning_rate)?;
         let mut rng = rand::rngs::StdRng::seed_from_u64(self.config.seed ^ 0x5eed);
         let mut clock = StepClock::new(steps_per_epoch * self.config.epochs);
-        for epoch in self.start_epoch..self.config.epochs {
+        let mut early = EarlyStop::new(self.config.patience);
+        let mut best_weights = None;
+        let mut end = FastEnd {
+            epochs_done: self.start_epoch,
+            stopped_mid_epoch: false,
+            stopped_early: false,
+        };
+        'epochs: for epoch in self.start_epoch..self.config.epochs {
             let mut order = self.train_idx.clone();
             let mut epoch_rng =
                 rand::rngs::StdRng::seed_from_u64(self.config.seed.wrapping_add(epoch as u64));
             order.shuffle(&mut epoch_rng);
             for (s, batch) in order.chunks(self.config.batch_size).enumerate() {
                 if stop.load(Ordering::Relaxed) {
+                    if fast {
+                        end.stopped_mid_epoch = s > 0;
+                        break 'epochs;
+                    }
                     self.checkpoint(epoch, true, emit)?;
                     return Ok(RunOutcome::Stopped);
                 }
@@ -190,14 +215,44 @@ impl<'a> TrainingRun<'a> {
                 )));
                 let last_of_epoch = s + 1 == steps_per_epoch;
                 let every = self.config.eval_every_steps;
-                if last_of_epoch || (every > 0 && self.global_step.is_multiple_of(every)) {
+                if !fast && (last_of_epoch || (every > 0 && self.global_step.is_multiple_of(every)))
+                {
                     let frac = epoch as f32 + (s + 1) as f32 / steps_per_epoch as f32;
                     self.evaluate(frac, emit)?;
                 }
             }
-            self.checkpoint(epoch + 1, false, emit)?;
+            end.epochs_done = epoch + 1;
+            if !fast {
+                self.checkpoint(epoch + 1, false, emit)?;
+                continue;
+            }
+            let due = end.epochs_done.is_multiple_of(self.config.eval_every_epochs.max(1))
+                || end.epochs_done == self.config.epochs;
+            if due {
+                let micro_f1 = self.evaluate(end.epochs_done as f32, emit)?;
+                match early.observe(end.epochs_done, self.global_step, micro_f1) {
+                    Verdict::Improved => {
+                        best_weights = self.net.head.as_ref().map(snapshot);
+                    }
+                    Verdict::Continue => {}
+                    Verdict::Stop => {
+                        end.stopped_early = true;
+                        break;
+                    }
+                }
+            }
         }
-        Ok(RunOutcome::Completed)
+        if !fast {
+            return Ok(RunOutcome::Completed);
+        }
+        let outcome = if stop.load(Ordering::Relaxed) {
+            RunOutcome::Stopped
+        } else {
+            RunOutcome::Completed
+        };
+        let best = early.best().cloned().zip(best_weights);
+        self.finish_fast(end, best, emit)?;
+        Ok(outcome)
     }
 
     /// One optimisation step on a batch; returns its loss.
@@ -213,7 +268,12 @@ impl<'a> TrainingRun<'a> {
                 self.global_step + 1
             ))));
         }
-        let loss = train_step(&self.net, &self.inputs, batch, self.config.mode, rng, opt)?;
+        let loss = match (&self.inputs.features, &self.net.head) {
+            (Some(features), Some(head)) if self.config.mode == TrainMode::Fast => {
+                head_step(head, features, &self.inputs.targets, batch, opt)?
+            }
+            _ => train_step(&self.net, &self.inputs, batch, self.config.mode, rng, opt)?,
+        };
         self.global_step += 1;
         self.history.losses.push(LossPoint {
             step: self.global_step,
@@ -222,19 +282,20 @@ impl<'a> TrainingRun<'a> {
         Ok(loss)
     }
 
-    /// Scores the validation split, records and emits the result, keeps its thresholds.
-    fn evaluate(&mut self, epoch: f32, emit: Emit) -> Result<(), EngineError> {
+    /// Scores the validation split, records and emits the result, keeps its thresholds;
+    /// returns its micro-F1. Fast mode scores at the settings' threshold: its thresholds are
+    /// chosen out of fold at the end, never on the training split's own predictions.
+    fn evaluate(&mut self, epoch: f32, emit: Emit) -> Result<f32, EngineError> {
         let split = EvalSplit {
             train: &self.train_idx,
             validation: &self.val_idx,
         };
-        let e = eval::evaluate(
-            &self.net,
-            &self.inputs,
-            split,
-            &self.vocabulary,
-            &self.config,
-        )?;
+        let mut config = self.config.clone();
+        if config.mode == TrainMode::Fast {
+            config.tune_thresholds = false;
+        }
+        let e = eval::evaluate(&self.net, &self.inputs, split, &self.vocabulary, &config)?;
+        let micro_f1 = e.metrics.micro_f1;
         self.history.evals.push(EvalPoint {
             step: self.global_step,
             epoch,
@@ -254,7 +315,7 @@ impl<'a> TrainingRun<'a> {
             ),
         })));
         self.thresholds = e.thresholds;
-        Ok(())
+        Ok(micro_f1)
     }
 
     /// Writes a checkpoint of the weights as they are now, announces it, and makes the head
@@ -263,6 +324,17 @@ impl<'a> TrainingRun<'a> {
         &mut self,
         epochs_completed: usize,
         stopped_mid_epoch: bool,
+        emit: Emit,
+    ) -> Result<(), EngineError> {
+        self.write_checkpoint(epochs_completed, stopped_mid_epoch, None, emit)
+    }
+
+    /// [`Self::checkpoint`] with the tuning of the weights kept.
+    fn write_checkpoint(
+        &mut self,
+        epochs_completed: usize,
+        stopped_mid_epoch: bool,
+        tuning: Option<Tuning>,
         emit: Emit,
     ) -> Result<(), EngineError> {
         let meta = CheckpointMeta {
@@ -280,6 +352,7 @@ impl<'a> TrainingRun<'a> {
             backbone_weights: self.net.weights_key(),
             includes_backbone: self.config.mode == TrainMode::FineTune,
             history: compact_history(&self.history),
+            tuning,
         };
         let net = &self.net;
         let ck = checkpoint::write(&self.run_dir, &meta, |path| {

@@ -230,6 +230,31 @@ pub(super) fn standardise(
     Ok(())
 }
 
+/// Starts the head's biases at each tag's log-odds in the training split (smoothed by half an
+/// item), so the probabilities begin at the tags' base rates instead of ½: with standardised
+/// (zero-mean) features the weights cannot lower the mean logit, and Adam's small steps take
+/// hundreds of epochs to move a bias from 0 to a rare tag's −3.
+pub(super) fn prior_biases(head: &Head, targets: &[Vec<f32>], train_idx: &[usize]) {
+    let Some(bias) = &head.linear.bs else {
+        return;
+    };
+    let n = train_idx.len() as f64;
+    let tags = bias.size().first().copied().unwrap_or(0) as usize;
+    let log_odds: Vec<f32> = (0..tags)
+        .map(|t| {
+            let positives = train_idx
+                .iter()
+                .filter(|&&i| targets[i].get(t).is_some_and(|&x| x >= 0.5))
+                .count() as f64;
+            ((positives + 0.5) / (n - positives + 0.5)).ln() as f32
+        })
+        .collect();
+    let values = Tensor::from_slice(&log_odds).to_device(bias.device());
+    tch::no_grad(|| {
+        bias.shallow_clone().copy_(&values);
+    });
+}
+
 /// Creates the run's own folder (exclusively, with a random suffix) and returns its id: the
 /// catalogue, backbone, mode and start time.
 fn new_run_id(

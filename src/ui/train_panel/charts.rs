@@ -2,7 +2,7 @@
 
 use eframe::egui;
 use egui::Color32;
-use egui_plot::{Legend, Line, Plot, Points};
+use egui_plot::{Legend, Line, LineStyle, Plot, Points, VLine};
 
 use super::state::{EvalPoint, TrainState};
 
@@ -44,6 +44,14 @@ pub(super) fn charts_ui(ui: &mut egui::Ui, state: &TrainState) {
                         e.samples_f1
                     }),
                 ];
+                if let Some(epoch) = state.epoch_in_use() {
+                    plot_ui.vline(
+                        VLine::new("epoch in use", epoch)
+                            .color(Color32::from_rgb(160, 160, 160))
+                            .style(LineStyle::dashed_loose())
+                            .width(1.5),
+                    );
+                }
                 for (name, colour, value) in series {
                     let points: Vec<[f64; 2]> =
                         state.evals.iter().map(|e| [e.epoch, value(e)]).collect();

@@ -48,6 +48,10 @@ pub(super) fn settings_ui(ui: &mut egui::Ui, state: &mut TrainState) {
                     config.weight_decay = defaults.weight_decay;
                     config.tune_thresholds = defaults.tune_thresholds;
                     config.eval_every_steps = defaults.eval_every_steps;
+                    config.patience = defaults.patience;
+                    config.eval_every_epochs = defaults.eval_every_epochs;
+                    config.calibration = defaults.calibration;
+                    config.calibration_folds = defaults.calibration_folds;
                 }
             });
             ui.end_row();
@@ -83,7 +87,12 @@ pub(super) fn settings_ui(ui: &mut egui::Ui, state: &mut TrainState) {
 
             ui.label("");
             ui.checkbox(&mut config.tune_thresholds, "Tune one threshold per tag")
-                .on_hover_text("Chooses each tag's threshold on the training photos");
+                .on_hover_text(
+                    "Fast mode: tries one threshold and one per tag, chosen on out-of-fold \
+                     predictions of the training photos, and keeps them only if they beat the \
+                     threshold above on the validation photos. Fine-tune: chooses each tag's \
+                     threshold on the training photos",
+                );
             ui.end_row();
         });
 }

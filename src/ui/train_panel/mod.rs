@@ -4,6 +4,7 @@
 mod charts;
 mod form;
 mod progress;
+mod reliability;
 mod state;
 mod tag_table;
 #[cfg(test)]
@@ -50,6 +51,10 @@ pub fn train_panel_ui(
             progress_ui(ui, state);
             ui.add_space(6.0);
             charts_ui(ui, state);
+            if let Some(tuning) = state.model.as_ref().and_then(|m| m.tuning.as_ref()) {
+                ui.add_space(8.0);
+                reliability::reliability_ui(ui, tuning);
+            }
             ui.add_space(8.0);
             per_tag_table_ui(ui, state);
         });

@@ -7,7 +7,7 @@ use egui_plot::PlotPoint;
 
 use crate::engine::checkpoint::{Checkpoint, History, ResumePlan};
 use crate::engine::metrics::Metrics;
-use crate::engine::protocol::{ModelSummary, Progress};
+use crate::engine::protocol::{ItemPredictions, ModelSummary, Progress};
 use crate::engine::TrainConfig;
 
 /// Where a training run stands.
@@ -155,10 +155,50 @@ impl TrainState {
         self.progress = Some(progress);
     }
 
+    /// The validation gallery from the model in use's predictions (calibrated, with its
+    /// thresholds), once a run has ended.
+    pub fn validation_from(&mut self, predictions: &ItemPredictions) {
+        if self.validation_items.is_empty() || self.status.is_active() {
+            return;
+        }
+        let rows: Vec<(usize, Vec<f32>)> = self
+            .validation_items
+            .iter()
+            .filter_map(|&i| predictions.probabilities.get(i)?.clone().map(|p| (i, p)))
+            .collect();
+        self.validation = std::sync::Arc::new(rows);
+        self.thresholds = predictions.thresholds.clone();
+    }
+
     /// Records an evaluation.
     pub fn push_eval(&mut self, epoch: f32, step: usize, metrics: Metrics) {
         self.evals.push(eval_point(epoch, step, &metrics));
         self.last_metrics = Some(metrics);
+    }
+
+    /// The epoch whose weights are (or will be) in use, for the F1 chart: the model's kept
+    /// epoch once a run has ended, the best micro-F1 so far (the first of equals, as early
+    /// stopping keeps) while one runs.
+    pub fn epoch_in_use(&self) -> Option<f64> {
+        if !self.status.is_active() {
+            if let Some(t) = self.model.as_ref().and_then(|m| m.tuning.as_ref()) {
+                return Some(t.best_epoch as f64);
+            }
+        }
+        let fast = self
+            .run_config
+            .as_ref()
+            .is_some_and(|c| c.mode == crate::engine::TrainMode::Fast && c.patience > 0);
+        if !fast {
+            return self.evals.last().map(|e| e.epoch);
+        }
+        self.evals
+            .iter()
+            .fold(None, |best: Option<&EvalPoint>, e| match best {
+                Some(b) if b.micro_f1 >= e.micro_f1 => Some(b),
+                _ => Some(e),
+            })
+            .map(|e| e.epoch)
     }
 
     /// The fraction of the run done, from the latest step.

@@ -67,6 +67,7 @@ fn checkpoint_after(root: &std::path::Path, done: usize) -> PathBuf {
         backbone_weights: "test".into(),
         includes_backbone: true,
         history: History::default(),
+        tuning: None,
     };
     write(&root.join("run"), &meta, |p| {
         std::fs::write(p, b"weights").map_err(|e| EngineError::Checkpoint(e.to_string()))

@@ -1,0 +1,116 @@
+//! End-to-end on the demo catalogue: fast mode keeps its best epoch, its calibration (fitted
+//! out of fold) lowers the calibration error on data it never saw, and a photo unlike the
+//! catalogue is flagged.
+
+mod common;
+
+use common::{demo, item_tags_in, options, run, worker};
+use vitrine::engine::checkpoint::Checkpoint;
+use vitrine::engine::core::{Engine, Signals};
+use vitrine::engine::{Command, EventBody, TrainConfig, TrainMode};
+
+fn prediction(events: &[EventBody]) -> std::sync::Arc<vitrine::engine::protocol::Prediction> {
+    events
+        .iter()
+        .find_map(|e| match e {
+            EventBody::Prediction(p) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("a prediction")
+}
+
+#[test]
+fn calibration_lowers_ece_out_of_fold_on_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = Engine::new(options(dir.path().to_path_buf()), Signals::default());
+    let emit = |_: EventBody| {};
+    engine.set_catalogue(demo(), &emit);
+    let config = TrainConfig::for_mode(TrainMode::Fast);
+    let cv = engine.cross_validate(&config, 5, &emit).expect("cross-validation");
+    assert_eq!(cv.folds.len(), 5);
+    assert_eq!(cv.folds.iter().map(|f| f.items).sum::<usize>(), cv.items);
+    let (before, _) = cv.mean_sd(|f| f.ece_before);
+    let (after, _) = cv.mean_sd(|f| f.ece_after);
+    let (model, _) = cv.mean_sd(|f| f.model.micro_f1);
+    let (baseline, _) = cv.mean_sd(|f| f.baseline.micro_f1);
+    eprintln!("held-out ECE {before:.3} -> {after:.3}; micro-F1 {model:.3} vs {baseline:.3}");
+    assert!(after < before, "ECE {before:.3} -> {after:.3}");
+    assert!(model > baseline, "micro-F1 {model:.3} vs baseline {baseline:.3}");
+}
+
+#[test]
+fn fast_mode_installs_the_best_epoch_with_its_calibration() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = worker(dir.path().to_path_buf());
+    run(&worker, Command::SetCatalogue(demo()));
+    let events = run(
+        &worker,
+        Command::Train {
+            config: TrainConfig::for_mode(TrainMode::Fast),
+            resume: None,
+        },
+    );
+    let summary = events
+        .iter()
+        .find_map(|e| match e {
+            EventBody::ModelReady(s) => Some(s.clone()),
+            _ => None,
+        })
+        .expect("model ready");
+    let tuning = summary.tuning.clone().expect("fast mode records its tuning");
+    // The epoch kept is the first one with the best validation micro-F1 of the run.
+    let evals = &summary.history.evals;
+    let best = evals
+        .iter()
+        .map(|e| e.metrics.micro_f1)
+        .fold(f32::MIN, f32::max);
+    let first_best = evals.iter().find(|e| e.metrics.micro_f1 == best).unwrap();
+    assert_eq!(tuning.best_epoch as f32, first_best.epoch);
+    assert_eq!(tuning.best_epoch_micro_f1, best);
+    assert_eq!(tuning.epochs_run, summary.epochs_completed);
+    assert_eq!(tuning.folds, 5);
+    assert!(tuning.thresholds().is_some_and(|t| t == summary.thresholds));
+    // The run's latest checkpoint holds those weights: loading it predicts the same.
+    let latest = Checkpoint::latest(dir.path()).expect("a checkpoint");
+    assert!(latest.dir.to_string_lossy().ends_with("-best"), "{latest:?}");
+    assert_eq!(latest.meta.tuning.as_ref(), Some(&tuning));
+    let trained = item_tags_in(&events).expect("item tags");
+    let loaded = run(&worker, Command::LoadCheckpoint(latest.dir.clone()));
+    let loaded = item_tags_in(&loaded).expect("item tags");
+    assert_eq!(trained.probabilities, loaded.probabilities);
+    assert_eq!(trained.thresholds, loaded.thresholds);
+    if tuning.stopped_early {
+        // The last weights are kept too (for Resume), in their own checkpoint.
+        let last = latest
+            .dir
+            .parent()
+            .unwrap()
+            .join(format!("epoch-{:04}", tuning.epochs_run));
+        let last = Checkpoint::load(&last).expect("the last epoch's checkpoint");
+        assert!(last.meta.tuning.is_none());
+    }
+}
+
+#[test]
+fn a_photo_unlike_the_catalogue_is_flagged_and_a_flipped_item_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = worker(dir.path().to_path_buf());
+    let catalogue = demo();
+    run(&worker, Command::SetCatalogue(catalogue.clone()));
+    let coffee = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/vision/coffee.png");
+    let p = prediction(&run(&worker, Command::Predict(coffee)));
+    let f = p.familiarity.expect("compared with the catalogue");
+    eprintln!(
+        "coffee: best similarity {:.3}, cutoff {:.3}",
+        f.best_similarity, f.cutoff
+    );
+    assert!(f.unlike_catalogue, "{f:?}");
+    let img = image::open(&catalogue.items[7].image_path).unwrap();
+    let flipped = dir.path().join("flipped.png");
+    img.fliph().save(&flipped).unwrap();
+    let p = prediction(&run(&worker, Command::Predict(flipped)));
+    let f = p.familiarity.expect("compared with the catalogue");
+    assert!(!f.unlike_catalogue, "{f:?}");
+    assert!(f.best_similarity > f.cutoff);
+}
