@@ -1,7 +1,11 @@
 //! The command line: `vitrine` opens the window; subcommands run the same engine headless.
 
 mod bench;
+mod eval_lookalikes;
+mod export_lookalikes;
 mod lookalikes;
+mod mask;
+mod match_cli;
 mod session;
 mod tags;
 mod train;
@@ -41,6 +45,28 @@ enum Command {
     Embed(lookalikes::EmbedArgs),
     /// Measure speed: tag extraction, embedding, training and lookalike queries.
     Bench(bench::BenchArgs),
+    /// Write results to files for other programs (a web shop).
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Measure quality on catalogues with known answers.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+    /// Write the garment mask the colour similarity uses for a photo, to check it.
+    Mask(mask::MaskArgs),
+}
+
+/// `vitrine export …`
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Every item's five lookalikes (CSV, or JSON Lines by extension).
+    Lookalikes(export_lookalikes::ExportLookalikesArgs),
+}
+
+/// `vitrine eval …`
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// P@5 same category and same colour of lookalikes, for every Match preset.
+    Lookalikes(eval_lookalikes::EvalLookalikesArgs),
 }
 
 /// Which catalogue to open; the embedded demo catalogue when none is given.
@@ -87,5 +113,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Tag(args)) => lookalikes::tag(&args),
         Some(Command::Embed(args)) => lookalikes::embed(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Export(ExportCommand::Lookalikes(args))) => export_lookalikes::run(&args),
+        Some(Command::Eval(EvalCommand::Lookalikes(args))) => eval_lookalikes::run(&args),
+        Some(Command::Mask(args)) => mask::run(&args),
     }
 }

@@ -65,6 +65,7 @@ impl Engine {
             tags,
             images: None,
             embeddings: None,
+            match_parts: None,
         });
         // A head trained on another vocabulary cannot tag this catalogue.
         if let Some(net) = &mut self.network {

@@ -23,6 +23,9 @@ pub struct EngineOptions {
     /// Computed embeddings are saved to the cache after this many, so a pass that is cut
     /// short (a crash, a power cut) keeps most of its work.
     pub embedding_save_every_items: usize,
+    /// Lookalike embeddings are the average of the photo's and its mirror image's
+    /// (horizontal-flip test-time augmentation; cached apart from plain ones).
+    pub flip_embeddings: bool,
     /// Fault injection for tests: the training step with this global number fails as a
     /// libtorch error would. Always `None` in the app.
     #[doc(hidden)]
@@ -40,6 +43,7 @@ impl Default for EngineOptions {
                 .map(|n| n.get().min(4))
                 .unwrap_or(2),
             embedding_save_every_items: 512,
+            flip_embeddings: true,
             fail_at_step: None,
         }
     }

@@ -22,6 +22,7 @@ pub use super::reports::{
     CatalogueEmbeddings, CatalogueTags, EvalReport, ItemPredictions, ModelSummary, PredictedTag,
     Prediction, Progress, RunEnd, RunOutcome, RunStarted,
 };
+pub use super::reports::MatchParts;
 use crate::catalogue::Catalogue;
 
 /// Names one command sent to the worker; unique for the worker's lifetime.
@@ -54,6 +55,9 @@ pub enum Command {
     LoadCheckpoint(PathBuf),
     /// Tag a photo file and find its lookalikes; answered by [`EventBody::Prediction`].
     Predict(PathBuf),
+    /// Compute every item's colour palette (cached on disk) and the description index for
+    /// lookalikes; answered by [`EventBody::MatchParts`] (unless stopped).
+    PrepareMatch,
 }
 
 impl Command {
@@ -65,6 +69,7 @@ impl Command {
             Command::Train { .. } => "training",
             Command::LoadCheckpoint(_) => "loading the checkpoint",
             Command::Predict(_) => "tagging the photo",
+            Command::PrepareMatch => "computing colours",
         }
     }
 }
@@ -78,6 +83,8 @@ pub enum Task {
     PreparingPhotos,
     /// Computing (or reading from the cache) the lookalike embeddings.
     ComputingEmbeddings,
+    /// Computing (or reading from the cache) every photo's garment colours.
+    ComputingColours,
 }
 
 impl Task {
@@ -87,6 +94,7 @@ impl Task {
             Task::ExtractingTags => "Reading descriptions",
             Task::PreparingPhotos => "Preparing photos",
             Task::ComputingEmbeddings => "Computing lookalike embeddings",
+            Task::ComputingColours => "Computing garment colours",
         }
     }
 }
@@ -184,6 +192,8 @@ pub enum EventBody {
     ItemTags(Arc<ItemPredictions>),
     /// Tags and lookalikes of a photo file.
     Prediction(Arc<Prediction>),
+    /// Every item's colour descriptor and the description index, for lookalikes.
+    MatchParts(Arc<MatchParts>),
     /// The request is complete (terminal).
     Done,
     /// The request failed; the worker carries on (terminal).

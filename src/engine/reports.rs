@@ -130,6 +130,10 @@ pub struct Prediction {
     /// The network that computed the photo's embedding (and the catalogue's it was compared
     /// with).
     pub model: ModelIdentity,
+    /// The photo's raw embedding (empty when it could not be computed), for Match scoring.
+    pub embedding: Vec<f32>,
+    /// The colours of the photo's garment, for Match scoring.
+    pub palette: Option<crate::lookalike::colour::Palette>,
 }
 
 /// What a loaded or freshly trained model is.
@@ -236,4 +240,14 @@ impl CatalogueEmbeddings {
     pub fn lookalikes(&self, item: usize) -> Vec<Neighbour> {
         self.index.nearest_to_item(item, LOOKALIKES)
     }
+}
+
+/// The colour and description parts of lookalikes for one catalogue (the shape part is
+/// [`CatalogueEmbeddings`]).
+#[derive(Debug)]
+pub struct MatchParts {
+    /// Every item's colour descriptor.
+    pub colours: Arc<crate::lookalike::colour::CatalogueColours>,
+    /// The TF-IDF index of the descriptions.
+    pub text: Arc<crate::lookalike::text::TextIndex>,
 }

@@ -18,6 +18,8 @@ pub(crate) struct CatalogueState {
     pub(crate) images: Option<PreparedImages>,
     /// Embeddings of the network that computed them last.
     pub(crate) embeddings: Option<StoredEmbeddings>,
+    /// Colour palettes and the description index, once computed.
+    pub(crate) match_parts: Option<Arc<super::reports::MatchParts>>,
 }
 
 /// Flags the worker's owner sets from other threads.

@@ -145,6 +145,7 @@ fn run_command(engine: &mut Engine, command: Command, emit: &(dyn Fn(EventBody) 
         Command::Train { config, resume } => engine.train(config, resume.as_deref(), emit),
         Command::LoadCheckpoint(path) => engine.load_checkpoint(&path, emit),
         Command::Predict(path) => engine.predict(&path, emit),
+        Command::PrepareMatch => engine.prepare_match(emit),
     }));
     let failure = match outcome {
         Ok(Ok(())) => {

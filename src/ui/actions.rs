@@ -44,4 +44,12 @@ pub enum Action {
     ShowReport,
     /// Switch the left-hand tab.
     SetTab(Tab),
+    /// Match lookalikes with a preset's weights.
+    SetMatchPreset(crate::lookalike::Preset),
+    /// Match lookalikes with these weights.
+    SetMatchWeights(crate::lookalike::Weights),
+    /// Choose where to export every item's lookalikes.
+    ExportLookalikesDialog,
+    /// Export every item's lookalikes to this file.
+    ExportLookalikes(PathBuf),
 }

@@ -55,6 +55,7 @@ pub struct VitrineApp {
     pub(super) grid: GridState,
     pub(super) selection: Selection,
     pub(super) lookalikes: LookalikeFinder,
+    pub(super) matching: super::matching::MatchState,
     pub(super) embeddings_generation: u64,
     pub(super) train: TrainState,
     pub(super) drop: DropState,
@@ -99,6 +100,7 @@ impl VitrineApp {
             messages.warning("Photos cannot be shown: the photo loader could not start.");
         }
         let lookalikes = LookalikeFinder::new(repaint.clone());
+        let match_repaint = repaint.clone();
         let settings = options.settings;
         let mut app = Self {
             repaint,
@@ -113,6 +115,7 @@ impl VitrineApp {
             grid: GridState::default(),
             selection: Selection::default(),
             lookalikes,
+            matching: super::matching::MatchState::new(match_repaint),
             embeddings_generation: 0,
             train: TrainState::new(settings.train.clone()),
             drop: DropState::default(),
@@ -231,6 +234,7 @@ impl VitrineApp {
         self.poll_dialogs();
         self.poll_worker();
         self.refresh_lookalikes();
+        self.refresh_matches();
 
         let mut actions = Vec::new();
         self.take_dropped_files(&ctx, &mut actions);
@@ -296,12 +300,18 @@ impl VitrineApp {
         match self.right {
             RightView::Photo => {
                 let training = self.train.status.is_active();
+                let matching = self
+                    .drop
+                    .path
+                    .clone()
+                    .and_then(|p| self.match_panel(&super::matching::MatchKey::Photo(p)));
                 drop_panel_ui(
                     ui,
                     &self.drop,
                     self.view.as_ref(),
                     &mut self.images,
                     training,
+                    matching.as_ref(),
                     actions,
                 );
             }
@@ -316,9 +326,14 @@ impl VitrineApp {
                         .selection
                         .current()
                         .and_then(|item| self.lookalikes.get(item, self.embeddings_generation));
+                    let matching = self
+                        .selection
+                        .current()
+                        .and_then(|item| self.match_panel(&super::matching::MatchKey::Item(item)));
                     let context = DetailContext {
                         embedding_progress,
                         lookalikes: found,
+                        matching,
                     };
                     detail_ui(
                         ui,

@@ -126,6 +126,18 @@ impl VitrineApp {
             Action::LoadCheckpoint(path) => self.load_checkpoint(path, true),
             Action::ShowReport => self.report_open = true,
             Action::SetTab(tab) => self.tab = tab,
+            Action::SetMatchPreset(preset) => {
+                self.matching.preset = Some(preset);
+                self.matching.weights = preset.weights();
+            }
+            Action::SetMatchWeights(weights) => {
+                self.matching.preset = crate::lookalike::Preset::ALL
+                    .into_iter()
+                    .find(|p| p.weights() == weights);
+                self.matching.weights = weights;
+            }
+            Action::ExportLookalikesDialog => self.open_dialog(DialogKind::ExportLookalikes),
+            Action::ExportLookalikes(path) => self.export_lookalikes(path),
         }
     }
 
@@ -231,6 +243,7 @@ impl VitrineApp {
                     }
                     DialogKind::Photo => Action::Predict(path),
                     DialogKind::Checkpoint => Action::LoadCheckpoint(path),
+                    DialogKind::ExportLookalikes => Action::ExportLookalikes(path),
                 };
                 self.apply(action);
             }

@@ -18,6 +18,8 @@ pub enum DialogKind {
     Photo,
     /// A checkpoint folder.
     Checkpoint,
+    /// Where to write every item's lookalikes.
+    ExportLookalikes,
 }
 
 impl DialogKind {
@@ -27,6 +29,7 @@ impl DialogKind {
             DialogKind::CatalogueFolder => "Open a folder of photos",
             DialogKind::Photo => "Open a photo to tag",
             DialogKind::Checkpoint => "Load a checkpoint folder",
+            DialogKind::ExportLookalikes => "Export lookalikes (CSV or JSON Lines)",
         }
     }
 }
@@ -97,6 +100,11 @@ impl Dialogs {
                         .add_filter("Photo", &["jpg", "jpeg", "png", "webp"])
                         .add_filter("Any file", &["*"])
                         .pick_file(),
+                    DialogKind::ExportLookalikes => dialog
+                        .set_file_name("lookalikes.csv")
+                        .add_filter("CSV", &["csv"])
+                        .add_filter("JSON Lines", &["jsonl"])
+                        .save_file(),
                 };
                 let outcome = match chosen {
                     Some(path) => DialogOutcome::Chosen(kind, path),

@@ -84,6 +84,7 @@ impl VitrineApp {
                 }
             }
             EventBody::Prediction(prediction) => self.prediction_ready(request, prediction),
+            EventBody::MatchParts(parts) => self.match_parts_ready(parts),
             EventBody::Done => self.job_ended(request),
             EventBody::Failed(failure) => self.job_failed(request, failure),
         }
@@ -117,6 +118,7 @@ impl VitrineApp {
             self.selection.select(0);
         }
         self.lookalikes.reset();
+        self.matching.reset();
         self.grid.reset();
         self.train.reset_runs();
         self.drop.forget_lookalikes();
@@ -246,7 +248,7 @@ impl VitrineApp {
                 ));
                 return;
             }
-            Some(JobKind::Catalogue | JobKind::Embed) => {}
+            Some(JobKind::Catalogue | JobKind::Embed | JobKind::Colours) => {}
             None => log::warn!("a failure answered request {request}, which is not known"),
         }
         self.messages.error(text);

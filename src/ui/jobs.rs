@@ -29,6 +29,8 @@ pub enum JobKind {
         /// The photo.
         photo: PathBuf,
     },
+    /// Compute the catalogue's garment colours and description index.
+    Colours,
 }
 
 impl JobKind {
@@ -36,7 +38,7 @@ impl JobKind {
     pub fn prepares(&self) -> bool {
         matches!(
             self,
-            JobKind::Catalogue | JobKind::Embed | JobKind::Checkpoint { .. }
+            JobKind::Catalogue | JobKind::Embed | JobKind::Colours | JobKind::Checkpoint { .. }
         )
     }
 }
