@@ -19,6 +19,7 @@ pub mod catalogue;
 pub mod durable;
 pub mod engine;
 pub mod index;
+pub mod lookalike;
 pub mod paths;
 pub mod photo;
 pub mod review;

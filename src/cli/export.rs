@@ -22,6 +22,8 @@ pub enum ExportCommand {
     /// Every item's id, description tags, corrected tags, predicted tags with probabilities
     /// and split, as CSV (`.csv`) or JSON Lines (`.jsonl`) by the file's extension.
     Tags(ExportTagsArgs),
+    /// Every item's five lookalikes (CSV, or JSON Lines by extension).
+    Lookalikes(super::export_lookalikes::ExportLookalikesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -43,6 +45,7 @@ pub struct ExportTagsArgs {
 pub fn run(command: &ExportCommand) -> anyhow::Result<()> {
     match command {
         ExportCommand::Tags(args) => tags(args),
+        ExportCommand::Lookalikes(args) => super::export_lookalikes::run(args),
     }
 }
 

@@ -10,9 +10,13 @@ use vitrine::catalogue::Catalogue;
 use vitrine::engine::checkpoint::Checkpoint;
 use vitrine::engine::protocol::{CatalogueEmbeddings, PredictedTag, Prediction};
 use vitrine::engine::{Command, EventBody};
-use vitrine::index::Neighbour;
+use vitrine::index::{Neighbour, LOOKALIKES};
+use vitrine::lookalike::export::ExportRow;
+use vitrine::lookalike::query::photo_query;
+use vitrine::lookalike::{Match, Query};
 use vitrine::vision::BackboneKind;
 
+use super::match_cli::{session_index, MatchArgs};
 use super::session::{open_catalogue, ModelArgs, Session};
 use super::CatalogueArgs;
 
@@ -28,6 +32,11 @@ pub struct SimilarArgs {
     /// Use the backbone of this fine-tuned checkpoint instead of the pretrained one.
     #[arg(long)]
     checkpoint: Option<PathBuf>,
+    #[command(flatten)]
+    matching: MatchArgs,
+    /// Print the lookalikes as JSON (item, rank, neighbour, score, shape, colour, text).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -95,25 +104,69 @@ pub fn similar(args: &SimilarArgs) -> anyhow::Result<()> {
         vitrine::photo::check(photo)?;
     }
     let mut session = prepared_session(&args.model, &catalogue, args.checkpoint.as_deref())?;
-    match item {
-        Some(index) => {
-            let found = embeddings(&mut session)?;
-            if !found.has_vector(index) {
-                bail!(
-                    "the photo of {} could not be read",
-                    catalogue.items[index].id
-                );
+    let (found, index) = session_index(&mut session)?;
+    let weights = args.matching.weights();
+    let (name, query) = match item {
+        Some(i) => {
+            if !found.has_vector(i) {
+                bail!("the photo of {} could not be read", catalogue.items[i].id);
             }
-            println!("Lookalikes of {}:", catalogue.items[index].id);
-            print_neighbours(&catalogue, &found.lookalikes(index));
+            (catalogue.items[i].id.clone(), Query::Item(i))
         }
         None => {
             let p = prediction(&mut session, photo)?;
-            println!("Lookalikes of {}:", p.source.display());
-            print_neighbours(&catalogue, &p.lookalikes);
+            (p.source.display().to_string(), photo_query(&index, &p))
         }
+    };
+    let matches = index.lookalikes(&query, &weights, LOOKALIKES);
+    if args.json {
+        let rows: Vec<ExportRow> = matches
+            .iter()
+            .enumerate()
+            .map(|(r, m)| ExportRow {
+                item: name.clone(),
+                rank: r + 1,
+                neighbour: catalogue.items[m.index].id.clone(),
+                score: m.score,
+                shape: m.shape,
+                colour: m.colour,
+                text: m.text,
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        println!(
+            "Lookalikes of {name} (match: {}; score = {:.2}·shape + {:.2}·colour + {:.2}·text):",
+            args.matching.preset.label(),
+            weights.shape,
+            weights.colour,
+            weights.text
+        );
+        print_matches(&catalogue, &matches);
     }
     Ok(())
+}
+
+fn print_matches(catalogue: &Catalogue, matches: &[Match]) {
+    for (rank, m) in matches.iter().enumerate() {
+        if let Some(item) = catalogue.items.get(m.index) {
+            let category = item
+                .attributes
+                .get("category")
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
+            println!(
+                "{}. {:>6.2} (shape {:+.2} colour {:+.2} text {:+.2})  {}{category}  {}",
+                rank + 1,
+                m.score,
+                m.shape,
+                m.colour,
+                m.text,
+                item.id,
+                first_words(&item.description, 10)
+            );
+        }
+    }
 }
 
 pub fn tag(args: &TagArgs) -> anyhow::Result<()> {

@@ -3,7 +3,11 @@
 mod bench;
 mod export;
 mod cv;
+mod eval_lookalikes;
+mod export_lookalikes;
 mod lookalikes;
+mod mask;
+mod match_cli;
 mod session;
 mod tags;
 mod train;
@@ -52,6 +56,18 @@ enum Command {
     Export(export::ExportCommand),
     /// Cross-validate fast mode: mean ± sd of F1 and calibration error over k folds.
     Cv(cv::CvArgs),
+    /// Measure quality on catalogues with known answers.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+    /// Write the garment mask the colour similarity uses for a photo, to check it.
+    Mask(mask::MaskArgs),
+}
+
+/// `vitrine eval …`
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// P@5 same category and same colour of lookalikes, for every Match preset.
+    Lookalikes(eval_lookalikes::EvalLookalikesArgs),
 }
 
 /// Which catalogue to open; the embedded demo catalogue when none is given.
@@ -101,5 +117,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Vocab(args)) => vocab::run(&args),
         Some(Command::Export(command)) => export::run(&command),
         Some(Command::Cv(args)) => cv::run(&args),
+        Some(Command::Eval(EvalCommand::Lookalikes(args))) => eval_lookalikes::run(&args),
+        Some(Command::Mask(args)) => mask::run(&args),
     }
 }

@@ -78,6 +78,16 @@ impl Session {
         })
     }
 
+    /// Starts a worker with these engine options.
+    pub fn start_with(options: vitrine::engine::EngineOptions) -> anyhow::Result<Self> {
+        let worker = Worker::spawn(options, Box::new(|| {}))
+            .context("the background worker could not start")?;
+        Ok(Self {
+            worker,
+            bars: Bars::new(),
+        })
+    }
+
     /// Sends `command` and hands each of its events to `on_event` until the request is done;
     /// progress and notes are shown on the way, and a failure becomes the error.
     pub fn request(

@@ -68,6 +68,7 @@ impl Engine {
             images: None,
             embeddings: None,
             corrections: Arc::default(),
+            match_parts: None,
         });
         self.report_vocabulary(shown, derived.notes, emit);
         // A head trained on another vocabulary cannot tag this catalogue (one without

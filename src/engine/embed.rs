@@ -38,27 +38,25 @@ pub(crate) fn ensure(
         return Ok(true);
     }
     let dim = net.kind.feature_dim() as usize;
-    let mut pass = Pass {
-        net,
-        options,
-        stop,
-        emit,
-        cache: open_cache(&net.identity, options, dim, emit),
-    };
     let hashes: Vec<Option<u128>> = state
         .catalogue
         .items
         .iter()
         .map(|item| file_hash(&item.image_path).ok())
         .collect();
-    let mut vectors: Vec<Option<Vec<f32>>> = hashes
-        .iter()
-        .map(|h| {
-            let cache = pass.cache.as_ref()?;
-            h.and_then(|h| cache.get(h)).map(<[f32]>::to_vec)
-        })
-        .collect();
-    let mut failures = pass.compute_missing(state, &hashes, &mut vectors)?;
+    let (mut vectors, mut failures) = pass_vectors(net, state, options, stop, emit, &hashes, false)?;
+    if options.flip_embeddings && !stop.load(Ordering::Relaxed) {
+        // The mirror images' vectors are cached apart, so plain vectors are reused as they are.
+        let (mirrored, _) = pass_vectors(net, state, options, stop, emit, &hashes, true)?;
+        for (v, m) in vectors.iter_mut().zip(mirrored) {
+            match (v.as_mut(), m) {
+                (Some(v), Some(m)) if m.len() == v.len() => {
+                    v.iter_mut().zip(m).for_each(|(a, b)| *a = 0.5 * (*a + b));
+                }
+                _ => *v = None,
+            }
+        }
+    }
     for (i, h) in hashes.iter().enumerate() {
         if h.is_none() {
             failures.push((i, "the photo file cannot be read".into()));
@@ -79,6 +77,38 @@ pub(crate) fn ensure(
     Ok(true)
 }
 
+/// Every photo's vector (of its mirror image with `mirror`) through the cache, with the items
+/// whose photo could not be used.
+#[allow(clippy::type_complexity)]
+fn pass_vectors(
+    net: &Network,
+    state: &CatalogueState,
+    options: &EngineOptions,
+    stop: &AtomicBool,
+    emit: Emit,
+    hashes: &[Option<u128>],
+    mirror: bool,
+) -> Result<(Vec<Option<Vec<f32>>>, Vec<(usize, String)>), EngineError> {
+    let dim = net.kind.feature_dim() as usize;
+    let mut pass = Pass {
+        net,
+        options,
+        stop,
+        emit,
+        cache: open_cache(&net.identity, options, dim, mirror, emit),
+        mirror,
+    };
+    let mut vectors: Vec<Option<Vec<f32>>> = hashes
+        .iter()
+        .map(|h| {
+            let cache = pass.cache.as_ref()?;
+            h.and_then(|h| cache.get(h)).map(<[f32]>::to_vec)
+        })
+        .collect();
+    let failures = pass.compute_missing(state, hashes, &mut vectors)?;
+    Ok((vectors, failures))
+}
+
 /// One pass of a network over the photos the cache does not have.
 struct Pass<'a> {
     net: &'a Network,
@@ -86,6 +116,8 @@ struct Pass<'a> {
     stop: &'a AtomicBool,
     emit: Emit<'a>,
     cache: Option<EmbeddingCache>,
+    /// Embed the mirror images of the photos.
+    mirror: bool,
 }
 
 impl Pass<'_> {
@@ -128,7 +160,11 @@ impl Pass<'_> {
                 }
             }
             if !ok_imgs.is_empty() {
-                for (&i, v) in ok_idx.iter().zip(self.net.features(&ok_imgs)?) {
+                if self.mirror {
+                    ok_imgs = ok_imgs.iter().map(image::imageops::flip_horizontal).collect();
+                }
+                let found = self.net.features(&ok_imgs)?;
+                for (&i, v) in ok_idx.iter().zip(found) {
                     if let (Some(cache), Some(h)) = (self.cache.as_mut(), hashes[i]) {
                         cache.insert(h, v.clone());
                         unsaved += 1;
@@ -160,14 +196,36 @@ impl Pass<'_> {
     }
 }
 
+/// The embeddings of prepared photos; with `flip`, each is the mean of the photo's and its
+/// mirror image's (a garment seen from the other side is the same garment). The catalogue's
+/// are computed the same way, the two halves cached apart.
+pub(crate) fn features(
+    net: &Network,
+    images: &[RgbImage],
+    flip: bool,
+) -> Result<Vec<Vec<f32>>, EngineError> {
+    let mut plain = net.features(images)?;
+    if flip {
+        let mirrored: Vec<RgbImage> = images.iter().map(image::imageops::flip_horizontal).collect();
+        for (p, m) in plain.iter_mut().zip(net.features(&mirrored)?) {
+            p.iter_mut().zip(m).for_each(|(a, b)| *a = 0.5 * (*a + b));
+        }
+    }
+    Ok(plain)
+}
+
 /// The cache for this network, or None when its vectors must not be cached.
 fn open_cache(
     identity: &ModelIdentity,
     options: &EngineOptions,
     dim: usize,
+    mirror: bool,
     emit: Emit,
 ) -> Option<EmbeddingCache> {
-    let key = identity.cache_key()?;
+    let mut key = identity.cache_key()?;
+    if mirror {
+        key.push_str("-hflip");
+    }
     let path = EmbeddingCache::path_for(&options.cache_root, &key);
     let cache = match EmbeddingCache::open(&path, dim) {
         Ok(c) => c,

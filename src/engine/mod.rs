@@ -27,6 +27,7 @@ pub mod eval;
 pub mod fit;
 pub mod identity;
 pub mod measure;
+pub mod match_parts;
 pub mod metrics;
 pub mod network;
 pub mod options;

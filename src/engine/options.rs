@@ -28,6 +28,9 @@ pub struct EngineOptions {
     /// vocabulary.json`); None keeps them in memory only. The window and the command line use
     /// [`crate::paths::catalogues_dir`].
     pub vocabulary_root: Option<PathBuf>,
+    /// Lookalike embeddings are the average of the photo's and its mirror image's
+    /// (horizontal-flip test-time augmentation; cached apart from plain ones).
+    pub flip_embeddings: bool,
     /// Fault injection for tests: the training step with this global number fails as a
     /// libtorch error would. Always `None` in the app.
     #[doc(hidden)]
@@ -46,6 +49,7 @@ impl Default for EngineOptions {
                 .unwrap_or(2),
             embedding_save_every_items: 512,
             vocabulary_root: None,
+            flip_embeddings: true,
             fail_at_step: None,
         }
     }

@@ -22,9 +22,12 @@ impl Engine {
         // Lookalikes compare the photo with the catalogue's vectors of the same network.
         let complete = self.catalogue.is_some() && self.ensure_embeddings(emit)?;
         let net = self.network.as_ref().ok_or(EngineError::NoModel)?;
-        let embedding = net
-            .features(std::slice::from_ref(&prepared))?
-            .pop()
+        let embedding = super::embed::features(
+            net,
+            std::slice::from_ref(&prepared),
+            self.options.flip_embeddings,
+        )?
+        .pop()
             .unwrap_or_default();
         let lookalikes = match self.catalogue.as_ref().and_then(|s| s.embeddings.as_ref()) {
             Some(stored) if complete && stored.model() == &net.identity => {
@@ -54,6 +57,11 @@ impl Engine {
             lookalikes,
             model: net.identity.clone(),
             familiarity,
+            palette: Some(crate::lookalike::colour::Palette::of_photo(
+                &img,
+                &crate::lookalike::colour::lab::LabConverter::default(),
+            )),
+            embedding,
         })));
         Ok(())
     }

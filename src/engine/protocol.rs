@@ -24,6 +24,7 @@ pub use super::reports::{
     Prediction, Progress, RunEnd, RunOutcome, RunStarted,
 };
 pub use super::vocabulary::VocabularyReport;
+pub use super::reports::MatchParts;
 use crate::catalogue::Catalogue;
 use crate::text::vocab::VocabularySettings;
 
@@ -69,6 +70,9 @@ pub enum Command {
     },
     /// Use these tag corrections as targets in the next training runs of the open catalogue.
     SetCorrections(Arc<Corrections>),
+    /// Compute every item's colour palette (cached on disk) and the description index for
+    /// lookalikes; answered by [`EventBody::MatchParts`] (unless stopped).
+    PrepareMatch,
 }
 
 impl Command {
@@ -82,6 +86,7 @@ impl Command {
             Command::Predict(_) => "tagging the photo",
             Command::SetVocabulary { .. } => "changing the vocabulary",
             Command::SetCorrections(_) => "taking the tag corrections",
+            Command::PrepareMatch => "computing colours",
         }
     }
 }
@@ -95,6 +100,8 @@ pub enum Task {
     PreparingPhotos,
     /// Computing (or reading from the cache) the lookalike embeddings.
     ComputingEmbeddings,
+    /// Computing (or reading from the cache) every photo's garment colours.
+    ComputingColours,
 }
 
 impl Task {
@@ -104,6 +111,7 @@ impl Task {
             Task::ExtractingTags => "Reading descriptions",
             Task::PreparingPhotos => "Preparing photos",
             Task::ComputingEmbeddings => "Computing lookalike embeddings",
+            Task::ComputingColours => "Computing garment colours",
         }
     }
 }
@@ -204,6 +212,8 @@ pub enum EventBody {
     /// The open catalogue's vocabulary: after `CatalogueReady`, and as the answer to
     /// [`Command::SetVocabulary`] (with the catalogue's new tags).
     VocabularyReady(Arc<VocabularyReport>),
+    /// Every item's colour descriptor and the description index, for lookalikes.
+    MatchParts(Arc<MatchParts>),
     /// The request is complete (terminal).
     Done,
     /// The request failed; the worker carries on (terminal).

@@ -139,6 +139,10 @@ pub struct Prediction {
     /// How close the photo comes to the catalogue, against what its items reach among
     /// themselves; `None` when the lookalikes could not be searched.
     pub familiarity: Option<Familiarity>,
+    /// The photo's raw embedding (empty when it could not be computed), for Match scoring.
+    pub embedding: Vec<f32>,
+    /// The colours of the photo's garment, for Match scoring.
+    pub palette: Option<crate::lookalike::colour::Palette>,
 }
 
 /// What a loaded or freshly trained model is.
@@ -251,4 +255,14 @@ impl CatalogueEmbeddings {
     pub fn lookalikes(&self, item: usize) -> Vec<Neighbour> {
         self.index.nearest_to_item(item, LOOKALIKES)
     }
+}
+
+/// The colour and description parts of lookalikes for one catalogue (the shape part is
+/// [`CatalogueEmbeddings`]).
+#[derive(Debug)]
+pub struct MatchParts {
+    /// Every item's colour descriptor.
+    pub colours: Arc<crate::lookalike::colour::CatalogueColours>,
+    /// The TF-IDF index of the descriptions.
+    pub text: Arc<crate::lookalike::text::TextIndex>,
 }

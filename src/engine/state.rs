@@ -26,6 +26,8 @@ pub(crate) struct CatalogueState {
     pub(crate) embeddings: Option<StoredEmbeddings>,
     /// The user's tag corrections, applied to the targets of the next training run.
     pub(crate) corrections: Arc<Corrections>,
+    /// Colour palettes and the description index, once computed.
+    pub(crate) match_parts: Option<Arc<super::reports::MatchParts>>,
 }
 
 /// Flags the worker's owner sets from other threads.

@@ -147,6 +147,7 @@ fn run_command(engine: &mut Engine, command: Command, emit: &(dyn Fn(EventBody) 
         Command::Predict(path) => engine.predict(&path, emit),
         Command::SetVocabulary { settings, save } => engine.set_vocabulary(settings, save, emit),
         Command::SetCorrections(corrections) => engine.set_corrections(corrections),
+        Command::PrepareMatch => engine.prepare_match(emit),
     }));
     let failure = match outcome {
         Ok(Ok(())) => {

@@ -218,6 +218,44 @@ impl EmbeddingIndex {
         best
     }
 
+    /// Cosine similarity of a raw query vector (centred like the items) with every slot, in
+    /// slot order; 0 for slots without a vector and for a query of the wrong length.
+    pub fn scores(&self, query: &[f32]) -> Vec<f32> {
+        if self.dim == 0 || query.len() != self.dim {
+            return vec![0.0; self.len()];
+        }
+        let mut q = query.to_vec();
+        if self.mean.len() == q.len() {
+            q.iter_mut().zip(&self.mean).for_each(|(x, m)| *x -= m);
+        }
+        normalize(&mut q);
+        self.all_dots(&q)
+    }
+
+    /// Cosine similarity of the item at `index` with every slot (0 everywhere when the item
+    /// has no vector).
+    pub fn item_scores(&self, index: usize) -> Vec<f32> {
+        match self.vector(index).filter(|_| self.is_present(index)) {
+            Some(v) => self.all_dots(v),
+            None => vec![0.0; self.len()],
+        }
+    }
+
+    /// Dot products of a prepared query with every slot, on all cores for large indexes.
+    fn all_dots(&self, q: &[f32]) -> Vec<f32> {
+        use rayon::prelude::*;
+        let mut out = vec![0.0f32; self.len()];
+        let rows = 4096;
+        out.par_chunks_mut(rows)
+            .zip(self.vectors.par_chunks(rows * self.dim))
+            .for_each(|(o, vs)| {
+                for (x, v) in o.iter_mut().zip(vs.chunks_exact(self.dim)) {
+                    *x = dot(v, q);
+                }
+            });
+        out
+    }
+
     /// The `k` nearest neighbours of the item at `index` (itself excluded).
     pub fn nearest_to_item(&self, index: usize, k: usize) -> Vec<Neighbour> {
         if !self.present.get(index).copied().unwrap_or(false) {

@@ -65,4 +65,12 @@ pub enum Action {
     ExportDialog,
     /// Export every item's tags to this file (CSV or JSON Lines by its extension).
     ExportTags(PathBuf),
+    /// Match lookalikes with a preset's weights.
+    SetMatchPreset(crate::lookalike::Preset),
+    /// Match lookalikes with these weights.
+    SetMatchWeights(crate::lookalike::Weights),
+    /// Choose where to export every item's lookalikes.
+    ExportLookalikesDialog,
+    /// Export every item's lookalikes to this file.
+    ExportLookalikes(PathBuf),
 }

@@ -58,6 +58,7 @@ pub struct VitrineApp {
     pub(super) grid: GridState,
     pub(super) selection: Selection,
     pub(super) lookalikes: LookalikeFinder,
+    pub(super) matching: super::matching::MatchState,
     pub(super) embeddings_generation: u64,
     pub(super) train: TrainState,
     pub(super) drop: DropState,
@@ -108,6 +109,7 @@ impl VitrineApp {
             messages.warning("Photos cannot be shown: the photo loader could not start.");
         }
         let lookalikes = LookalikeFinder::new(repaint.clone());
+        let match_repaint = repaint.clone();
         let settings = options.settings;
         let mut app = Self {
             repaint,
@@ -122,6 +124,7 @@ impl VitrineApp {
             grid: GridState::default(),
             selection: Selection::default(),
             lookalikes,
+            matching: super::matching::MatchState::new(match_repaint),
             embeddings_generation: 0,
             train: TrainState::new(settings.train.clone()),
             drop: DropState::default(),
@@ -243,6 +246,7 @@ impl VitrineApp {
         self.poll_dialogs();
         self.poll_worker();
         self.refresh_lookalikes();
+        self.refresh_matches();
 
         let mut actions = Vec::new();
         self.take_dropped_files(&ctx, &mut actions);
@@ -312,12 +316,18 @@ impl VitrineApp {
         match self.right {
             RightView::Photo => {
                 let training = self.train.status.is_active();
+                let matching = self
+                    .drop
+                    .path
+                    .clone()
+                    .and_then(|p| self.match_panel(&super::matching::MatchKey::Photo(p)));
                 drop_panel_ui(
                     ui,
                     &self.drop,
                     self.view.as_ref(),
                     &mut self.images,
                     training,
+                    matching.as_ref(),
                     actions,
                 );
             }
@@ -332,9 +342,14 @@ impl VitrineApp {
                         .selection
                         .current()
                         .and_then(|item| self.lookalikes.get(item, self.embeddings_generation));
+                    let matching = self
+                        .selection
+                        .current()
+                        .and_then(|item| self.match_panel(&super::matching::MatchKey::Item(item)));
                     let context = DetailContext {
                         embedding_progress,
                         lookalikes: found,
+                        matching,
                     };
                     detail_ui(
                         ui,

@@ -135,6 +135,18 @@ impl VitrineApp {
             }
             Action::ExportDialog => self.open_dialog(DialogKind::ExportTags),
             Action::ExportTags(path) => self.export_tags(&path),
+            Action::SetMatchPreset(preset) => {
+                self.matching.preset = Some(preset);
+                self.matching.weights = preset.weights();
+            }
+            Action::SetMatchWeights(weights) => {
+                self.matching.preset = crate::lookalike::Preset::ALL
+                    .into_iter()
+                    .find(|p| p.weights() == weights);
+                self.matching.weights = weights;
+            }
+            Action::ExportLookalikesDialog => self.open_dialog(DialogKind::ExportLookalikes),
+            Action::ExportLookalikes(path) => self.export_lookalikes(path),
         }
     }
 
@@ -242,6 +254,7 @@ impl VitrineApp {
                     DialogKind::Photo => Action::Predict(path),
                     DialogKind::Checkpoint => Action::LoadCheckpoint(path),
                     DialogKind::ExportTags => Action::ExportTags(path),
+                    DialogKind::ExportLookalikes => Action::ExportLookalikes(path),
                 };
                 self.apply(action);
             }

@@ -82,6 +82,9 @@ pub struct DetailContext<'a> {
     pub embedding_progress: Option<(usize, usize)>,
     /// The item's lookalikes; None while they are being looked for.
     pub lookalikes: Option<&'a [Neighbour]>,
+    /// The Match control and its lookalikes (shape, colour and description), once the
+    /// embeddings are ready; the plain lookalikes above are shown without it.
+    pub matching: Option<super::matching::MatchPanel>,
 }
 
 /// Draws the detail of the selected item.
@@ -198,6 +201,10 @@ fn detail_lookalikes_ui(
     context: &DetailContext<'_>,
     actions: &mut Vec<Action>,
 ) {
+    if let Some(panel) = &context.matching {
+        super::matching::match_panel_ui(ui, view, images, panel, actions);
+        return;
+    }
     if let Some(found) = context.lookalikes.filter(|f| !f.is_empty()) {
         lookalikes_ui(ui, view, images, found, actions);
     } else if view.embeddings.is_some() && context.lookalikes.is_none() {

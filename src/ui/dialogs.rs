@@ -20,6 +20,8 @@ pub enum DialogKind {
     Checkpoint,
     /// The file to export every item's tags to.
     ExportTags,
+    /// Where to write every item's lookalikes.
+    ExportLookalikes,
 }
 
 impl DialogKind {
@@ -30,6 +32,7 @@ impl DialogKind {
             DialogKind::Photo => "Open a photo to tag",
             DialogKind::Checkpoint => "Load a checkpoint folder",
             DialogKind::ExportTags => "Export tags (CSV or JSON Lines)",
+            DialogKind::ExportLookalikes => "Export lookalikes (CSV or JSON Lines)",
         }
     }
 }
@@ -111,6 +114,11 @@ impl Dialogs {
                         .add_filter("Photo", &["jpg", "jpeg", "png", "webp"])
                         .add_filter("Any file", &["*"])
                         .pick_file(),
+                    DialogKind::ExportLookalikes => dialog
+                        .set_file_name("lookalikes.csv")
+                        .add_filter("CSV", &["csv"])
+                        .add_filter("JSON Lines", &["jsonl"])
+                        .save_file(),
                 };
                 let outcome = match chosen {
                     Some(path) => DialogOutcome::Chosen(kind, path),

@@ -87,6 +87,7 @@ pub fn drop_panel_ui(
     view: Option<&CatalogueView>,
     images: &mut ImageCache,
     worker_busy_training: bool,
+    matching: Option<&super::matching::MatchPanel>,
     actions: &mut Vec<Action>,
 ) {
     ui.horizontal(|ui| {
@@ -138,6 +139,11 @@ pub fn drop_panel_ui(
             ui.add_space(8.0);
             ui.strong("Lookalikes in the catalogue");
             match view {
+                Some(view) if matching.is_some() => {
+                    if let Some(panel) = matching {
+                        super::matching::match_panel_ui(ui, view, images, panel, actions);
+                    }
+                }
                 Some(view) if !prediction.lookalikes.is_empty() => {
                     lookalikes_ui(ui, view, images, &prediction.lookalikes, actions);
                 }

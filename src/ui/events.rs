@@ -87,6 +87,7 @@ impl VitrineApp {
                 self.rebuild_validation_gallery();
             }
             EventBody::Prediction(prediction) => self.prediction_ready(request, prediction),
+            EventBody::MatchParts(parts) => self.match_parts_ready(parts),
             EventBody::Done => self.job_ended(request),
             EventBody::Failed(failure) => self.job_failed(request, failure),
         }
@@ -120,6 +121,7 @@ impl VitrineApp {
             self.selection.select(0);
         }
         self.lookalikes.reset();
+        self.matching.reset();
         self.grid.reset();
         self.train.reset_runs();
         self.drop.forget_lookalikes();
@@ -258,7 +260,7 @@ impl VitrineApp {
                 ));
                 return;
             }
-            Some(JobKind::Catalogue | JobKind::Embed | JobKind::Corrections) => {}
+            Some(JobKind::Catalogue | JobKind::Embed | JobKind::Corrections | JobKind::Colours) => {}
             Some(JobKind::Vocabulary) => self.vocabulary.waiting = false,
             None => log::warn!("a failure answered request {request}, which is not known"),
         }

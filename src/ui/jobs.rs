@@ -33,6 +33,8 @@ pub enum JobKind {
     Vocabulary,
     /// Hand the user's tag corrections to the engine.
     Corrections,
+    /// Compute the catalogue's garment colours and description index.
+    Colours,
 }
 
 impl JobKind {
@@ -40,7 +42,11 @@ impl JobKind {
     pub fn prepares(&self) -> bool {
         matches!(
             self,
-            JobKind::Catalogue | JobKind::Embed | JobKind::Checkpoint { .. } | JobKind::Vocabulary
+            JobKind::Catalogue
+            | JobKind::Embed
+            | JobKind::Colours
+            | JobKind::Checkpoint { .. }
+            | JobKind::Vocabulary
         )
     }
 }

@@ -30,6 +30,7 @@ mod grid;
 mod jobs;
 mod loader;
 mod lookalikes;
+mod matching;
 mod messages;
 mod opening;
 mod options;

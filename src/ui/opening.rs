@@ -83,6 +83,7 @@ impl VitrineApp {
             return;
         }
         self.send_job(JobKind::Embed, Command::Embed);
+        self.send_job(JobKind::Colours, Command::PrepareMatch);
         if let Some(path) = checkpoint {
             self.load_checkpoint(path, false);
         }

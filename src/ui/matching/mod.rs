@@ -1,0 +1,348 @@
+//! The Match control (presets and a small weight editor), the lookalikes it finds with their
+//! score breakdown, and *Export…* of every item's lookalikes.
+
+pub mod export;
+pub mod finder;
+
+use std::sync::Arc;
+
+use eframe::egui;
+use egui::{Color32, Sense, Vec2};
+
+use super::actions::Action;
+use super::thumbnails::{paint_photo, ImageCache, ImageKey};
+use super::view::CatalogueView;
+use crate::engine::protocol::MatchParts;
+use crate::lookalike::{Match, Preset, Weights};
+pub use finder::{MatchFinder, MatchKey, MatchSources};
+
+/// Colours of the three parts in the breakdown bars.
+const SHAPE_COLOUR: Color32 = Color32::from_rgb(90, 140, 220);
+const COLOUR_COLOUR: Color32 = Color32::from_rgb(220, 120, 70);
+const TEXT_COLOUR: Color32 = Color32::from_rgb(110, 180, 110);
+
+/// The window's Match settings and the parts computed for the open catalogue.
+pub struct MatchState {
+    /// The weights in use.
+    pub weights: Weights,
+    /// The preset they come from (None once edited).
+    pub preset: Option<Preset>,
+    /// Colours and descriptions of the open catalogue, once computed.
+    pub parts: Option<Arc<MatchParts>>,
+    /// Finds lookalikes off the UI thread.
+    pub finder: MatchFinder,
+    /// The export running, if any.
+    pub export: Option<export::ExportJob>,
+}
+
+impl MatchState {
+    /// Balanced, with the finder's thread started.
+    pub fn new(repaint: super::Repaint) -> Self {
+        Self {
+            weights: Preset::Balanced.weights(),
+            preset: Some(Preset::Balanced),
+            parts: None,
+            finder: MatchFinder::new(repaint),
+            export: None,
+        }
+    }
+
+    /// Forgets the catalogue's parts (another catalogue was opened).
+    pub fn reset(&mut self) {
+        self.parts = None;
+        self.finder.reset();
+    }
+}
+
+/// What the panels need to draw the Match control and its lookalikes.
+pub struct MatchPanel {
+    /// The weights in use.
+    pub weights: Weights,
+    /// The preset, if the weights are one.
+    pub preset: Option<Preset>,
+    /// The lookalikes found; None while looked for.
+    pub matches: Option<Vec<Match>>,
+    /// False until the colours are computed.
+    pub colours_ready: bool,
+    /// Progress of the colour computation.
+    pub colours_progress: Option<(usize, usize)>,
+    /// Export progress (done, total) while one runs.
+    pub export_progress: Option<(usize, usize)>,
+}
+
+/// Preset buttons, the weight editor and *Export…*.
+pub fn match_control_ui(ui: &mut egui::Ui, panel: &MatchPanel, actions: &mut Vec<Action>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Match:");
+        for preset in Preset::ALL {
+            if ui
+                .selectable_label(panel.preset == Some(preset), preset.label())
+                .clicked()
+            {
+                actions.push(Action::SetMatchPreset(preset));
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        let mut w = panel.weights;
+        let mut changed = false;
+        for (label, value, colour) in [
+            ("shape", &mut w.shape, SHAPE_COLOUR),
+            ("colour", &mut w.colour, COLOUR_COLOUR),
+            ("text", &mut w.text, TEXT_COLOUR),
+        ] {
+            ui.colored_label(colour, label);
+            changed |= ui
+                .add(egui::DragValue::new(value).range(0.0..=3.0).speed(0.01).fixed_decimals(2))
+                .on_hover_text(format!("Weight of the {label} similarity (0 turns it off)"))
+                .changed();
+        }
+        if changed {
+            actions.push(Action::SetMatchWeights(w));
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            match panel.export_progress {
+                Some((done, total)) => {
+                    ui.spinner();
+                    ui.weak(format!("Exporting {done}/{total}"));
+                }
+                None => {
+                    if ui
+                        .button("Export…")
+                        .on_hover_text("Write every item's five lookalikes with these weights (CSV or JSON Lines)")
+                        .clicked()
+                    {
+                        actions.push(Action::ExportLookalikesDialog);
+                    }
+                }
+            }
+        });
+    });
+    if !panel.colours_ready {
+        let text = match panel.colours_progress {
+            Some((done, total)) => format!("Computing garment colours… {done} of {total}"),
+            None => "Colours are not computed yet: the colour term is off.".to_string(),
+        };
+        ui.weak(text);
+    }
+}
+
+/// The lookalikes as rows: thumbnail, name, combined score and its shape / colour / text bars.
+pub fn match_results_ui(
+    ui: &mut egui::Ui,
+    view: &CatalogueView,
+    images: &mut ImageCache,
+    panel: &MatchPanel,
+    matches: &[Match],
+    actions: &mut Vec<Action>,
+) {
+    let w = panel.weights;
+    let parts = |m: &Match| [w.shape * m.shape, w.colour * m.colour, w.text * m.text];
+    let scale = matches
+        .iter()
+        .flat_map(|m| parts(m).map(f32::abs))
+        .fold(1e-6f32, f32::max);
+    for (k, m) in matches.iter().enumerate() {
+        let Some(item) = view.catalogue.items.get(m.index) else {
+            continue;
+        };
+        let caption = view.caption(m.index);
+        let row_height = 56.0;
+        let (rect, response) = ui.allocate_exact_size(Vec2::new(ui.available_width(), row_height), Sense::click());
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(
+                egui::Role::Button,
+                true,
+                format!("Lookalike {}: {caption}, score {:.2}", k + 1, m.score),
+            )
+        });
+        if response.hovered() {
+            ui.painter().rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
+        }
+        let photo = egui::Rect::from_min_size(rect.min, Vec2::splat(row_height - 4.0));
+        paint_photo(ui, images, &ImageKey::thumbnail(&item.image_path), photo, true);
+        let text_x = photo.max.x + 8.0;
+        let painter = ui.painter();
+        painter.text(
+            egui::pos2(text_x, rect.min.y + 2.0),
+            egui::Align2::LEFT_TOP,
+            format!("{}. {caption}", k + 1),
+            egui::FontId::proportional(13.0),
+            ui.visuals().text_color(),
+        );
+        painter.text(
+            egui::pos2(text_x, rect.min.y + 20.0),
+            egui::Align2::LEFT_TOP,
+            format!("score {:.2}", m.score),
+            egui::FontId::proportional(12.0),
+            ui.visuals().strong_text_color(),
+        );
+        let bars_x = text_x + 92.0;
+        let bar_max = (rect.max.x - bars_x - 60.0).max(20.0);
+        for (row, ((label, value), colour)) in ["shape", "colour", "text"]
+            .into_iter()
+            .zip(parts(m))
+            .zip([SHAPE_COLOUR, COLOUR_COLOUR, TEXT_COLOUR])
+            .enumerate()
+        {
+            let y = rect.min.y + 20.0 + row as f32 * 11.0;
+            painter.text(
+                egui::pos2(bars_x - 4.0, y + 4.5),
+                egui::Align2::RIGHT_CENTER,
+                label,
+                egui::FontId::proportional(10.0),
+                ui.visuals().weak_text_color(),
+            );
+            let len = (value.abs() / scale) * bar_max;
+            let bar = egui::Rect::from_min_size(egui::pos2(bars_x, y), Vec2::new(len.max(1.0), 9.0));
+            let fill = if value >= 0.0 { colour } else { colour.gamma_multiply(0.35) };
+            painter.rect_filled(bar, 2.0, fill);
+            painter.text(
+                egui::pos2(bars_x + len + 4.0, y + 4.5),
+                egui::Align2::LEFT_CENTER,
+                format!("{value:+.2}"),
+                egui::FontId::proportional(10.0),
+                ui.visuals().weak_text_color(),
+            );
+        }
+        let description = item.description.clone();
+        let (shape, colour, text) = (m.shape, m.colour, m.text);
+        let clicked = response.clicked();
+        response.on_hover_ui(|ui| {
+            ui.set_max_width(320.0);
+            ui.strong(caption.to_string());
+            ui.label(format!(
+                "normalised similarity: shape {shape:+.2}, colour {colour:+.2}, text {text:+.2} \
+                 (standard deviations above two random items of this catalogue)"
+            ));
+            if !description.is_empty() {
+                ui.label(description);
+            }
+            ui.weak("Click to open it");
+        });
+        if clicked {
+            actions.push(Action::Select(m.index));
+        }
+    }
+}
+
+/// The Match control and the lookalikes it found (or a spinner while they are looked for).
+pub fn match_panel_ui(
+    ui: &mut egui::Ui,
+    view: &CatalogueView,
+    images: &mut ImageCache,
+    panel: &MatchPanel,
+    actions: &mut Vec<Action>,
+) {
+    match_control_ui(ui, panel, actions);
+    match panel.matches.as_deref() {
+        Some(found) if !found.is_empty() => match_results_ui(ui, view, images, panel, found, actions),
+        Some(_) => {
+            ui.weak("No lookalikes: this photo could not be used.");
+        }
+        None => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Finding lookalikes…");
+            });
+        }
+    }
+}
+
+impl super::app::VitrineApp {
+    /// The worker's colours and descriptions for the open catalogue.
+    pub(super) fn match_parts_ready(&mut self, parts: Arc<MatchParts>) {
+        let fits = self
+            .view
+            .as_ref()
+            .is_some_and(|v| v.len() == parts.colours.len());
+        if fits {
+            self.matching.parts = Some(parts);
+        } else {
+            log::warn!("colours for another catalogue were ignored");
+        }
+        if self
+            .activity
+            .as_ref()
+            .is_some_and(|a| a.task == Some(crate::engine::Task::ComputingColours))
+        {
+            self.activity = None;
+        }
+    }
+
+    /// The sources Match scoring uses now (None before the embeddings arrive).
+    pub(super) fn match_sources(&self) -> Option<MatchSources> {
+        let view = self.view.as_ref()?;
+        Some(MatchSources {
+            embeddings: view.embeddings.clone()?,
+            parts: self.matching.parts.clone(),
+        })
+    }
+
+    /// Asks for the Match lookalikes of the selected item or the dropped photo.
+    pub(super) fn refresh_matches(&mut self) {
+        let Some(sources) = self.match_sources() else {
+            return;
+        };
+        let weights = self.matching.weights;
+        match self.right {
+            super::app::RightView::Photo => {
+                if let (Some(path), Some(p)) = (&self.drop.path, &self.drop.prediction) {
+                    if !p.embedding.is_empty() {
+                        let key = MatchKey::Photo(path.clone());
+                        self.matching.finder.want(key, weights, &sources, Some(p));
+                    }
+                }
+            }
+            super::app::RightView::Item => {
+                if let Some(item) = self.selection.current() {
+                    self.matching.finder.want(MatchKey::Item(item), weights, &sources, None);
+                }
+            }
+        }
+        if let Some(job) = &self.matching.export {
+            if let Some(outcome) = job.finished() {
+                match outcome {
+                    Ok(text) => self.messages.info(text),
+                    Err(text) => self.messages.error(text),
+                }
+                self.matching.export = None;
+            }
+        }
+    }
+
+    /// What the detail or dropped-photo panel shows for `key`.
+    pub(super) fn match_panel(&self, key: &MatchKey) -> Option<MatchPanel> {
+        self.match_sources()?;
+        if !self.matching.finder.is_running() {
+            return None;
+        }
+        let colours_progress = self
+            .activity
+            .as_ref()
+            .filter(|a| a.task == Some(crate::engine::Task::ComputingColours))
+            .map(|a| (a.done, a.total));
+        Some(MatchPanel {
+            weights: self.matching.weights,
+            preset: self.matching.preset,
+            matches: self.matching.finder.get(key).map(|f| f.matches.clone()),
+            colours_ready: self.matching.parts.is_some(),
+            colours_progress,
+            export_progress: self.matching.export.as_ref().map(export::ExportJob::progress),
+        })
+    }
+
+    /// Starts writing every item's lookalikes to `path`.
+    pub(super) fn export_lookalikes(&mut self, path: std::path::PathBuf) {
+        let index = self.matching.finder.index.lock().ok().and_then(|i| i.clone());
+        let (Some(view), Some(index)) = (&self.view, index) else {
+            self.messages.warning("Lookalikes are not ready yet: export once the photos are compared.");
+            return;
+        };
+        let ids = view.catalogue.items.iter().map(|i| i.id.clone()).collect();
+        match export::ExportJob::start(index, self.matching.weights, ids, path, self.repaint.clone()) {
+            Ok(job) => self.matching.export = Some(job),
+            Err(e) => self.messages.error(e),
+        }
+    }
+}
