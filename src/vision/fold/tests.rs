@@ -36,7 +36,7 @@ fn max_relative_diff(a: &Tensor, reference: &Tensor) -> f64 {
 }
 
 fn min_cosine(a: &Tensor, b: &Tensor) -> f64 {
-    a.cosine_similarity(b, 1, 1e-12).min().double_value(&[])
+    Tensor::cosine_similarity(a, b, 1, 1e-12).min().double_value(&[])
 }
 
 #[test]
