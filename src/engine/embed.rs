@@ -238,7 +238,11 @@ fn embed_images(
     net: &Network,
     images: Vec<Result<RgbImage, String>>,
 ) -> Result<BatchResults, EngineError> {
-    let ok: Vec<RgbImage> = images.iter().filter_map(|r| r.as_ref().ok()).cloned().collect();
+    let ok: Vec<RgbImage> = images
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .cloned()
+        .collect();
     let mut vectors = if ok.is_empty() {
         Vec::new()
     } else {

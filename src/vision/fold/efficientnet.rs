@@ -2,7 +2,7 @@
 
 use tch::{Kind, Tensor};
 
-use super::{ConvShape, FoldedConv, InferenceBackbone};
+use super::{add_in_place, layer_kind, ConvShape, FoldedConv, InferenceBackbone};
 use crate::vision::efficientnet::{same_padding_total, MbConv, SameConv, BN_EPS};
 use crate::vision::{BackboneKind, EfficientNetLite0, Precision};
 
@@ -86,11 +86,15 @@ impl FoldedMbConv {
         let _ = ys.relu6_();
         let mut ys = self.project.forward(&ys);
         if self.residual {
-            let _ = ys.g_add_(xs);
+            add_in_place(&mut ys, xs);
         }
         ys
     }
 }
+
+/// Layers kept in f32 in bf16 inference: the stem and the first five blocks (the first three
+/// stages, down to 28 px); the next block starts a stage, so no residual crosses the change.
+const F32_LAYERS: usize = 6;
 
 /// EfficientNet-Lite0 for inference: stem, 16 blocks and head with batch norm folded in.
 #[derive(Debug)]
@@ -104,15 +108,19 @@ pub(crate) struct FoldedLite0 {
 impl FoldedLite0 {
     /// The folded copy of `net`'s current weights.
     pub(crate) fn new(net: &EfficientNetLite0, precision: Precision) -> Self {
-        let kind = precision.kind();
+        let kind = |depth| layer_kind(precision, depth, F32_LAYERS);
         Self {
-            stem: FoldedSame::new(&net.stem, &net.bn0, kind),
-            blocks: net
-                .blocks
-                .iter()
-                .map(|b| FoldedMbConv::new(b, kind))
+            stem: FoldedSame::new(&net.stem, &net.bn0, kind(0)),
+            blocks: (net.blocks.iter().enumerate())
+                .map(|(i, b)| FoldedMbConv::new(b, kind(i + 1)))
                 .collect(),
-            head: FoldedConv::new(&net.head, &net.bn1, BN_EPS, ConvShape::POINTWISE, kind),
+            head: FoldedConv::new(
+                &net.head,
+                &net.bn1,
+                BN_EPS,
+                ConvShape::POINTWISE,
+                kind(net.blocks.len() + 1),
+            ),
             precision,
         }
     }
@@ -128,8 +136,7 @@ impl InferenceBackbone for FoldedLite0 {
     }
 
     fn features(&self, xs: &Tensor) -> Tensor {
-        let xs = crate::vision::channels_last(&xs.to_kind(self.precision.kind()));
-        let mut ys = self.stem.forward(&xs);
+        let mut ys = self.stem.forward(&crate::vision::channels_last(xs));
         let _ = ys.relu6_();
         for block in &self.blocks {
             ys = block.forward(&ys);

@@ -7,6 +7,10 @@
 //! the whole activation. The folded weights are computed in f64 and then cast, so in f32 the
 //! pooled features stay within 1e-5 of the unfolded network's. A folded copy is a snapshot:
 //! build a new one after the weights change.
+//!
+//! In bf16 the first layers, at the highest resolutions, stay in f32: rounding there is
+//! carried through the whole network, and keeping them in f32 lifts the worst cosine between
+//! bf16 and f32 embeddings of the demo photos from about 0.99 to above 0.999.
 
 mod efficientnet;
 mod resnext;
@@ -20,6 +24,25 @@ use tch::{nn, Kind, Tensor};
 use super::{Backbone, BackboneKind, Precision};
 
 pub(crate) use efficientnet::FoldedLite0;
+
+/// `ys + xs` in place, in `ys`'s kind.
+pub(super) fn add_in_place(ys: &mut Tensor, xs: &Tensor) {
+    if xs.kind() == ys.kind() {
+        let _ = ys.g_add_(xs);
+    } else {
+        let _ = ys.g_add_(&xs.to_kind(ys.kind()));
+    }
+}
+
+/// The kind of the layer at `depth` (0 = the stem): f32 for the first `f32_layers`, then the
+/// precision's.
+pub(super) fn layer_kind(precision: Precision, depth: usize, f32_layers: usize) -> Kind {
+    if depth < f32_layers {
+        Kind::Float
+    } else {
+        precision.kind()
+    }
+}
 pub(crate) use resnext::FoldedResNeXt50;
 
 /// A backbone for inference only: batch norms folded, weights in one [`Precision`].
@@ -81,7 +104,10 @@ impl FoldedConv {
         let w = conv.ws.to_kind(Kind::Double);
         let out_channels = w.size()[0];
         let ones = || Tensor::ones([out_channels], (Kind::Double, w.device()));
-        let gamma = bn.ws.as_ref().map_or_else(ones, |g| g.to_kind(Kind::Double));
+        let gamma = bn
+            .ws
+            .as_ref()
+            .map_or_else(ones, |g| g.to_kind(Kind::Double));
         let beta = bn
             .bs
             .as_ref()
@@ -103,7 +129,15 @@ impl FoldedConv {
         }
     }
 
+    /// The convolution of `xs`, converted to the weights' kind first when it differs.
     pub(super) fn forward(&self, xs: &Tensor) -> Tensor {
+        let converted;
+        let xs = if xs.kind() == self.weight.kind() {
+            xs
+        } else {
+            converted = xs.to_kind(self.weight.kind());
+            &converted
+        };
         xs.conv2d(
             &self.weight,
             Some(&self.bias),

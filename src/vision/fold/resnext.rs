@@ -2,7 +2,7 @@
 
 use tch::{Kind, Tensor};
 
-use super::{ConvShape, FoldedConv, InferenceBackbone};
+use super::{add_in_place, layer_kind, ConvShape, FoldedConv, InferenceBackbone};
 use crate::vision::resnext::{Bottleneck, BN_EPS, GROUPS};
 use crate::vision::{BackboneKind, Precision, ResNeXt50};
 
@@ -44,17 +44,17 @@ impl FoldedBottleneck {
         let _ = ys.relu_();
         let mut ys = self.conv3.forward(&ys);
         match &self.downsample {
-            Some(conv) => {
-                let _ = ys.g_add_(&conv.forward(xs));
-            }
-            None => {
-                let _ = ys.g_add_(xs);
-            }
+            Some(conv) => add_in_place(&mut ys, &conv.forward(xs)),
+            None => add_in_place(&mut ys, xs),
         }
         let _ = ys.relu_();
         ys
     }
 }
+
+/// Layers kept in f32 in bf16 inference: the stem and the first stage's three bottlenecks
+/// (the next block starts a stage with a projection, so the shortcut changes kind with it).
+const F32_LAYERS: usize = 4;
 
 /// ResNeXt50 for inference: stem and 16 bottlenecks with batch norm folded in.
 #[derive(Debug)]
@@ -67,18 +67,16 @@ pub(crate) struct FoldedResNeXt50 {
 impl FoldedResNeXt50 {
     /// The folded copy of `net`'s current weights.
     pub(crate) fn new(net: &ResNeXt50, precision: Precision) -> Self {
-        let kind = precision.kind();
+        let kind = |depth| layer_kind(precision, depth, F32_LAYERS);
         let stem = ConvShape {
             stride: 2,
             padding: 3,
             groups: 1,
         };
         Self {
-            stem: FoldedConv::new(&net.conv1, &net.bn1, BN_EPS, stem, kind),
-            blocks: net
-                .blocks
-                .iter()
-                .map(|b| FoldedBottleneck::new(b, kind))
+            stem: FoldedConv::new(&net.conv1, &net.bn1, BN_EPS, stem, kind(0)),
+            blocks: (net.blocks.iter().enumerate())
+                .map(|(i, b)| FoldedBottleneck::new(b, kind(i + 1)))
                 .collect(),
             precision,
         }
@@ -95,8 +93,7 @@ impl InferenceBackbone for FoldedResNeXt50 {
     }
 
     fn features(&self, xs: &Tensor) -> Tensor {
-        let xs = crate::vision::channels_last(&xs.to_kind(self.precision.kind()));
-        let mut ys = self.stem.forward(&xs);
+        let mut ys = self.stem.forward(&crate::vision::channels_last(xs));
         let _ = ys.relu_();
         let mut ys = ys.max_pool2d([3, 3], [2, 2], [1, 1], [1, 1], false);
         for block in &self.blocks {
