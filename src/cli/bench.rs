@@ -19,6 +19,16 @@ pub struct BenchArgs {
     /// Optimisation steps timed per training measurement.
     #[arg(long, default_value_t = 3)]
     steps: usize,
+    /// Time the same work in PyTorch and numpy (`scripts/bench_pytorch.py`, with the Python
+    /// environment `scripts/setup.sh` made) and print both with the ratios.
+    #[arg(long)]
+    compare: bool,
+    /// Photos embedded by `--compare` (the demo's, repeated when more).
+    #[arg(long, default_value_t = 64)]
+    photos: usize,
+    /// The Python to run the PyTorch side with (default: the setup's virtual environment).
+    #[arg(long)]
+    python: Option<std::path::PathBuf>,
 }
 
 struct Table {
@@ -34,12 +44,20 @@ impl Table {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.compare {
+        return super::bench_compare::run(&super::bench_compare::CompareArgs {
+            photos: args.photos,
+            steps: args.steps,
+            python: args.python.clone(),
+        });
+    }
     let catalogue = vitrine::catalogue::demo().context("cannot open the demo catalogue")?;
     let device = tch::Device::cuda_if_available();
     println!(
-        "vitrine bench — {} threads for libtorch, device {:?}",
+        "vitrine bench — {} threads for libtorch, device {:?}, inference in {}",
         tch::get_num_threads(),
-        device
+        device,
+        EngineOptions::default().precision
     );
     println!("| {:<52} | {:>16} | note |", "measurement", "result");
     println!("|{}|{}|------|", "-".repeat(54), "-".repeat(18));

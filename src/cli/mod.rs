@@ -5,6 +5,7 @@ mod export;
 mod cv;
 mod eval_lookalikes;
 mod export_lookalikes;
+mod bench_compare;
 mod lookalikes;
 mod mask;
 mod match_cli;

@@ -2,7 +2,8 @@
 //! already embedded the same photo, computed otherwise, and saved back in batches.
 //!
 //! Vectors are cached only under the identity of the network that produced them
-//! ([`ModelIdentity::cache_key`]); a network being trained is never cached.
+//! and precision ([`ModelIdentity::embedding_cache_key`]); a network being trained is never
+//! cached.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use super::data::prepare_images;
 use super::identity::ModelIdentity;
 use super::network::{Emit, Network, INFERENCE_BATCH};
 use super::options::EngineOptions;
+use super::prefetch::pipelined;
 use super::protocol::{CatalogueEmbeddings, EventBody, Task};
 use super::state::{CatalogueState, StoredEmbeddings};
 use super::EngineError;
@@ -122,7 +124,8 @@ struct Pass<'a> {
 
 impl Pass<'_> {
     /// Computes the missing vectors (saving them to the cache in batches); returns the items
-    /// whose photo could not be used, with why.
+    /// whose photo could not be used, with why. Photos are decoded a batch ahead of the
+    /// network ([`embed_paths`]) unless fine-tuning already prepared them.
     fn compute_missing(
         &mut self,
         state: &CatalogueState,
@@ -134,50 +137,56 @@ impl Pass<'_> {
             .filter(|&i| vectors[i].is_none() && hashes[i].is_some())
             .collect();
         let mut done = n - todo.len();
-        let busy = |done| EventBody::Busy {
-            task: Task::ComputingEmbeddings,
-            done,
-            total: n,
-        };
-        (self.emit)(busy(done));
+        (self.emit)(busy(done, n));
         let mut failures = Vec::new();
         let mut unsaved = 0usize;
-        let size_px = self.net.kind.input_size_px();
-        for chunk in todo.chunks(INFERENCE_BATCH) {
-            if self.stop.load(Ordering::Relaxed) {
-                break;
-            }
-            let mut ok_idx = Vec::new();
-            let mut ok_imgs = Vec::new();
-            let images = images_for(state, chunk, size_px, self.options, self.stop);
-            for (&i, img) in chunk.iter().zip(images) {
-                match img {
-                    Ok(img) => {
-                        ok_idx.push(i);
-                        ok_imgs.push(img);
+        let mut take = |pass: &mut Self, items: &[usize], results: BatchResults| {
+            for (&i, result) in items.iter().zip(results) {
+                match result {
+                    Ok(v) => {
+                        if let (Some(cache), Some(h)) = (pass.cache.as_mut(), hashes[i]) {
+                            cache.insert(h, v.clone());
+                            unsaved += 1;
+                        }
+                        vectors[i] = Some(v);
                     }
                     Err(reason) => failures.push((i, reason)),
                 }
             }
-            if !ok_imgs.is_empty() {
-                if self.mirror {
-                    ok_imgs = ok_imgs.iter().map(image::imageops::flip_horizontal).collect();
-                }
-                let found = self.net.features(&ok_imgs)?;
-                for (&i, v) in ok_idx.iter().zip(found) {
-                    if let (Some(cache), Some(h)) = (self.cache.as_mut(), hashes[i]) {
-                        cache.insert(h, v.clone());
-                        unsaved += 1;
-                    }
-                    vectors[i] = Some(v);
-                }
-            }
-            if unsaved >= self.options.embedding_save_every_items.max(1) {
-                self.save();
+            if unsaved >= pass.options.embedding_save_every_items.max(1) {
+                pass.save();
                 unsaved = 0;
             }
-            done += chunk.len();
-            (self.emit)(busy(done));
+            done += items.len();
+            (pass.emit)(busy(done, n));
+        };
+        let size_px = self.net.kind.input_size_px();
+        if let Some(prepared) = state.images.as_ref().filter(|p| p.size_px == size_px) {
+            for chunk in todo.chunks(INFERENCE_BATCH) {
+                if self.stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let images = chunk.iter().map(|&i| {
+                    prepared
+                        .images
+                        .get(i)
+                        .and_then(Option::clone)
+                        .ok_or_else(|| "the photo could not be decoded".to_string())
+                });
+                let results = embed_images(self.net, images.collect(), self.mirror)?;
+                take(self, chunk, results);
+            }
+        } else {
+            let paths: Vec<PathBuf> = todo
+                .iter()
+                .map(|&i| state.catalogue.items[i].image_path.clone())
+                .collect();
+            let (net, options, stop, mirror) = (self.net, self.options, self.stop, self.mirror);
+            embed_paths(net, &paths, options, stop, mirror, &mut |positions, results| {
+                let items: Vec<usize> = positions.map(|k| todo[k]).collect();
+                take(self, &items, results);
+                Ok(())
+            })?;
         }
         if unsaved > 0 {
             self.save();
@@ -222,7 +231,7 @@ fn open_cache(
     mirror: bool,
     emit: Emit,
 ) -> Option<EmbeddingCache> {
-    let mut key = identity.cache_key()?;
+    let mut key = identity.embedding_cache_key(options.precision)?;
     if mirror {
         key.push_str("-hflip");
     }
@@ -266,31 +275,85 @@ fn report_failures(state: &CatalogueState, mut failures: Vec<(usize, String)>, e
     )));
 }
 
-/// The prepared photos of `items`: from the fine-tuning cache when present, else decoded now.
-fn images_for(
-    state: &CatalogueState,
-    items: &[usize],
-    size_px: u32,
+/// Progress of a pass that has `done` of `total` photos.
+fn busy(done: usize, total: usize) -> EventBody {
+    EventBody::Busy {
+        task: Task::ComputingEmbeddings,
+        done,
+        total,
+    }
+}
+
+/// One batch's vectors, or why a photo could not be used, in the batch's order.
+pub(crate) type BatchResults = Vec<Result<Vec<f32>, String>>;
+
+/// The vectors of prepared photos, or of their mirror images with `mirror` (or the reason a
+/// photo is missing, passed through).
+fn embed_images(
+    net: &Network,
+    images: Vec<Result<RgbImage, String>>,
+    mirror: bool,
+) -> Result<BatchResults, EngineError> {
+    let ok: Vec<RgbImage> = images
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|img| {
+            if mirror {
+                image::imageops::flip_horizontal(img)
+            } else {
+                img.clone()
+            }
+        })
+        .collect();
+    let mut vectors = if ok.is_empty() {
+        Vec::new()
+    } else {
+        net.features(&ok)?
+    }
+    .into_iter();
+    Ok(images
+        .into_iter()
+        .map(|r| r.and_then(|_| vectors.next().ok_or_else(|| "no vector came back".into())))
+        .collect())
+}
+
+/// Embeds `paths` in batches of [`INFERENCE_BATCH`], decoding and resizing the next batch on
+/// the decoding pool while the network runs on the current one. `on_batch` gets each batch's
+/// positions in `paths` and its results, in order. Stops before the next batch once `stop` is
+/// set.
+pub(crate) fn embed_paths(
+    net: &Network,
+    paths: &[PathBuf],
     options: &EngineOptions,
     stop: &AtomicBool,
-) -> Vec<Result<RgbImage, String>> {
-    if let Some(prepared) = state.images.as_ref().filter(|p| p.size_px == size_px) {
-        return items
-            .iter()
-            .map(|&i| {
-                prepared
-                    .images
-                    .get(i)
-                    .and_then(Option::clone)
-                    .ok_or_else(|| "the photo could not be decoded".to_string())
-            })
-            .collect();
-    }
-    let paths: Vec<PathBuf> = items
-        .iter()
-        .map(|&i| state.catalogue.items[i].image_path.clone())
+    mirror: bool,
+    on_batch: &mut dyn FnMut(std::ops::Range<usize>, BatchResults) -> Result<(), EngineError>,
+) -> Result<(), EngineError> {
+    let batches: Vec<std::ops::Range<usize>> = (0..paths.len())
+        .step_by(INFERENCE_BATCH)
+        .map(|start| start..(start + INFERENCE_BATCH).min(paths.len()))
         .collect();
-    let prepared = prepare_images(&paths, size_px, options.decode_threads, stop, &|_, _| {});
+    let size_px = net.kind.input_size_px();
+    let decode = |range: &std::ops::Range<usize>| {
+        decoded(&paths[range.clone()], size_px, options.decode_threads, stop)
+    };
+    pipelined(&batches, &decode, &mut |i, images| {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        on_batch(batches[i].clone(), embed_images(net, images, mirror)?)?;
+        Ok(true)
+    })
+}
+
+/// Decodes and prepares `paths` on the decoding pool: each photo, or why it is missing.
+fn decoded(
+    paths: &[PathBuf],
+    size_px: u32,
+    threads: usize,
+    stop: &AtomicBool,
+) -> Vec<Result<RgbImage, String>> {
+    let prepared = prepare_images(paths, size_px, threads, stop, &|_, _| {});
     let mut reasons: HashMap<usize, String> = prepared.failures.into_iter().collect();
     prepared
         .images

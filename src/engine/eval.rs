@@ -86,7 +86,11 @@ pub(crate) fn logits(
                     .collect();
             }
             let xs = transforms::to_tensor(&images, net.kind)?.to_device(device);
-            net.backbone.features(&xs, train)
+            if train {
+                net.backbone.features(&xs, true)
+            } else {
+                net.inference_features(&xs)
+            }
         }
     };
     Ok(head.forward(&feats, train))

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::vision::BackboneKind;
+use crate::vision::{BackboneKind, Precision};
 
 /// The identity of a network's weights.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -76,6 +76,17 @@ impl ModelIdentity {
         }
     }
 
+    /// The name its embeddings computed in `precision` are cached under: f32 vectors under
+    /// [`Self::cache_key`] itself, bf16 ones under it with `-bf16` appended, so vectors of
+    /// the two precisions never mix in one cache. `None` when they must not be cached.
+    pub fn embedding_cache_key(&self, precision: Precision) -> Option<String> {
+        let key = self.cache_key()?;
+        Some(match precision {
+            Precision::F32 => key,
+            Precision::Bf16 => format!("{key}-bf16"),
+        })
+    }
+
     /// True for pretrained weights.
     pub fn is_pretrained(&self) -> bool {
         matches!(self, ModelIdentity::Pretrained { .. })
@@ -137,5 +148,24 @@ mod tests {
         );
         // A catalogue or run named "random" is still cacheable.
         assert!(at(18).cache_key().is_some());
+    }
+
+    #[test]
+    fn precisions_are_cached_apart() {
+        let pretrained = ModelIdentity::Pretrained {
+            backbone: BackboneKind::EfficientNetLite0,
+            weights_hash: 0xabc,
+        };
+        let f32_key = pretrained.embedding_cache_key(Precision::F32);
+        let bf16_key = pretrained.embedding_cache_key(Precision::Bf16);
+        // f32 keeps the key vectors were always cached under.
+        assert_eq!(f32_key, pretrained.cache_key());
+        assert!(bf16_key.is_some());
+        assert_ne!(f32_key, bf16_key);
+        let training = ModelIdentity::Training {
+            backbone: BackboneKind::EfficientNetLite0,
+            run_id: "r".into(),
+        };
+        assert_eq!(training.embedding_cache_key(Precision::Bf16), None);
     }
 }

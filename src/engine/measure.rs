@@ -9,43 +9,146 @@ use rand::SeedableRng;
 use tch::nn::{self, OptimizerConfig};
 use tch::{Kind, Tensor};
 
-use super::config::TrainMode;
-use super::data::{prepare_images, PreparedImages};
+use super::config::{TrainConfig, TrainMode};
+use super::core::{Engine, Signals};
+use super::data::PreparedImages;
+use super::embed::embed_paths;
 use super::eval::Inputs;
 use super::fit::train_step;
 use super::network::{Head, Network, INFERENCE_BATCH};
 use super::options::EngineOptions;
+use super::protocol::{EventBody, RunOutcome};
 use super::EngineError;
 use crate::text::{TermKind, VocabTag, Vocabulary};
-use crate::vision::{transforms, BackboneKind};
+use crate::vision::{transforms, BackboneKind, CpuFeatures, Precision};
 
-/// Photos per second through decode + resize + backbone forward (batches of 32), with the
-/// installed pretrained weights (or random ones when missing: the speed is the same).
+/// Photos per second through decode + resize + backbone forward (batches of 32, the next
+/// batch decoded while the network runs, as the app embeds), with the installed pretrained
+/// weights (or random ones when missing: the speed is the same), in `options.precision`.
 pub fn embedding_images_per_sec(
     options: &EngineOptions,
     kind: BackboneKind,
     paths: &[PathBuf],
 ) -> Result<f64, EngineError> {
     let net = Network::pretrained(options, kind, 1, &|_| {})?;
+    warm_up(&net, paths)?;
     let never = AtomicBool::new(false);
-    // One warm-up batch so one-time allocations do not count.
+    let started = Instant::now();
+    embed_paths(&net, paths, options, &never, false, &mut |_, results| {
+        std::hint::black_box(results);
+        Ok(())
+    })?;
+    Ok(paths.len() as f64 / started.elapsed().as_secs_f64().max(1e-9))
+}
+
+/// One forward pass so one-time allocations and the folding do not count.
+fn warm_up(net: &Network, paths: &[PathBuf]) -> Result<(), EngineError> {
     if let Some(first) = paths.first() {
-        let img = transforms::load_prepared(first, kind.input_size_px())?;
+        let img = transforms::load_prepared(first, net.kind.input_size_px())?;
         net.features(&[img])?;
     }
-    let started = Instant::now();
-    for chunk in paths.chunks(INFERENCE_BATCH) {
-        let prepared = prepare_images(
-            chunk,
-            kind.input_size_px(),
-            options.decode_threads,
-            &never,
-            &|_, _| {},
-        );
-        let images: Vec<RgbImage> = prepared.images.into_iter().flatten().collect();
-        net.features(&images)?;
+    Ok(())
+}
+
+/// Where the time of embedding goes, each stage timed on its own on this thread.
+#[derive(Clone, Debug, Default)]
+pub struct EmbeddingStages {
+    /// Photos timed.
+    pub photos: usize,
+    /// Decoding the files to RGB (one thread).
+    pub decode_secs: f64,
+    /// Centre crop and resize to the input size (one thread).
+    pub resize_secs: f64,
+    /// Packing batches into normalised input tensors.
+    pub to_tensor_secs: f64,
+    /// The backbone as it was before folding: f32 with separate batch norms.
+    pub forward_unfolded_f32_secs: f64,
+    /// The folded backbone in f32.
+    pub forward_folded_f32_secs: f64,
+    /// The folded backbone in bf16, when this CPU runs bf16 natively.
+    pub forward_folded_bf16_secs: Option<f64>,
+}
+
+/// Times each stage of embedding `paths` separately (decode, resize, to tensor, forward in
+/// each precision), batches of 32, after one warm-up batch per variant.
+pub fn embedding_stages(
+    options: &EngineOptions,
+    kind: BackboneKind,
+    paths: &[PathBuf],
+) -> Result<EmbeddingStages, EngineError> {
+    let net = Network::pretrained(options, kind, 1, &|_| {})?;
+    let mut stages = EmbeddingStages {
+        photos: paths.len(),
+        ..Default::default()
+    };
+    let mut images = Vec::with_capacity(paths.len());
+    for path in paths {
+        let started = Instant::now();
+        let img = transforms::load_image(path)?;
+        stages.decode_secs += started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        images.push(transforms::prepare(&img, kind.input_size_px()));
+        stages.resize_secs += started.elapsed().as_secs_f64();
     }
-    Ok(paths.len() as f64 / started.elapsed().as_secs_f64().max(1e-9))
+    let mut batches = Vec::new();
+    for chunk in images.chunks(INFERENCE_BATCH) {
+        let started = Instant::now();
+        batches.push(transforms::to_tensor(chunk, kind)?.to_device(options.device));
+        stages.to_tensor_secs += started.elapsed().as_secs_f64();
+    }
+    let time = |forward: &dyn Fn(&Tensor) -> Tensor| -> f64 {
+        if let Some(first) = batches.first() {
+            let _ = std::hint::black_box(forward(first));
+        }
+        let started = Instant::now();
+        for xs in &batches {
+            let _ = std::hint::black_box(forward(xs));
+        }
+        started.elapsed().as_secs_f64()
+    };
+    stages.forward_unfolded_f32_secs =
+        time(&|xs| tch::no_grad(|| net.backbone.features(xs, false)));
+    let folded_f32 = crate::vision::fold(net.backbone.as_ref(), Precision::F32);
+    stages.forward_folded_f32_secs = time(&|xs| tch::no_grad(|| folded_f32.features(xs)));
+    if CpuFeatures::detect().bf16() || options.precision == Precision::Bf16 {
+        let folded_bf16 = crate::vision::fold(net.backbone.as_ref(), Precision::Bf16);
+        stages.forward_folded_bf16_secs =
+            Some(time(&|xs| tch::no_grad(|| folded_bf16.features(xs))));
+    }
+    Ok(stages)
+}
+
+/// Seconds of a default fast-mode run on `catalogue` through the engine (tags, split,
+/// standardising, every epoch's training, evaluation and checkpoints), with the embeddings
+/// already computed (untimed) and checkpoints written under `scratch`.
+pub fn fast_run_secs(
+    options: &EngineOptions,
+    catalogue: std::sync::Arc<crate::catalogue::Catalogue>,
+    scratch: &std::path::Path,
+) -> Result<f64, EngineError> {
+    let options = EngineOptions {
+        checkpoint_root: scratch.to_path_buf(),
+        ..options.clone()
+    };
+    let mut engine = Engine::new(options, Signals::default());
+    let failed = std::sync::Mutex::new(None);
+    let emit = |event: EventBody| {
+        if let EventBody::Finished(end) = &event {
+            if end.outcome != RunOutcome::Completed {
+                let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
+                *failed = Some(format!("the run ended {:?}", end.outcome));
+            }
+        }
+    };
+    engine.set_catalogue(catalogue, &emit);
+    engine.embed(&emit)?;
+    let started = Instant::now();
+    engine.train(TrainConfig::for_mode(TrainMode::Fast), None, &emit)?;
+    let secs = started.elapsed().as_secs_f64();
+    match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(why) => Err(EngineError::NothingToLearn(why)),
+        None => Ok(secs),
+    }
 }
 
 /// Training images per second for `mode` at `batch_size`, over `steps` optimisation steps

@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod network;
 pub mod options;
 pub mod predict;
+pub(crate) mod prefetch;
 pub mod protocol;
 pub mod reports;
 pub mod split;

@@ -1,6 +1,8 @@
 //! The network the engine owns: a backbone with its weights and, once there is a vocabulary, a
 //! tag head (Dropout + Linear on standardised pooled features).
 
+use std::cell::RefCell;
+
 use image::RgbImage;
 use tch::{nn, Device, Kind, Tensor};
 
@@ -12,7 +14,9 @@ use super::protocol::EventBody;
 use super::EngineError;
 use crate::index::cache::file_hash;
 use crate::text::Vocabulary;
-use crate::vision::{self, transforms, Backbone, BackboneKind, WeightsStatus};
+use crate::vision::{
+    self, transforms, Backbone, BackboneKind, InferenceBackbone, Precision, WeightsStatus,
+};
 
 /// Dropout before the tag head, as in the original design.
 const HEAD_DROPOUT: f64 = 0.2;
@@ -34,6 +38,11 @@ pub(crate) struct Network {
     /// What the backbone's weights were before any fine-tuning.
     pub(crate) pretrained: ModelIdentity,
     pub(crate) head: Option<Head>,
+    /// Number format of inference.
+    pub(crate) precision: Precision,
+    /// The folded inference copy of the backbone and the identity of the weights it was made
+    /// from (only weights that never change are kept; see [`Network::with_inference`]).
+    inference: RefCell<Option<(ModelIdentity, Box<dyn InferenceBackbone>)>>,
 }
 
 /// The tag head and what it was trained with.
@@ -167,6 +176,8 @@ impl Network {
             pretrained: identity.clone(),
             identity,
             head: None,
+            precision: options.precision,
+            inference: RefCell::new(None),
         })
     }
 
@@ -235,12 +246,41 @@ impl Network {
     /// Pooled backbone features (inference mode) of prepared photos.
     pub(crate) fn features(&self, images: &[RgbImage]) -> Result<Vec<Vec<f32>>, EngineError> {
         let mut out = Vec::with_capacity(images.len());
-        for chunk in images.chunks(INFERENCE_BATCH) {
-            let xs = transforms::to_tensor(chunk, self.kind)?.to_device(self.vs.device());
-            let feats = tch::no_grad(|| self.backbone.features(&xs, false));
-            out.extend(tensor_rows(&feats)?);
+        self.with_inference(|backbone| {
+            for chunk in images.chunks(INFERENCE_BATCH) {
+                let xs = transforms::to_tensor(chunk, self.kind)?.to_device(self.vs.device());
+                let feats = tch::no_grad(|| backbone.features(&xs));
+                out.extend(tensor_rows(&feats)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Pooled features of a batch of input tensors in inference mode (folded batch norm, in
+    /// the network's precision).
+    pub(crate) fn inference_features(&self, xs: &Tensor) -> Tensor {
+        self.with_inference(|backbone| tch::no_grad(|| backbone.features(xs)))
+    }
+
+    /// Runs `f` with the folded inference copy of the backbone. Weights that never change
+    /// (pretrained, a checkpoint's, random) are folded once; weights being trained are folded
+    /// afresh on every call, so inference always sees the weights as they are now.
+    pub(crate) fn with_inference<T>(&self, f: impl FnOnce(&dyn InferenceBackbone) -> T) -> T {
+        if matches!(self.identity, ModelIdentity::Training { .. }) {
+            let folded = vision::fold(self.backbone.as_ref(), self.precision);
+            return f(folded.as_ref());
         }
-        Ok(out)
+        let mut cached = self.inference.borrow_mut();
+        let (_, folded) = match cached.take() {
+            Some((identity, folded)) if identity == self.identity => {
+                cached.insert((identity, folded))
+            }
+            _ => cached.insert((
+                self.identity.clone(),
+                vision::fold(self.backbone.as_ref(), self.precision),
+            )),
+        };
+        f(folded.as_ref())
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use tch::Device;
 
-use crate::vision::BackboneKind;
+use crate::vision::{BackboneKind, Precision};
 
 /// Where the engine keeps its files and which weights it uses.
 #[derive(Clone, Debug)]
@@ -20,6 +20,10 @@ pub struct EngineOptions {
     pub device: Device,
     /// Threads decoding photos.
     pub decode_threads: usize,
+    /// Number format of inference (embedding, prediction, evaluation): bf16 on CPUs that run
+    /// it natively, f32 elsewhere or when `VITRINE_PRECISION=f32` is set. Training keeps f32
+    /// weights.
+    pub precision: Precision,
     /// Computed embeddings are saved to the cache after this many, so a pass that is cut
     /// short (a crash, a power cut) keeps most of its work.
     pub embedding_save_every_items: usize,
@@ -39,14 +43,16 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
+        let device = Device::cuda_if_available();
         Self {
             checkpoint_root: crate::paths::checkpoints_dir(),
             cache_root: crate::paths::cache_dir().join("embeddings"),
             weights: HashMap::new(),
-            device: Device::cuda_if_available(),
+            device,
             decode_threads: std::thread::available_parallelism()
                 .map(|n| n.get().min(4))
                 .unwrap_or(2),
+            precision: Precision::for_device(device),
             embedding_save_every_items: 512,
             vocabulary_root: None,
             flip_embeddings: true,

@@ -85,10 +85,11 @@ fn batch_norm(p: nn::Path, channels: i64) -> nn::BatchNorm {
 /// stride). For stride 1 and odd kernels that is ordinary symmetric padding, which the
 /// convolution does itself; for stride 2 the input is padded explicitly beforehand.
 #[derive(Debug)]
-struct SameConv {
-    conv: nn::Conv2D,
-    kernel: i64,
-    stride: i64,
+pub(super) struct SameConv {
+    pub(super) conv: nn::Conv2D,
+    pub(super) kernel: i64,
+    pub(super) stride: i64,
+    pub(super) groups: i64,
 }
 
 impl SameConv {
@@ -113,6 +114,7 @@ impl SameConv {
             conv,
             kernel,
             stride,
+            groups,
         }
     }
 
@@ -132,7 +134,7 @@ impl SameConv {
 }
 
 /// Total padding TensorFlow's "SAME" adds along one axis of `input_px` pixels.
-fn same_padding_total(input_px: i64, kernel: i64, stride: i64) -> i64 {
+pub(super) fn same_padding_total(input_px: i64, kernel: i64, stride: i64) -> i64 {
     let output_px = (input_px + stride - 1) / stride;
     ((output_px - 1) * stride + kernel - input_px).max(0)
 }
@@ -140,13 +142,13 @@ fn same_padding_total(input_px: i64, kernel: i64, stride: i64) -> i64 {
 /// Mobile inverted bottleneck: 1×1 expansion, depthwise k×k, 1×1 projection, with a residual
 /// connection when the shape is unchanged.
 #[derive(Debug)]
-struct MbConv {
-    expand: Option<(nn::Conv2D, nn::BatchNorm)>,
-    depthwise: SameConv,
-    bn1: nn::BatchNorm,
-    project: nn::Conv2D,
-    bn2: nn::BatchNorm,
-    residual: bool,
+pub(super) struct MbConv {
+    pub(super) expand: Option<(nn::Conv2D, nn::BatchNorm)>,
+    pub(super) depthwise: SameConv,
+    pub(super) bn1: nn::BatchNorm,
+    pub(super) project: nn::Conv2D,
+    pub(super) bn2: nn::BatchNorm,
+    pub(super) residual: bool,
     drop_connect_rate: f64,
 }
 
@@ -226,11 +228,11 @@ fn drop_connect(xs: &Tensor, rate: f64) -> Tensor {
 /// EfficientNet-Lite0 with its ImageNet classifier; see the module documentation.
 #[derive(Debug)]
 pub struct EfficientNetLite0 {
-    stem: SameConv,
-    bn0: nn::BatchNorm,
-    blocks: Vec<MbConv>,
-    head: nn::Conv2D,
-    bn1: nn::BatchNorm,
+    pub(super) stem: SameConv,
+    pub(super) bn0: nn::BatchNorm,
+    pub(super) blocks: Vec<MbConv>,
+    pub(super) head: nn::Conv2D,
+    pub(super) bn1: nn::BatchNorm,
     fc: nn::Linear,
 }
 
@@ -298,6 +300,9 @@ impl Backbone for EfficientNetLite0 {
 
     fn imagenet_classifier(&self) -> Option<&nn::Linear> {
         Some(&self.fc)
+    }
+    fn folded(&self, precision: super::Precision) -> Box<dyn super::InferenceBackbone> {
+        Box::new(super::fold::FoldedLite0::new(self, precision))
     }
 }
 

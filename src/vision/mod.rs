@@ -30,6 +30,8 @@
 
 pub mod efficientnet;
 mod error;
+pub mod fold;
+mod precision;
 pub mod resnext;
 pub mod transforms;
 mod weights;
@@ -42,6 +44,8 @@ use tch::{nn, Tensor};
 
 pub use efficientnet::EfficientNetLite0;
 pub use error::VisionError;
+pub use fold::{fold, InferenceBackbone};
+pub use precision::{cpu_model_name, CpuFeatures, Precision, PRECISION_ENV};
 pub use resnext::ResNeXt50;
 pub use transforms::{Augmentation, Normalisation};
 pub use weights::{default_weights_path, load_pretrained, WeightsStatus};
@@ -147,6 +151,10 @@ pub trait Backbone: fmt::Debug + Send {
 
     /// The pretrained ImageNet classifier on top of the pooled features, if there is one.
     fn imagenet_classifier(&self) -> Option<&nn::Linear>;
+
+    /// An inference-only copy of the current weights with batch norm folded into the
+    /// convolutions, in `precision`; see [`fold()`] (which also turns gradients off).
+    fn folded(&self, precision: Precision) -> Box<dyn InferenceBackbone>;
 
     /// Globally average-pooled features `[N, kind().feature_dim()]`, before any classifier.
     fn features(&self, xs: &Tensor, train: bool) -> Tensor {

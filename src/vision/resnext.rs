@@ -66,14 +66,16 @@ fn conv(
 }
 
 #[derive(Debug)]
-struct Bottleneck {
-    conv1: nn::Conv2D,
-    bn1: nn::BatchNorm,
-    conv2: nn::Conv2D,
-    bn2: nn::BatchNorm,
-    conv3: nn::Conv2D,
-    bn3: nn::BatchNorm,
-    downsample: Option<(nn::Conv2D, nn::BatchNorm)>,
+pub(super) struct Bottleneck {
+    pub(super) conv1: nn::Conv2D,
+    pub(super) bn1: nn::BatchNorm,
+    pub(super) conv2: nn::Conv2D,
+    pub(super) bn2: nn::BatchNorm,
+    pub(super) conv3: nn::Conv2D,
+    pub(super) bn3: nn::BatchNorm,
+    pub(super) downsample: Option<(nn::Conv2D, nn::BatchNorm)>,
+    /// Stride of the 3×3 convolution and of the projection.
+    pub(super) stride: i64,
 }
 
 impl Bottleneck {
@@ -95,6 +97,7 @@ impl Bottleneck {
             conv3: conv(p / "conv3", width, out_channels, 1, 1, 1),
             bn3: batch_norm(p / "bn3", out_channels),
             downsample,
+            stride,
         }
     }
 
@@ -119,9 +122,9 @@ impl Bottleneck {
 /// ResNeXt50 32×4d with its ImageNet classifier; see the module documentation.
 #[derive(Debug)]
 pub struct ResNeXt50 {
-    conv1: nn::Conv2D,
-    bn1: nn::BatchNorm,
-    blocks: Vec<Bottleneck>,
+    pub(super) conv1: nn::Conv2D,
+    pub(super) bn1: nn::BatchNorm,
+    pub(super) blocks: Vec<Bottleneck>,
     fc: nn::Linear,
 }
 
@@ -172,6 +175,9 @@ impl Backbone for ResNeXt50 {
 
     fn imagenet_classifier(&self) -> Option<&nn::Linear> {
         Some(&self.fc)
+    }
+    fn folded(&self, precision: super::Precision) -> Box<dyn super::InferenceBackbone> {
+        Box::new(super::fold::FoldedResNeXt50::new(self, precision))
     }
 }
 
