@@ -18,8 +18,9 @@ use super::options::EngineOptions;
 use super::protocol::{CatalogueEmbeddings, EventBody, Task};
 use super::state::{CatalogueState, StoredEmbeddings};
 use super::EngineError;
+use crate::index::ann::ANN_FROM_ITEMS;
 use crate::index::cache::{file_hash, EmbeddingCache};
-use crate::index::EmbeddingIndex;
+use crate::index::{AnnIndex, EmbeddingIndex};
 
 /// Makes sure `state` holds the embeddings of `net`; returns false when stopped first (the
 /// vectors computed so far are cached all the same).
@@ -51,13 +52,9 @@ pub(crate) fn ensure(
         .iter()
         .map(|item| file_hash(&item.image_path).ok())
         .collect();
-    let mut vectors: Vec<Option<Vec<f32>>> = hashes
-        .iter()
-        .map(|h| {
-            let cache = pass.cache.as_ref()?;
-            h.and_then(|h| cache.get(h)).map(<[f32]>::to_vec)
-        })
-        .collect();
+    // Only vectors computed without a cache to keep them live here; the index is built
+    // straight from the cache, so each vector is copied once, into the index.
+    let mut vectors: Vec<Option<Vec<f32>>> = vec![None; hashes.len()];
     let mut failures = pass.compute_missing(state, &hashes, &mut vectors)?;
     for (i, h) in hashes.iter().enumerate() {
         if h.is_none() {
@@ -68,9 +65,19 @@ pub(crate) fn ensure(
     if stop.load(Ordering::Relaxed) {
         return Ok(false);
     }
-    let index = EmbeddingIndex::centered(&usable(&vectors, dim));
+    let cache = pass.cache.take();
+    let mut index = EmbeddingIndex::centered_with(hashes.len(), dim, |i| {
+        vectors[i].as_deref().or_else(|| {
+            let cache = cache.as_ref()?;
+            hashes[i].and_then(|h| cache.get(h))
+        })
+    });
+    drop(cache);
+    drop(vectors);
+    if index.present_count() >= ANN_FROM_ITEMS {
+        attach_graph(&mut index, &net.identity, options, &hashes, emit);
+    }
     state.embeddings = Some(StoredEmbeddings {
-        vectors,
         shared: Arc::new(CatalogueEmbeddings {
             model: net.identity.clone(),
             index,
@@ -98,8 +105,9 @@ impl Pass<'_> {
         vectors: &mut [Option<Vec<f32>>],
     ) -> Result<Vec<(usize, String)>, EngineError> {
         let n = vectors.len();
+        let cached = |h: u128| self.cache.as_ref().is_some_and(|c| c.get(h).is_some());
         let todo: Vec<usize> = (0..n)
-            .filter(|&i| vectors[i].is_none() && hashes[i].is_some())
+            .filter(|&i| vectors[i].is_none() && hashes[i].is_some_and(|h| !cached(h)))
             .collect();
         let mut done = n - todo.len();
         let busy = |done| EventBody::Busy {
@@ -111,6 +119,7 @@ impl Pass<'_> {
         let mut failures = Vec::new();
         let mut unsaved = 0usize;
         let size_px = self.net.kind.input_size_px();
+        let dim = self.net.kind.feature_dim() as usize;
         for chunk in todo.chunks(INFERENCE_BATCH) {
             if self.stop.load(Ordering::Relaxed) {
                 break;
@@ -129,11 +138,13 @@ impl Pass<'_> {
             }
             if !ok_imgs.is_empty() {
                 for (&i, v) in ok_idx.iter().zip(self.net.features(&ok_imgs)?) {
-                    if let (Some(cache), Some(h)) = (self.cache.as_mut(), hashes[i]) {
-                        cache.insert(h, v.clone());
-                        unsaved += 1;
+                    match (self.cache.as_mut(), hashes[i]) {
+                        (Some(cache), Some(h)) if v.len() == dim => {
+                            cache.insert(h, v);
+                            unsaved += 1;
+                        }
+                        _ => vectors[i] = Some(v),
                     }
-                    vectors[i] = Some(v);
                 }
             }
             if unsaved >= self.options.embedding_save_every_items.max(1) {
@@ -182,12 +193,47 @@ fn open_cache(
     Some(cache)
 }
 
-/// Vectors of another length than the network's cannot be compared: treated as missing.
-fn usable(vectors: &[Option<Vec<f32>>], dim: usize) -> Vec<Option<Vec<f32>>> {
-    vectors
-        .iter()
-        .map(|v| v.clone().filter(|v| v.len() == dim))
-        .collect()
+/// Loads the lookalike graph saved for exactly these photos by this network, or builds it
+/// and saves it next to the embedding cache. Without a graph the exact search still answers.
+fn attach_graph(
+    index: &mut EmbeddingIndex,
+    identity: &ModelIdentity,
+    options: &EngineOptions,
+    hashes: &[Option<u128>],
+    emit: Emit,
+) {
+    let path = identity.cache_key().map(|key| {
+        let mut bytes = Vec::with_capacity(hashes.len() * 17);
+        for h in hashes {
+            bytes.push(u8::from(h.is_some()));
+            bytes.extend_from_slice(&h.unwrap_or(0).to_le_bytes());
+        }
+        let photos = xxhash_rust::xxh3::xxh3_128(&bytes);
+        EmbeddingCache::path_for(&options.cache_root, &key)
+            .join(format!("lookalike-graph-{photos:032x}.usearch"))
+    });
+    if let Some(path) = path.as_ref().filter(|p| p.is_file()) {
+        match AnnIndex::load(path, index).map(Arc::new) {
+            Ok(graph) if index.attach_ann(graph.clone()).is_ok() => return,
+            Ok(_) => log::warn!("lookalike graph {} does not fit; rebuilt", path.display()),
+            Err(e) => log::warn!("{e}; rebuilt"),
+        }
+    }
+    emit(EventBody::Notice(format!(
+        "{} photos: building the lookalike graph (once for these photos)",
+        index.present_count()
+    )));
+    if let Err(e) = index.build_ann() {
+        emit(EventBody::Notice(format!(
+            "{e}; lookalikes use the exact search"
+        )));
+        return;
+    }
+    if let (Some(path), Some(graph)) = (path, index.ann()) {
+        if let Err(e) = graph.save(&path) {
+            log::warn!("{e} (the graph is built again next time)");
+        }
+    }
 }
 
 fn report_failures(state: &CatalogueState, mut failures: Vec<(usize, String)>, emit: Emit) {
