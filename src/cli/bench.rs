@@ -19,6 +19,9 @@ pub struct BenchArgs {
     /// Optimisation steps timed per training measurement.
     #[arg(long, default_value_t = 3)]
     steps: usize,
+    /// The lookalike index at scale instead (see `--index-*`).
+    #[command(flatten)]
+    index: super::bench_index::IndexBenchArgs,
 }
 
 struct Table {
@@ -34,6 +37,9 @@ impl Table {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.index.index {
+        return super::bench_index::run(&args.index);
+    }
     let catalogue = vitrine::catalogue::demo().context("cannot open the demo catalogue")?;
     let device = tch::Device::cuda_if_available();
     println!(

@@ -1,6 +1,7 @@
 //! The command line: `vitrine` opens the window; subcommands run the same engine headless.
 
 mod bench;
+mod bench_index;
 mod lookalikes;
 mod session;
 mod tags;

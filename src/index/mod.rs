@@ -105,6 +105,16 @@ impl EmbeddingIndex {
         }
     }
 
+    /// An empty index that subtracts `mean` from every vector pushed and every query (its
+    /// length is the index's dimension).
+    pub fn with_mean(mean: Vec<f32>) -> Self {
+        Self {
+            dim: mean.len(),
+            mean,
+            ..Self::default()
+        }
+    }
+
     /// Builds a mean-centred index from one optional vector per item (`None` where an item's
     /// photo could not be embedded: that slot keeps its position but is never found).
     pub fn centered(vectors: &[Option<Vec<f32>>]) -> Self {
