@@ -32,7 +32,11 @@ pub struct IndexBenchArgs {
     #[arg(long = "index-noise", default_value_t = 0.5)]
     pub noise: f32,
     /// Sizes of the synthetic indexes, in vectors.
-    #[arg(long = "index-sizes", value_delimiter = ',', default_value = "100000,1000000")]
+    #[arg(
+        long = "index-sizes",
+        value_delimiter = ',',
+        default_value = "100000,1000000"
+    )]
     pub sizes: Vec<usize>,
     /// Build the approximate graph for sizes of at least this many vectors (0: never).
     #[arg(long = "index-graph-from", default_value_t = 1_000_000)]
@@ -48,7 +52,12 @@ pub struct IndexBenchArgs {
 
 /// Prints one table row.
 fn row(what: impl AsRef<str>, value: impl AsRef<str>, note: impl AsRef<str>) {
-    println!("| {:<52} | {:>16} | {} |", what.as_ref(), value.as_ref(), note.as_ref());
+    println!(
+        "| {:<52} | {:>16} | {} |",
+        what.as_ref(),
+        value.as_ref(),
+        note.as_ref()
+    );
 }
 
 /// Runs the index benchmark.
@@ -72,7 +81,11 @@ pub fn run(args: &IndexBenchArgs) -> anyhow::Result<()> {
         size_rows(args, &base, n)?;
     }
     if let Some(peak) = peak_rss_mib() {
-        row("peak memory of this benchmark process", format!("{peak:.0} MiB"), "VmHWM");
+        row(
+            "peak memory of this benchmark process",
+            format!("{peak:.0} MiB"),
+            "VmHWM",
+        );
     }
     Ok(())
 }
@@ -88,7 +101,11 @@ fn base_vectors(folder: Option<&Path>) -> anyhow::Result<Vec<Vec<f32>>> {
             cache.iter().map(|(h, v)| (h, v.to_vec())).collect();
         vectors.sort_by_key(|(h, _)| *h);
         if !vectors.is_empty() {
-            println!("synthetic vectors around {} real embeddings of {}", vectors.len(), folder.display());
+            println!(
+                "synthetic vectors around {} real embeddings of {}",
+                vectors.len(),
+                folder.display()
+            );
             return Ok(vectors.into_iter().map(|(_, v)| v).collect());
         }
     }
@@ -104,11 +121,18 @@ fn spread(base: &[Vec<f32>]) -> (Vec<f32>, f32) {
     let dim = base[0].len();
     let mut mean = vec![0.0f32; dim];
     for v in base {
-        mean.iter_mut().zip(v).for_each(|(m, x)| *m += x / base.len() as f32);
+        mean.iter_mut()
+            .zip(v)
+            .for_each(|(m, x)| *m += x / base.len() as f32);
     }
     let ms: f32 = base
         .iter()
-        .map(|v| v.iter().zip(&mean).map(|(x, m)| (x - m) * (x - m)).sum::<f32>())
+        .map(|v| {
+            v.iter()
+                .zip(&mean)
+                .map(|(x, m)| (x - m) * (x - m))
+                .sum::<f32>()
+        })
         .sum::<f32>()
         / base.len() as f32;
     (mean, ms.sqrt())
@@ -147,10 +171,15 @@ fn size_rows(args: &IndexBenchArgs, base: &[Vec<f32>], n: usize) -> anyhow::Resu
     row(
         format!("build a {n} x {dim} index (f32 + int8 copy)"),
         format!("{:.1} s", started.elapsed().as_secs_f64()),
-        format!("{:.0} MiB of vectors", index.memory_bytes() as f64 / (1 << 20) as f64),
+        format!(
+            "{:.0} MiB of vectors",
+            index.memory_bytes() as f64 / (1 << 20) as f64
+        ),
     );
     let mut rng = rand::rngs::StdRng::seed_from_u64(9);
-    let items: Vec<usize> = (0..args.queries.max(1)).map(|_| rng.random_range(0..n)).collect();
+    let items: Vec<usize> = (0..args.queries.max(1))
+        .map(|_| rng.random_range(0..n))
+        .collect();
     let mut exact_ms = Vec::new();
     let mut full_ms = Vec::new();
     let mut exact_answers = Vec::new();
@@ -168,7 +197,10 @@ fn size_rows(args: &IndexBenchArgs, base: &[Vec<f32>], n: usize) -> anyhow::Resu
     row(
         format!("top-5 exact query, {n} x {dim}"),
         format!("{median:.2} ms"),
-        format!("median (min {min:.2} ms) of {}; int8 scan on every core + f32 re-rank", items.len()),
+        format!(
+            "median (min {min:.2} ms) of {}; int8 scan on every core + f32 re-rank",
+            items.len()
+        ),
     );
     let (min, median) = min_median(&mut full_ms);
     row(
@@ -232,7 +264,10 @@ fn graph_rows(
             ),
         );
     }
-    let path = std::env::temp_dir().join(format!("vitrine-bench-graph-{}.usearch", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "vitrine-bench-graph-{}.usearch",
+        std::process::id()
+    ));
     let t = Instant::now();
     graph.save(&path)?;
     let save_secs = t.elapsed().as_secs_f64();

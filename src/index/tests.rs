@@ -210,3 +210,82 @@ fn raw_vectors_are_rebuilt_from_the_single_stored_copy() {
     assert_eq!(plain.raw_vector(0), Some(vec![0.0, 2.0]));
     assert!(index.memory_bytes() >= 4 * 3 * 4);
 }
+
+#[test]
+fn the_graph_finds_the_exact_top_5_for_most_queries() {
+    let n = 6_000;
+    let dim = 64;
+    let mut vectors: Vec<Option<Vec<f32>>> = clustered(n, dim, 200, 0.8, 21)
+        .into_iter()
+        .map(Some)
+        .collect();
+    vectors[5] = None;
+    let mut index = EmbeddingIndex::centered(&vectors);
+    let exact: Vec<Vec<usize>> = (0..300)
+        .map(|i| {
+            index
+                .nearest_to_item(i * 19, LOOKALIKES)
+                .iter()
+                .map(|f| f.index)
+                .collect()
+        })
+        .collect();
+    index.build_ann().expect("the graph builds");
+    assert_eq!(index.ann().map(|g| g.len()), Some(n - 1));
+    let mut queries_all_found = 0;
+    let mut hits = 0;
+    for (q, truth) in exact.iter().enumerate() {
+        let found: Vec<usize> = index
+            .nearest_to_item(q * 19, LOOKALIKES)
+            .iter()
+            .map(|f| f.index)
+            .collect();
+        assert!(!found.contains(&(q * 19)), "the item itself is excluded");
+        assert!(!found.contains(&5), "a missing slot is never found");
+        let shared = found.iter().filter(|i| truth.contains(i)).count();
+        hits += shared;
+        queries_all_found += usize::from(shared == truth.len());
+    }
+    let recall = hits as f64 / (exact.len() * LOOKALIKES) as f64;
+    assert!(recall >= 0.95, "recall@5 {recall}");
+    assert!(
+        queries_all_found as f64 >= 0.9 * exact.len() as f64,
+        "{queries_all_found} queries exact"
+    );
+    // The exact search is still there, whatever is attached.
+    let q = vectors[7].clone().unwrap_or_default();
+    let exact7 = index.nearest_exact(&q, LOOKALIKES, Some(7));
+    let prepared = index.prepare_query(&q).unwrap_or_default();
+    let expected = reference_top_k(&index, &prepared, LOOKALIKES, Some(7));
+    assert_eq!(exact7.iter().map(|f| f.index).collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn a_saved_graph_loads_only_for_an_index_it_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = clustered(800, 16, 20, 0.5, 4);
+    let mut index = EmbeddingIndex::from_vectors(&vectors);
+    index.build_ann().expect("the graph builds");
+    let path = dir.path().join("graph.usearch");
+    index.ann().expect("attached").save(&path).expect("saved");
+    let loaded = AnnIndex::load(&path, &index).expect("it fits");
+    assert_eq!(loaded.len(), 800);
+    let before: Vec<usize> = index
+        .nearest_to_item(3, 5)
+        .iter()
+        .map(|f| f.index)
+        .collect();
+    index.attach_ann(Arc::new(loaded)).expect("attached");
+    let after: Vec<usize> = index
+        .nearest_to_item(3, 5)
+        .iter()
+        .map(|f| f.index)
+        .collect();
+    assert_eq!(before, after);
+    let smaller = EmbeddingIndex::from_vectors(&vectors[..700]);
+    assert!(AnnIndex::load(&path, &smaller).is_err());
+    let other_dim = EmbeddingIndex::from_vectors(&[vec![1.0; 8]]);
+    assert!(AnnIndex::load(&path, &other_dim).is_err());
+    std::fs::write(&path, b"not a graph").unwrap();
+    assert!(AnnIndex::load(&path, &index).is_err());
+}
