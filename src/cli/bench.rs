@@ -29,6 +29,9 @@ pub struct BenchArgs {
     /// The Python to run the PyTorch side with (default: the setup's virtual environment).
     #[arg(long)]
     python: Option<std::path::PathBuf>,
+    /// The lookalike index at scale instead (see `--index-*`).
+    #[command(flatten)]
+    index: super::bench_index::IndexBenchArgs,
 }
 
 struct Table {
@@ -44,6 +47,9 @@ impl Table {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.index.index {
+        return super::bench_index::run(&args.index);
+    }
     if args.compare {
         return super::bench_compare::run(&super::bench_compare::CompareArgs {
             photos: args.photos,

@@ -6,6 +6,7 @@ mod cv;
 mod eval_lookalikes;
 mod export_lookalikes;
 mod bench_compare;
+mod bench_index;
 mod lookalikes;
 mod mask;
 mod match_cli;

@@ -5,6 +5,7 @@
 //! and precision ([`ModelIdentity::embedding_cache_key`]); a network being trained is never
 //! cached.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +22,8 @@ use super::protocol::{CatalogueEmbeddings, EventBody, Task};
 use super::state::{CatalogueState, StoredEmbeddings};
 use super::EngineError;
 use crate::index::cache::{file_hash, EmbeddingCache};
-use crate::index::EmbeddingIndex;
+use crate::index::ann::ANN_FROM_ITEMS;
+use crate::index::{AnnIndex, EmbeddingIndex};
 
 /// Makes sure `state` holds the embeddings of `net`; returns false when stopped first (the
 /// vectors computed so far are cached all the same).
@@ -46,19 +48,14 @@ pub(crate) fn ensure(
         .iter()
         .map(|item| file_hash(&item.image_path).ok())
         .collect();
-    let (mut vectors, mut failures) = pass_vectors(net, state, options, stop, emit, &hashes, false)?;
-    if options.flip_embeddings && !stop.load(Ordering::Relaxed) {
+    let plain = pass_vectors(net, state, options, stop, emit, &hashes, false)?;
+    let mut failures = plain.failures.clone();
+    let mirrored = if options.flip_embeddings && !stop.load(Ordering::Relaxed) {
         // The mirror images' vectors are cached apart, so plain vectors are reused as they are.
-        let (mirrored, _) = pass_vectors(net, state, options, stop, emit, &hashes, true)?;
-        for (v, m) in vectors.iter_mut().zip(mirrored) {
-            match (v.as_mut(), m) {
-                (Some(v), Some(m)) if m.len() == v.len() => {
-                    v.iter_mut().zip(m).for_each(|(a, b)| *a = 0.5 * (*a + b));
-                }
-                _ => *v = None,
-            }
-        }
-    }
+        Some(pass_vectors(net, state, options, stop, emit, &hashes, true)?)
+    } else {
+        None
+    };
     for (i, h) in hashes.iter().enumerate() {
         if h.is_none() {
             failures.push((i, "the photo file cannot be read".into()));
@@ -68,9 +65,27 @@ pub(crate) fn ensure(
     if stop.load(Ordering::Relaxed) {
         return Ok(false);
     }
-    let index = EmbeddingIndex::centered(&usable(&vectors, dim));
+    // The index is built straight from the caches (and the few vectors computed without one),
+    // so each vector is copied once, into the index; a flipped embedding is averaged on the way.
+    let mut index = EmbeddingIndex::centered_from(hashes.len(), dim, |i| {
+        let v = plain.get(i, &hashes)?;
+        match &mirrored {
+            None => Some(Cow::Borrowed(v)),
+            Some(m) => {
+                let m = m.get(i, &hashes).filter(|m| m.len() == v.len())?;
+                Some(Cow::Owned(v.iter().zip(m).map(|(a, b)| 0.5 * (a + b)).collect()))
+            }
+        }
+    });
+    let graph_key = mirrored.as_ref().unwrap_or(&plain).key.clone();
+    drop(plain);
+    drop(mirrored);
+    if index.present_count() >= ANN_FROM_ITEMS {
+        if let Some(key) = graph_key {
+            attach_graph(&mut index, &key, options, &hashes, emit);
+        }
+    }
     state.embeddings = Some(StoredEmbeddings {
-        vectors,
         shared: Arc::new(CatalogueEmbeddings {
             model: net.identity.clone(),
             index,
@@ -79,9 +94,27 @@ pub(crate) fn ensure(
     Ok(true)
 }
 
+/// One pass's vectors: the cache holding them, and those computed without a cache.
+struct PassVectors {
+    /// The cache's key, None when the network's vectors are not cached.
+    key: Option<String>,
+    cache: Option<EmbeddingCache>,
+    uncached: Vec<Option<Vec<f32>>>,
+    failures: Vec<(usize, String)>,
+}
+
+impl PassVectors {
+    /// Item `i`'s vector, if it has one.
+    fn get<'a>(&'a self, i: usize, hashes: &[Option<u128>]) -> Option<&'a [f32]> {
+        self.uncached[i].as_deref().or_else(|| {
+            let cache = self.cache.as_ref()?;
+            hashes[i].and_then(|h| cache.get(h))
+        })
+    }
+}
+
 /// Every photo's vector (of its mirror image with `mirror`) through the cache, with the items
 /// whose photo could not be used.
-#[allow(clippy::type_complexity)]
 fn pass_vectors(
     net: &Network,
     state: &CatalogueState,
@@ -90,25 +123,25 @@ fn pass_vectors(
     emit: Emit,
     hashes: &[Option<u128>],
     mirror: bool,
-) -> Result<(Vec<Option<Vec<f32>>>, Vec<(usize, String)>), EngineError> {
+) -> Result<PassVectors, EngineError> {
     let dim = net.kind.feature_dim() as usize;
+    let key = cache_key(&net.identity, options, mirror);
     let mut pass = Pass {
         net,
         options,
         stop,
         emit,
-        cache: open_cache(&net.identity, options, dim, mirror, emit),
+        cache: key.as_ref().map(|k| open_cache(k, options, dim, emit)),
         mirror,
     };
-    let mut vectors: Vec<Option<Vec<f32>>> = hashes
-        .iter()
-        .map(|h| {
-            let cache = pass.cache.as_ref()?;
-            h.and_then(|h| cache.get(h)).map(<[f32]>::to_vec)
-        })
-        .collect();
-    let failures = pass.compute_missing(state, hashes, &mut vectors)?;
-    Ok((vectors, failures))
+    let mut uncached: Vec<Option<Vec<f32>>> = vec![None; hashes.len()];
+    let failures = pass.compute_missing(state, hashes, &mut uncached)?;
+    Ok(PassVectors {
+        key,
+        cache: pass.cache.take(),
+        uncached,
+        failures,
+    })
 }
 
 /// One pass of a network over the photos the cache does not have.
@@ -133,9 +166,11 @@ impl Pass<'_> {
         vectors: &mut [Option<Vec<f32>>],
     ) -> Result<Vec<(usize, String)>, EngineError> {
         let n = vectors.len();
+        let cached = |h: u128| self.cache.as_ref().is_some_and(|c| c.get(h).is_some());
         let todo: Vec<usize> = (0..n)
-            .filter(|&i| vectors[i].is_none() && hashes[i].is_some())
+            .filter(|&i| vectors[i].is_none() && hashes[i].is_some_and(|h| !cached(h)))
             .collect();
+        let dim = self.net.kind.feature_dim() as usize;
         let mut done = n - todo.len();
         (self.emit)(busy(done, n));
         let mut failures = Vec::new();
@@ -143,13 +178,14 @@ impl Pass<'_> {
         let mut take = |pass: &mut Self, items: &[usize], results: BatchResults| {
             for (&i, result) in items.iter().zip(results) {
                 match result {
-                    Ok(v) => {
-                        if let (Some(cache), Some(h)) = (pass.cache.as_mut(), hashes[i]) {
-                            cache.insert(h, v.clone());
+                    // A cached vector lives in the cache only.
+                    Ok(v) => match (pass.cache.as_mut(), hashes[i]) {
+                        (Some(cache), Some(h)) if v.len() == dim => {
+                            cache.insert(h, v);
                             unsaved += 1;
                         }
-                        vectors[i] = Some(v);
-                    }
+                        _ => vectors[i] = Some(v),
+                    },
                     Err(reason) => failures.push((i, reason)),
                 }
             }
@@ -223,19 +259,19 @@ pub(crate) fn features(
     Ok(plain)
 }
 
-/// The cache for this network, or None when its vectors must not be cached.
-fn open_cache(
-    identity: &ModelIdentity,
-    options: &EngineOptions,
-    dim: usize,
-    mirror: bool,
-    emit: Emit,
-) -> Option<EmbeddingCache> {
+/// The cache key of this network's vectors (of mirror images with `mirror`), or None when its
+/// vectors must not be cached.
+fn cache_key(identity: &ModelIdentity, options: &EngineOptions, mirror: bool) -> Option<String> {
     let mut key = identity.embedding_cache_key(options.precision)?;
     if mirror {
         key.push_str("-hflip");
     }
-    let path = EmbeddingCache::path_for(&options.cache_root, &key);
+    Some(key)
+}
+
+/// The cache under `key`, empty when it cannot be read (with a notice).
+fn open_cache(key: &str, options: &EngineOptions, dim: usize, emit: Emit) -> EmbeddingCache {
+    let path = EmbeddingCache::path_for(&options.cache_root, key);
     let cache = match EmbeddingCache::open(&path, dim) {
         Ok(c) => c,
         Err(e) => {
@@ -246,15 +282,48 @@ fn open_cache(
     for note in cache.notes() {
         emit(EventBody::Notice(note.clone()));
     }
-    Some(cache)
+    cache
 }
 
-/// Vectors of another length than the network's cannot be compared: treated as missing.
-fn usable(vectors: &[Option<Vec<f32>>], dim: usize) -> Vec<Option<Vec<f32>>> {
-    vectors
-        .iter()
-        .map(|v| v.clone().filter(|v| v.len() == dim))
-        .collect()
+/// Loads the lookalike graph saved for exactly these photos by this network, or builds it
+/// and saves it next to the embedding cache. Without a graph the exact search still answers.
+fn attach_graph(
+    index: &mut EmbeddingIndex,
+    cache_key: &str,
+    options: &EngineOptions,
+    hashes: &[Option<u128>],
+    emit: Emit,
+) {
+    let mut bytes = Vec::with_capacity(hashes.len() * 17);
+    for h in hashes {
+        bytes.push(u8::from(h.is_some()));
+        bytes.extend_from_slice(&h.unwrap_or(0).to_le_bytes());
+    }
+    let photos = xxhash_rust::xxh3::xxh3_128(&bytes);
+    let path = EmbeddingCache::path_for(&options.cache_root, cache_key)
+        .join(format!("lookalike-graph-{photos:032x}.usearch"));
+    if path.is_file() {
+        match AnnIndex::load(&path, index).map(Arc::new) {
+            Ok(graph) if index.attach_ann(graph.clone()).is_ok() => return,
+            Ok(_) => log::warn!("lookalike graph {} does not fit; rebuilt", path.display()),
+            Err(e) => log::warn!("{e}; rebuilt"),
+        }
+    }
+    emit(EventBody::Notice(format!(
+        "{} photos: building the lookalike graph (once for these photos)",
+        index.present_count()
+    )));
+    if let Err(e) = index.build_ann() {
+        emit(EventBody::Notice(format!(
+            "{e}; lookalikes use the exact search"
+        )));
+        return;
+    }
+    if let Some(graph) = index.ann() {
+        if let Err(e) = graph.save(&path) {
+            log::warn!("{e} (the graph is built again next time)");
+        }
+    }
 }
 
 fn report_failures(state: &CatalogueState, mut failures: Vec<(usize, String)>, emit: Emit) {

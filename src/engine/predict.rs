@@ -100,10 +100,14 @@ impl Engine {
         else {
             return Ok(());
         };
-        let probabilities = stored
-            .vectors
-            .iter()
-            .map(|v| v.as_ref().map(|v| head.probabilities(v)).transpose())
+        let index = &stored.shared.index;
+        let probabilities = (0..index.len())
+            .map(|i| {
+                index
+                    .raw_vector(i)
+                    .map(|v| head.probabilities(&v))
+                    .transpose()
+            })
             .collect::<Result<_, _>>()?;
         emit(EventBody::ItemTags(Arc::new(ItemPredictions {
             vocabulary: head.vocabulary.names(),

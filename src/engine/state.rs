@@ -45,10 +45,10 @@ impl Signals {
     }
 }
 
-/// A catalogue's embeddings by one network: the raw pooled vectors (the tag head's input) and
-/// the shared lookalike index built from them.
+/// A catalogue's embeddings by one network: the shared lookalike index, which is also the
+/// only copy of the raw pooled vectors (the tag head's input, see
+/// [`crate::index::EmbeddingIndex::raw_vector`]).
 pub(crate) struct StoredEmbeddings {
-    pub(crate) vectors: Vec<Option<Vec<f32>>>,
     pub(crate) shared: Arc<CatalogueEmbeddings>,
 }
 

@@ -204,6 +204,11 @@ impl EmbeddingCache {
         self.pending.push(hash);
     }
 
+    /// Every cached vector with its content hash, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (u128, &[f32])> {
+        self.entries.iter().map(|(h, v)| (*h, v.as_slice()))
+    }
+
     /// Number of cached vectors.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -3,10 +3,26 @@
 //! [`EmbeddingIndex`] keeps L2-normalised vectors in one flat buffer so cosine similarity is a
 //! dot product; [`cache`] stores computed embeddings on disk keyed by backbone, weights and image
 //! content, so a second launch does not recompute them.
+//!
+//! The index is the only copy of a catalogue's embeddings in memory: the tag head's raw
+//! features are rebuilt from it ([`EmbeddingIndex::raw_vector`]). Beside the f32 vectors it
+//! keeps an int8 copy (a quarter of the bytes) that large searches scan on every core with
+//! SIMD dot products, then re-rank in f32 (see `search.rs`): the result is the exact top-k.
+//! Above [`ann::ANN_FROM_ITEMS`] items an approximate HNSW graph ([`ann::AnnIndex`]) answers
+//! instead.
 
+pub mod ann;
 pub mod cache;
+mod quant;
+mod search;
+mod simd;
+
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+pub use ann::AnnIndex;
 
 /// How many lookalikes vitrine shows for an item or a new photo.
 pub const LOOKALIKES: usize = 5;
@@ -27,7 +43,7 @@ pub struct Neighbour {
 /// dominating the similarity, and lookalikes of the same kind of garment rank higher (on the
 /// demo catalogue, 58% instead of 56% of lookalikes share the item's category, 41% instead
 /// of 32% for dresses).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EmbeddingIndex {
     dim: usize,
     vectors: Vec<f32>,
@@ -35,6 +51,25 @@ pub struct EmbeddingIndex {
     mean: Vec<f32>,
     /// False for slots whose item has no embedding; they are never returned.
     present: Vec<bool>,
+    /// Length of each centred vector before normalising (to rebuild the raw vector).
+    #[serde(default)]
+    norms: Vec<f32>,
+    /// The int8 copy scanned by large searches.
+    #[serde(default)]
+    quantised: quant::Quantised,
+    /// An approximate graph over the vectors, used instead of the scan when attached.
+    #[serde(skip)]
+    ann: Option<Arc<AnnIndex>>,
+}
+
+impl PartialEq for EmbeddingIndex {
+    /// Same vectors, mean and slots (the search structures follow from those).
+    fn eq(&self, other: &Self) -> bool {
+        self.dim == other.dim
+            && self.vectors == other.vectors
+            && self.mean == other.mean
+            && self.present == other.present
+    }
 }
 
 /// Scales `v` to unit length in place; a zero vector stays zero (it matches nothing).
@@ -43,32 +78,6 @@ pub fn normalize(v: &mut [f32]) {
     if norm > f32::EPSILON {
         v.iter_mut().for_each(|x| *x /= norm);
     }
-}
-
-/// Dot product with eight independent partial sums, which the compiler turns into SIMD code
-/// (a plain running sum cannot be reordered, so it stays scalar).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let chunks_a = a.chunks_exact(8);
-    let chunks_b = b.chunks_exact(8);
-    let tail: f32 = chunks_a
-        .remainder()
-        .iter()
-        .zip(chunks_b.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (ca, cb) in chunks_a.zip(chunks_b) {
-        // Fixed-size arrays: no bounds checks, and the loop unrolls into vector operations.
-        let (Ok(ca), Ok(cb)) = (<&[f32; 8]>::try_from(ca), <&[f32; 8]>::try_from(cb)) else {
-            continue;
-        };
-        let mut i = 0;
-        while i < 8 {
-            lanes[i] += ca[i] * cb[i];
-            i += 1;
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
 }
 
 /// Cosine similarity of two vectors of the same length (0 when either is zero).
@@ -83,6 +92,11 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
+/// The instruction set the dot products use on this CPU ("AVX-512", "AVX2" or "portable").
+pub fn simd_in_use() -> &'static str {
+    simd::kernels().name
+}
+
 impl EmbeddingIndex {
     /// An empty index for vectors of `dim` values.
     pub fn new(dim: usize) -> Self {
@@ -92,27 +106,64 @@ impl EmbeddingIndex {
         }
     }
 
+    /// An empty index that subtracts `mean` from every vector pushed and every query (its
+    /// length is the index's dimension).
+    pub fn with_mean(mean: Vec<f32>) -> Self {
+        Self {
+            dim: mean.len(),
+            mean,
+            ..Self::default()
+        }
+    }
+
     /// Builds a mean-centred index from one optional vector per item (`None` where an item's
     /// photo could not be embedded: that slot keeps its position but is never found).
     pub fn centered(vectors: &[Option<Vec<f32>>]) -> Self {
         let dim = vectors.iter().flatten().map(Vec::len).next().unwrap_or(0);
-        let mut mean = vec![0.0f32; dim];
+        Self::centered_with(vectors.len(), dim, |i| vectors[i].as_deref())
+    }
+
+    /// Builds a mean-centred index of `len` slots of `dim` values, asking `vector(i)` for each
+    /// item's vector (twice: once for the mean, once to store it). Vectors of another length
+    /// count as missing. Nothing is copied but into the index itself.
+    pub fn centered_with<'a>(
+        len: usize,
+        dim: usize,
+        vector: impl Fn(usize) -> Option<&'a [f32]>,
+    ) -> Self {
+        Self::centered_from(len, dim, |i| vector(i).map(Cow::Borrowed))
+    }
+
+    /// Like [`Self::centered_with`], for vectors that may be made on the fly (an average, say):
+    /// `vector(i)` is asked twice per item, so it should be cheap.
+    pub fn centered_from<'a>(
+        len: usize,
+        dim: usize,
+        vector: impl Fn(usize) -> Option<Cow<'a, [f32]>>,
+    ) -> Self {
+        let usable = |i| vector(i).filter(|v| v.len() == dim);
+        let mut mean = vec![0.0f64; dim];
         let mut count = 0usize;
-        for v in vectors.iter().flatten().filter(|v| v.len() == dim) {
-            mean.iter_mut().zip(v).for_each(|(m, x)| *m += x);
+        for v in (0..len).filter_map(usable) {
+            mean.iter_mut()
+                .zip(v.iter())
+                .for_each(|(m, x)| *m += f64::from(*x));
             count += 1;
         }
-        if count > 0 {
-            mean.iter_mut().for_each(|m| *m /= count as f32);
-        }
+        let mean: Vec<f32> = if count > 0 {
+            mean.iter().map(|m| (m / count as f64) as f32).collect()
+        } else {
+            vec![0.0; dim]
+        };
         let mut index = Self {
             dim,
             mean,
             ..Self::default()
         };
-        for v in vectors {
-            match v {
-                Some(v) => index.push(v),
+        index.reserve(len);
+        for i in 0..len {
+            match usable(i) {
+                Some(v) => index.push(&v),
                 None => index.push_missing(),
             }
         }
@@ -123,10 +174,19 @@ impl EmbeddingIndex {
     pub fn from_vectors(vectors: &[Vec<f32>]) -> Self {
         let dim = vectors.first().map_or(0, Vec::len);
         let mut index = Self::new(dim);
+        index.reserve(vectors.len());
         for v in vectors {
             index.push(v);
         }
         index
+    }
+
+    /// Makes room for `additional` more slots without reallocating.
+    pub fn reserve(&mut self, additional: usize) {
+        self.vectors.reserve_exact(additional * self.dim);
+        self.present.reserve_exact(additional);
+        self.norms.reserve_exact(additional);
+        self.quantised.reserve(additional, self.dim);
     }
 
     /// Adds a vector (normalised on the way in). Vectors of the wrong length are padded or
@@ -135,23 +195,36 @@ impl EmbeddingIndex {
         let start = self.vectors.len();
         self.vectors.extend(v.iter().copied().take(self.dim));
         self.vectors.resize(start + self.dim, 0.0);
-        self.prepare(start);
+        let norm = self.prepare(start);
+        self.norms.push(norm);
+        self.quantised.push(&self.vectors[start..]);
         self.present.push(true);
+        self.ann = None;
     }
 
     /// Adds a slot for an item without an embedding (keeps item positions aligned).
     pub fn push_missing(&mut self) {
         self.vectors.extend(std::iter::repeat_n(0.0, self.dim));
+        self.norms.push(0.0);
+        self.quantised.push_missing(self.dim);
         self.present.push(false);
+        self.ann = None;
     }
 
-    /// Centres (when the index is centred) and normalises the vector starting at `start`.
-    fn prepare(&mut self, start: usize) {
+    /// Centres (when the index is centred) and normalises the vector starting at `start`;
+    /// returns the factor that was divided out (1 for a vector too short to normalise).
+    fn prepare(&mut self, start: usize) -> f32 {
         let v = &mut self.vectors[start..start + self.dim];
         if self.mean.len() == v.len() {
             v.iter_mut().zip(&self.mean).for_each(|(x, m)| *x -= m);
         }
-        normalize(v);
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > f32::EPSILON {
+            v.iter_mut().for_each(|x| *x /= norm);
+            norm
+        } else {
+            1.0
+        }
     }
 
     /// Number of vectors.
@@ -185,37 +258,65 @@ impl EmbeddingIndex {
         self.vectors.get(start..start + self.dim)
     }
 
-    /// The `k` most similar vectors to `query` by cosine similarity, best first, skipping
-    /// `exclude` (the query item itself). Ties go to the lower index so results are stable.
-    pub fn nearest(&self, query: &[f32], k: usize, exclude: Option<usize>) -> Vec<Neighbour> {
-        if k == 0 || self.dim == 0 || query.len() != self.dim {
-            return Vec::new();
+    /// All normalised vectors, one after the other (`len() * dim()` values).
+    pub fn vectors_flat(&self) -> &[f32] {
+        &self.vectors
+    }
+
+    /// The vector that was pushed at `index`, rebuilt from the stored one (un-normalised and
+    /// the mean added back; equal to the original within f32 rounding); `None` for a missing
+    /// slot.
+    pub fn raw_vector(&self, index: usize) -> Option<Vec<f32>> {
+        if !self.is_present(index) {
+            return None;
+        }
+        let v = self.vector(index)?;
+        let norm = self.norms.get(index).copied().unwrap_or(1.0);
+        Some(if self.mean.len() == v.len() {
+            v.iter()
+                .zip(&self.mean)
+                .map(|(x, m)| x * norm + m)
+                .collect()
+        } else {
+            v.iter().map(|x| x * norm).collect()
+        })
+    }
+
+    /// Bytes of vector data held (f32 vectors, int8 copy, mean, per-slot values; without an
+    /// attached graph).
+    pub fn memory_bytes(&self) -> usize {
+        self.vectors.len() * 4
+            + self.mean.len() * 4
+            + self.norms.len() * 4
+            + self.present.len()
+            + self.quantised.memory_bytes()
+    }
+
+    /// Centres and normalises a query the way stored vectors were; `None` when its length is
+    /// not the index's.
+    pub fn prepare_query(&self, query: &[f32]) -> Option<Vec<f32>> {
+        if self.dim == 0 || query.len() != self.dim {
+            return None;
         }
         let mut q = query.to_vec();
         if self.mean.len() == q.len() {
             q.iter_mut().zip(&self.mean).for_each(|(x, m)| *x -= m);
         }
         normalize(&mut q);
-        self.top_k(&q, k, exclude)
+        Some(q)
     }
 
-    /// The `k` best dot products with a prepared (centred, unit) query.
-    fn top_k(&self, q: &[f32], k: usize, exclude: Option<usize>) -> Vec<Neighbour> {
-        // A small sorted buffer beats sorting all scores: k is 5, the index may hold 100k.
-        let mut best: Vec<Neighbour> = Vec::with_capacity(k + 1);
-        for (index, v) in self.vectors.chunks_exact(self.dim).enumerate() {
-            if Some(index) == exclude || !self.present[index] {
-                continue;
-            }
-            let score = dot(v, q);
-            if best.len() == k && best.last().is_some_and(|w| score <= w.score) {
-                continue;
-            }
-            let at = best.partition_point(|n| n.score >= score);
-            best.insert(at, Neighbour { index, score });
-            best.truncate(k);
+    /// The `k` most similar vectors to `query` by cosine similarity, best first, skipping
+    /// `exclude` (the query item itself). Ties go to the lower index so results are stable.
+    /// Exact, unless an approximate graph is attached ([`EmbeddingIndex::attach_ann`]).
+    pub fn nearest(&self, query: &[f32], k: usize, exclude: Option<usize>) -> Vec<Neighbour> {
+        if k == 0 {
+            return Vec::new();
         }
-        best
+        match self.prepare_query(query) {
+            Some(q) => self.top_k_prepared(&q, k, exclude),
+            None => Vec::new(),
+        }
     }
 
     /// Cosine similarity of a raw query vector (centred like the items) with every slot, in
@@ -258,89 +359,70 @@ impl EmbeddingIndex {
 
     /// The `k` nearest neighbours of the item at `index` (itself excluded).
     pub fn nearest_to_item(&self, index: usize, k: usize) -> Vec<Neighbour> {
-        if !self.present.get(index).copied().unwrap_or(false) {
+        if !self.present.get(index).copied().unwrap_or(false) || k == 0 {
             return Vec::new();
         }
         let Some(v) = self.vector(index) else {
             return Vec::new();
         };
         // Stored vectors are already centred and normalised.
-        self.top_k(v, k, Some(index))
+        self.top_k_prepared(v, k, Some(index))
+    }
+
+    /// The exact top `k` by cosine similarity, whatever is attached (same order and ties as
+    /// [`EmbeddingIndex::nearest`]).
+    pub fn nearest_exact(&self, query: &[f32], k: usize, exclude: Option<usize>) -> Vec<Neighbour> {
+        match self.prepare_query(query) {
+            Some(q) if k > 0 => self.exact_top_k(&q, k, exclude),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Cosine similarity of `query` to every slot, in slot order (`f32::NEG_INFINITY` for
+    /// missing slots); empty when the query's length is wrong. Uses every core.
+    pub fn scores(&self, query: &[f32]) -> Vec<f32> {
+        match self.prepare_query(query) {
+            Some(q) => self.exact_scores(&q),
+            None => Vec::new(),
+        }
+    }
+
+    /// About `n` items likely to be the closest to `query`, for a caller that re-ranks them
+    /// with its own score: the graph's candidates when one is attached, else the exact top
+    /// `n`. Best first by cosine similarity.
+    pub fn candidates(&self, query: &[f32], n: usize, exclude: Option<usize>) -> Vec<usize> {
+        self.nearest(query, n, exclude)
+            .into_iter()
+            .map(|found| found.index)
+            .collect()
+    }
+
+    /// Builds the approximate graph over the present vectors and attaches it (searches then
+    /// use it). Takes a while: see [`AnnIndex::build`].
+    pub fn build_ann(&mut self) -> Result<(), ann::AnnError> {
+        let graph = AnnIndex::build(self)?;
+        self.ann = Some(Arc::new(graph));
+        Ok(())
+    }
+
+    /// Attaches a graph built over these vectors (for instance loaded from disk); refused
+    /// when it holds another number of slots or dimensions.
+    pub fn attach_ann(&mut self, graph: Arc<AnnIndex>) -> Result<(), ann::AnnError> {
+        graph.check_fits(self)?;
+        self.ann = Some(graph);
+        Ok(())
+    }
+
+    /// The attached approximate graph, if any.
+    pub fn ann(&self) -> Option<&Arc<AnnIndex>> {
+        self.ann.as_ref()
+    }
+
+    /// Drops the attached graph: searches are exact again.
+    pub fn detach_ann(&mut self) {
+        self.ann = None;
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dot_matches_a_plain_sum() {
-        let a: Vec<f32> = (0..21).map(|i| i as f32 * 0.5).collect();
-        let b: Vec<f32> = (0..21).map(|i| 1.0 - i as f32 * 0.1).collect();
-        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-        assert!((dot(&a, &b) - plain).abs() < 1e-4);
-    }
-
-    #[test]
-    fn cosine_of_parallel_and_orthogonal_vectors() {
-        assert!((cosine(&[1.0, 2.0], &[2.0, 4.0]) - 1.0).abs() < 1e-6);
-        assert!(cosine(&[1.0, 0.0], &[0.0, 3.0]).abs() < 1e-6);
-        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 1.0]), 0.0);
-    }
-
-    #[test]
-    fn nearest_orders_by_similarity_and_excludes_the_query() {
-        let index = EmbeddingIndex::from_vectors(&[
-            vec![1.0, 0.0, 0.0],
-            vec![0.9, 0.1, 0.0],
-            vec![0.0, 1.0, 0.0],
-            vec![0.7, 0.7, 0.0],
-            vec![-1.0, 0.0, 0.0],
-        ]);
-        let found = index.nearest_to_item(0, 3);
-        let order: Vec<usize> = found.iter().map(|n| n.index).collect();
-        assert_eq!(order, vec![1, 3, 2]);
-        assert!(found[0].score > found[1].score && found[1].score > found[2].score);
-        let all = index.nearest(&[1.0, 0.0, 0.0], 10, None);
-        assert_eq!(all.len(), 5);
-        assert_eq!(all[0].index, 0);
-        assert_eq!(all[4].index, 4);
-        assert!((all[4].score + 1.0).abs() < 1e-6);
-    }
-
-    #[test]
-    fn centred_index_skips_missing_items_and_centres_queries() {
-        let vectors = vec![
-            Some(vec![10.0, 1.0]),
-            None,
-            Some(vec![10.0, -1.0]),
-            Some(vec![10.0, 0.9]),
-        ];
-        let index = EmbeddingIndex::centered(&vectors);
-        assert_eq!(index.len(), 4);
-        // Raw cosine would call all three alike; centred, 0 and 3 pair up and 2 is opposite.
-        let found = index.nearest_to_item(0, 3);
-        assert_eq!(
-            found.iter().map(|n| n.index).collect::<Vec<_>>(),
-            vec![3, 2]
-        );
-        assert!(found[1].score < 0.0);
-        assert!(index.nearest_to_item(1, 3).is_empty());
-        let q = index.nearest(&[10.0, 1.2], 1, None);
-        assert_eq!(q[0].index, 0);
-    }
-
-    #[test]
-    fn ties_keep_index_order_and_bad_queries_find_nothing() {
-        let index = EmbeddingIndex::from_vectors(&[vec![1.0, 0.0], vec![1.0, 0.0], vec![1.0, 0.0]]);
-        let order: Vec<usize> = index
-            .nearest(&[1.0, 0.0], 2, None)
-            .iter()
-            .map(|n| n.index)
-            .collect();
-        assert_eq!(order, vec![0, 1]);
-        assert!(index.nearest(&[1.0, 0.0, 0.0], 2, None).is_empty());
-        assert!(index.nearest_to_item(7, 2).is_empty());
-        assert_eq!(index.len(), 3);
-    }
-}
+mod tests;

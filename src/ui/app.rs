@@ -432,7 +432,9 @@ impl VitrineApp {
 
 impl eframe::App for VitrineApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let started = std::time::Instant::now();
         VitrineApp::ui(self, ui);
+        super::frame_stats::record_frame(started.elapsed(), self.images.bytes_in_memory());
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

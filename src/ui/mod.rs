@@ -25,6 +25,7 @@ mod detail;
 mod dialogs;
 mod drop;
 mod events;
+mod frame_stats;
 mod gallery;
 mod grid;
 mod jobs;

@@ -156,22 +156,22 @@ fn features_tensor(
     val_idx: &mut Vec<usize>,
 ) -> Result<Tensor, EngineError> {
     let dim = config.backbone.feature_dim() as usize;
-    let vectors = state
+    let index = state
         .embeddings
         .as_ref()
-        .map(|e| e.vectors.as_slice())
+        .map(|e| &e.shared.index)
         .ok_or(EngineError::NoModel)?;
-    let mut flat = Vec::with_capacity(vectors.len() * dim);
-    for v in vectors {
-        match v {
-            Some(v) => flat.extend_from_slice(v),
+    let mut flat = Vec::with_capacity(index.len() * dim);
+    for i in 0..index.len() {
+        match index.raw_vector(i).filter(|v| v.len() == dim) {
+            Some(v) => flat.extend_from_slice(&v),
             None => flat.extend(std::iter::repeat_n(0.0, dim)),
         }
     }
-    train_idx.retain(|&i| vectors.get(i).is_some_and(Option::is_some));
-    val_idx.retain(|&i| vectors.get(i).is_some_and(Option::is_some));
+    train_idx.retain(|&i| index.is_present(i));
+    val_idx.retain(|&i| index.is_present(i));
     Ok(Tensor::from_slice(&flat)
-        .view([vectors.len() as i64, dim as i64])
+        .view([index.len() as i64, dim as i64])
         .to_device(options.device))
 }
 

@@ -1,8 +1,11 @@
-//! Decoding a photo for the window, through the disk cache of small JPEGs.
+//! Decoding a photo for the window, through the disk cache of small JPEGs, kept within a
+//! byte budget by deleting the least recently used files.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use eframe::egui::ColorImage;
 
@@ -10,10 +13,15 @@ use super::{ImageKey, CACHE_JPEG_QUALITY};
 use crate::vision::transforms;
 
 /// A shrunk copy of the photo: from the disk cache when it is there, else decoded (and cached).
-pub(super) fn load(key: &ImageKey, disk_cache: Option<&Path>) -> Result<ColorImage, String> {
+pub(super) fn load(
+    key: &ImageKey,
+    disk_cache: Option<&Path>,
+    budget: &DiskBudget,
+) -> Result<ColorImage, String> {
     let cache_file = disk_cache.and_then(|dir| cache_file_for(dir, key));
     if let Some(file) = &cache_file {
         if let Ok(img) = crate::photo::open(file) {
+            touch(file);
             return Ok(to_color_image(&img.to_rgb8()));
         }
     }
@@ -21,8 +29,9 @@ pub(super) fn load(key: &ImageKey, disk_cache: Option<&Path>) -> Result<ColorIma
     let small = shrink(&photo, key.size_px);
     if let Some(file) = &cache_file {
         // A cache that cannot be written only costs time on the next launch.
-        if let Err(e) = write_cache_file(file, &small) {
-            log::warn!("cannot cache a thumbnail in {}: {e}", file.display());
+        match write_cache_file(file, &small) {
+            Ok(()) => budget.wrote(file, disk_cache),
+            Err(e) => log::warn!("cannot cache a thumbnail in {}: {e}", file.display()),
         }
     }
     Ok(to_color_image(&small))
@@ -96,4 +105,83 @@ fn write_cache_file(file: &Path, img: &image::RgbImage) -> std::io::Result<()> {
 fn to_color_image(img: &image::RgbImage) -> ColorImage {
     let (w, h) = img.dimensions();
     ColorImage::from_rgb([w as usize, h as usize], img.as_raw())
+}
+
+/// Marks a cache file as just used (its modification time orders the deletions); a file
+/// that cannot be touched is only deleted a little earlier.
+fn touch(file: &Path) {
+    if let Ok(f) = std::fs::File::options().append(true).open(file) {
+        if let Err(e) = f.set_modified(SystemTime::now()) {
+            log::debug!("cannot touch thumbnail {}: {e}", file.display());
+        }
+    }
+}
+
+/// Keeps the thumbnail folder under a byte budget.
+pub(super) struct DiskBudget {
+    budget_bytes: u64,
+    /// Bytes written since the folder was last measured.
+    written_bytes: AtomicU64,
+    /// One trim at a time.
+    trimming: Mutex<()>,
+}
+
+impl DiskBudget {
+    pub(super) fn new(budget_bytes: u64) -> Self {
+        Self {
+            budget_bytes,
+            written_bytes: AtomicU64::new(0),
+            trimming: Mutex::new(()),
+        }
+    }
+
+    /// Counts a file just written; trims the folder after an eighth of the budget.
+    fn wrote(&self, file: &Path, dir: Option<&Path>) {
+        let size = std::fs::metadata(file).map_or(0, |m| m.len());
+        let total = self.written_bytes.fetch_add(size, Ordering::Relaxed) + size;
+        if total > self.budget_bytes / 8 {
+            self.enforce(dir);
+        }
+    }
+
+    /// Deletes the least recently used thumbnails until the folder holds at most 90% of the
+    /// budget (when it holds more than the budget). Returns the bytes left.
+    pub(super) fn enforce(&self, dir: Option<&Path>) -> u64 {
+        let Some(dir) = dir else {
+            return 0;
+        };
+        let Ok(_one_at_a_time) = self.trimming.try_lock() else {
+            return 0;
+        };
+        self.written_bytes.store(0, Ordering::Relaxed);
+        let Ok(listing) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        let mut files: Vec<(SystemTime, u64, PathBuf)> = listing
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let path = e.path();
+                let meta = e.metadata().ok()?;
+                let is_thumbnail = path.extension().is_some_and(|x| x == "jpg");
+                (meta.is_file() && is_thumbnail)
+                    .then(|| (meta.modified().unwrap_or(UNIX_EPOCH), meta.len(), path))
+            })
+            .collect();
+        let mut total: u64 = files.iter().map(|f| f.1).sum();
+        if total <= self.budget_bytes {
+            return total;
+        }
+        files.sort();
+        let target = self.budget_bytes / 10 * 9;
+        for (_, size, path) in files {
+            if total <= target {
+                break;
+            }
+            match std::fs::remove_file(&path) {
+                Ok(()) => total -= size,
+                Err(e) => log::warn!("cannot delete old thumbnail {}: {e}", path.display()),
+            }
+        }
+        total
+    }
 }

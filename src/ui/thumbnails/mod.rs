@@ -7,7 +7,7 @@
 //! by at most one task per pool thread, started when photos are wanted and ending when the
 //! queue is empty.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crossbeam_channel::{Receiver, Sender};
 use eframe::egui;
 use egui::{ColorImage, TextureHandle, TextureOptions};
+use lru::LruCache;
 
 mod disk;
 mod paint;
@@ -28,8 +29,11 @@ use super::Repaint;
 pub const THUMBNAIL_PX: u32 = 160;
 /// Longest side of the large photo in the detail panel, in pixels.
 pub const PHOTO_PX: u32 = 640;
-/// Textures kept in memory before the least recently drawn ones are dropped.
-const TEXTURE_CAPACITY: usize = 900;
+/// Bytes of decoded textures kept in memory before the least recently drawn are dropped
+/// (about 1,400 grid thumbnails).
+pub const MEMORY_BUDGET_BYTES: usize = 96 << 20;
+/// Bytes of cached thumbnail files kept on disk before the least recently used are deleted.
+pub const DISK_BUDGET_BYTES: u64 = 512 << 20;
 /// Textures uploaded per frame at most, so a burst of results never stalls a frame.
 const UPLOADS_PER_FRAME: usize = 48;
 /// JPEG quality of the cached thumbnails.
@@ -76,8 +80,28 @@ enum Entry {
     Ready {
         texture: TextureHandle,
         last_used_pass: u64,
+        size_bytes: usize,
     },
     Failed(String),
+}
+
+/// How much the photo cache may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budgets {
+    /// Bytes of decoded textures in memory (RGBA, 4 bytes a pixel). Photos drawn in the
+    /// current frame are never dropped, so one frame's photos may exceed it.
+    pub memory_bytes: usize,
+    /// Bytes of thumbnail files in the disk cache.
+    pub disk_bytes: u64,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Self {
+            memory_bytes: MEMORY_BUDGET_BYTES,
+            disk_bytes: DISK_BUDGET_BYTES,
+        }
+    }
 }
 
 struct Queue {
@@ -93,6 +117,7 @@ struct Shared {
     results: Sender<LoadResult>,
     repaint: Repaint,
     disk_cache: Option<PathBuf>,
+    disk: disk::DiskBudget,
 }
 
 impl Shared {
@@ -111,7 +136,10 @@ pub struct ImageCache {
     /// The loader threads; `None` when they could not be started.
     pool: Option<rayon::ThreadPool>,
     threads: usize,
-    entries: HashMap<ImageKey, Entry>,
+    /// Least recently drawn last.
+    entries: LruCache<ImageKey, Entry>,
+    memory_budget_bytes: usize,
+    bytes_in_memory: usize,
     /// Missing photos asked for this frame, most urgent first.
     wanted_urgent: Vec<ImageKey>,
     wanted: Vec<ImageKey>,
@@ -124,6 +152,16 @@ impl ImageCache {
     /// Starts a pool of `threads` loader threads ("vitrine-thumbnails-N"). With `disk_cache`,
     /// shrunk photos are kept there between launches.
     pub fn new(repaint: Repaint, disk_cache: Option<PathBuf>, threads: usize) -> Self {
+        Self::with_budgets(repaint, disk_cache, threads, Budgets::default())
+    }
+
+    /// Like [`ImageCache::new`] with explicit memory and disk budgets.
+    pub fn with_budgets(
+        repaint: Repaint,
+        disk_cache: Option<PathBuf>,
+        threads: usize,
+        budgets: Budgets,
+    ) -> Self {
         let (tx, rx) = crossbeam_channel::unbounded();
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
@@ -135,6 +173,7 @@ impl ImageCache {
             results: tx,
             repaint,
             disk_cache,
+            disk: disk::DiskBudget::new(budgets.disk_bytes),
         });
         let threads = threads.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
@@ -144,7 +183,14 @@ impl ImageCache {
             .build();
         // Without loader threads photos stay placeholders; everything else still works.
         let pool = match pool {
-            Ok(pool) => Some(pool),
+            Ok(pool) => {
+                // Trims a disk cache left over budget by earlier launches.
+                let shared = shared.clone();
+                pool.spawn(move || {
+                    shared.disk.enforce(shared.disk_cache.as_deref());
+                });
+                Some(pool)
+            }
             Err(e) => {
                 log::warn!("cannot start the photo loader threads: {e}");
                 None
@@ -155,7 +201,9 @@ impl ImageCache {
             results: rx,
             pool,
             threads,
-            entries: HashMap::new(),
+            entries: LruCache::unbounded(),
+            memory_budget_bytes: budgets.memory_bytes,
+            bytes_in_memory: 0,
             wanted_urgent: Vec::new(),
             wanted: Vec::new(),
             wanted_set: HashSet::new(),
@@ -177,17 +225,24 @@ impl ImageCache {
                 break;
             };
             let entry = match result {
-                Ok(image) => Entry::Ready {
-                    texture: ctx.load_texture(
-                        format!("photo:{}@{}", key.path.display(), key.size_px),
-                        image,
-                        TextureOptions::LINEAR,
-                    ),
-                    last_used_pass: self.pass,
-                },
+                Ok(image) => {
+                    let size_bytes = image.pixels.len() * 4;
+                    self.bytes_in_memory += size_bytes;
+                    Entry::Ready {
+                        texture: ctx.load_texture(
+                            format!("photo:{}@{}", key.path.display(), key.size_px),
+                            image,
+                            TextureOptions::LINEAR,
+                        ),
+                        last_used_pass: self.pass,
+                        size_bytes,
+                    }
+                }
                 Err(reason) => Entry::Failed(reason),
             };
-            self.entries.insert(key, entry);
+            if let Some((_, old)) = self.entries.push(key, entry) {
+                self.forget(&old);
+            }
         }
         if !self.results.is_empty() {
             ctx.request_repaint();
@@ -198,7 +253,7 @@ impl ImageCache {
     /// when `urgent` is false).
     pub fn get(&mut self, key: &ImageKey, urgent: bool) -> ImageState<'_> {
         let pass = self.pass;
-        if !self.entries.contains_key(key) {
+        if !self.entries.contains(key) {
             if self.wanted_set.insert(key.clone()) {
                 if urgent {
                     self.wanted_urgent.push(key.clone());
@@ -212,6 +267,7 @@ impl ImageCache {
             Some(Entry::Ready {
                 texture,
                 last_used_pass,
+                ..
             }) => {
                 *last_used_pass = pass;
                 ImageState::Ready(texture)
@@ -223,7 +279,7 @@ impl ImageCache {
 
     /// The reason a photo could not be read, if it could not (does not queue anything).
     pub fn failure(&self, key: &ImageKey) -> Option<&str> {
-        match self.entries.get(key) {
+        match self.entries.peek(key) {
             Some(Entry::Failed(reason)) => Some(reason),
             _ => None,
         }
@@ -262,38 +318,41 @@ impl ImageCache {
         }
     }
 
-    /// Drops the least recently drawn textures beyond the capacity (never one drawn this frame).
+    /// Drops the least recently drawn textures until the memory budget holds (never one
+    /// drawn this frame).
     fn evict(&mut self) {
-        let ready = self
-            .entries
-            .values()
-            .filter(|e| matches!(e, Entry::Ready { .. }))
-            .count();
-        // Evicting in batches keeps this sort rare.
-        if ready <= TEXTURE_CAPACITY + TEXTURE_CAPACITY / 8 {
-            return;
+        while self.bytes_in_memory > self.memory_budget_bytes {
+            let drawn_now = matches!(
+                self.entries.peek_lru(),
+                Some((_, Entry::Ready { last_used_pass, .. })) if *last_used_pass >= self.pass
+            );
+            if drawn_now {
+                break;
+            }
+            match self.entries.pop_lru() {
+                Some((_, old)) => self.forget(&old),
+                None => break,
+            }
         }
-        let mut by_age: Vec<(u64, ImageKey)> = self
-            .entries
-            .iter()
-            .filter_map(|(k, e)| match e {
-                Entry::Ready { last_used_pass, .. } if *last_used_pass < self.pass => {
-                    Some((*last_used_pass, k.clone()))
-                }
-                _ => None,
-            })
-            .collect();
-        by_age.sort_by_key(|(pass, _)| *pass);
-        for (_, key) in by_age.into_iter().take(ready - TEXTURE_CAPACITY) {
-            self.entries.remove(&key);
+    }
+
+    /// Takes a dropped entry's bytes off the count.
+    fn forget(&mut self, entry: &Entry) {
+        if let Entry::Ready { size_bytes, .. } = entry {
+            self.bytes_in_memory = self.bytes_in_memory.saturating_sub(*size_bytes);
         }
+    }
+
+    /// Bytes of decoded textures held in memory.
+    pub fn bytes_in_memory(&self) -> usize {
+        self.bytes_in_memory
     }
 
     /// Textures held in memory (for tests and diagnostics).
     pub fn textures_in_memory(&self) -> usize {
         self.entries
-            .values()
-            .filter(|e| matches!(e, Entry::Ready { .. }))
+            .iter()
+            .filter(|(_, e)| matches!(e, Entry::Ready { .. }))
             .count()
     }
 }
@@ -332,7 +391,8 @@ fn drain(shared: &Shared) {
             }
         };
         let disk_cache = shared.disk_cache.as_deref();
-        let result = std::panic::catch_unwind(|| load(&key, disk_cache))
+        let budget = &shared.disk;
+        let result = std::panic::catch_unwind(|| load(&key, disk_cache, budget))
             .unwrap_or_else(|_| Err("the photo could not be decoded".into()));
         shared.lock().in_flight.remove(&key);
         if shared.results.send((key, result)).is_err() {
