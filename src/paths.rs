@@ -73,6 +73,10 @@ pub fn catalogue_key(name: &str, source: &std::path::Path) -> String {
 
 /// The state folder of a catalogue (see [`catalogue_key`]) under `root` (usually
 /// [`catalogues_dir`]).
-pub fn catalogue_state_dir(root: &std::path::Path, name: &str, source: &std::path::Path) -> PathBuf {
+pub fn catalogue_state_dir(
+    root: &std::path::Path,
+    name: &str,
+    source: &std::path::Path,
+) -> PathBuf {
     root.join(catalogue_key(name, source))
 }
