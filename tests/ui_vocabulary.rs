@@ -77,8 +77,11 @@ fn the_editor_adds_and_removes_tags_and_saves_them() {
     assert!(!has_tag(harness.state(), "fit"));
 
     harness.get_by_label("Vocabulary…").click();
+    // One frame carries out the click, the next ones lay the new window out and show it.
     harness.step();
     assert!(harness.state().vocabulary_editor().open);
+    harness.step();
+    harness.step();
     harness.get_by_label_contains("tags from the descriptions (curated, 25 + 25 tags)");
 
     let search = harness.get_by(|n| n.placeholder() == Some("a tag or a word, e.g. dress"));
