@@ -60,7 +60,9 @@ fn the_default_vocabulary_is_one_a_shop_would_filter_by() {
     let names = set.vocabulary.names();
     assert_eq!(names.len(), 50, "{names:?}");
     assert!(names.iter().any(|n| n == "dress"), "{names:?}");
-    for gone in ["fit", "cut", "shape", "chest", "look", "design", "detail", "style"] {
+    for gone in [
+        "fit", "cut", "shape", "chest", "look", "design", "detail", "style",
+    ] {
         assert!(!names.iter().any(|n| n == gone), "{gone} in {names:?}");
     }
     let buttons = names.iter().filter(|n| n.starts_with("button")).count();
@@ -74,9 +76,18 @@ fn the_default_vocabulary_is_one_a_shop_would_filter_by() {
     // The merged tag counts the items of both forms.
     let seed = extract_tags(&refs, &TagOptions::seed());
     let count = |set: &vitrine::text::TagSet, name: &str| {
-        set.vocabulary.tags.iter().find(|t| t.name == name).map_or(0, |t| t.count)
+        set.vocabulary
+            .tags
+            .iter()
+            .find(|t| t.name == name)
+            .map_or(0, |t| t.count)
     };
-    let merged = set.vocabulary.tags.iter().find(|t| t.name.starts_with("button")).unwrap();
+    let merged = set
+        .vocabulary
+        .tags
+        .iter()
+        .find(|t| t.name.starts_with("button"))
+        .unwrap();
     assert!(merged.count > count(&seed, "button").max(count(&seed, "buttons")));
     // Sizes still hold.
     let small = extract_tags(
@@ -87,7 +98,12 @@ fn the_default_vocabulary_is_one_a_shop_would_filter_by() {
             ..TagOptions::default()
         },
     );
-    let nouns = small.vocabulary.tags.iter().filter(|t| t.kind == TermKind::Noun).count();
+    let nouns = small
+        .vocabulary
+        .tags
+        .iter()
+        .filter(|t| t.kind == TermKind::Noun)
+        .count();
     assert_eq!((nouns, small.vocabulary.len()), (10, 15));
 }
 
@@ -98,7 +114,9 @@ fn edits_round_trip_through_the_saved_file() {
     let mut settings = VocabularySettings::default();
     let plain = derive_tags(&refs, &settings);
     let first = plain.set.vocabulary.tags[0].name.clone();
-    settings.edits.push(VocabEdit::Remove { tag: first.clone() });
+    settings
+        .edits
+        .push(VocabEdit::Remove { tag: first.clone() });
     settings.edits.push(VocabEdit::Add { word: "fit".into() });
     settings.edits.push(VocabEdit::Rename {
         from: "dress".into(),

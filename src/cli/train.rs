@@ -113,7 +113,9 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let ready = if args.vocab.is_empty() {
         ready
     } else {
-        let settings = args.vocab.apply(super::vocab::saved_settings(&catalogue_ref)?)?;
+        let settings = args
+            .vocab
+            .apply(super::vocab::saved_settings(&catalogue_ref)?)?;
         let report = session.request_one(
             Command::SetVocabulary {
                 settings,

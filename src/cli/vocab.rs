@@ -192,8 +192,14 @@ struct OnCatalogue {
 pub fn run(args: &VocabArgs) -> anyhow::Result<()> {
     let (on, change): (&OnCatalogue, Option<Change>) = match &args.action {
         VocabAction::Show(on) => (on, None),
-        VocabAction::Remove { tag, on } => (on, Some(Change::Edit(VocabEdit::Remove { tag: tag.clone() }))),
-        VocabAction::Add { word, on } => (on, Some(Change::Edit(VocabEdit::Add { word: word.clone() }))),
+        VocabAction::Remove { tag, on } => (
+            on,
+            Some(Change::Edit(VocabEdit::Remove { tag: tag.clone() })),
+        ),
+        VocabAction::Add { word, on } => (
+            on,
+            Some(Change::Edit(VocabEdit::Add { word: word.clone() })),
+        ),
         VocabAction::Rename { from, to, on } => (
             on,
             Some(Change::Edit(VocabEdit::Rename {
@@ -264,7 +270,10 @@ pub fn show(catalogue: &Catalogue, settings: &VocabularySettings) {
     for note in &derived.notes {
         println!("  note: {note} (skipped)");
     }
-    for (kind, label) in [(TermKind::Noun, "nouns"), (TermKind::Adjective, "adjectives")] {
+    for (kind, label) in [
+        (TermKind::Noun, "nouns"),
+        (TermKind::Adjective, "adjectives"),
+    ] {
         let list: Vec<String> = derived
             .set
             .vocabulary

@@ -120,7 +120,12 @@ impl Engine {
             ));
         }
         let state = self.catalogue.as_ref().ok_or(EngineError::NoCatalogue)?;
-        let vectors = &state.embeddings.as_ref().ok_or(EngineError::NoModel)?.vectors;
+        let index = &state
+            .embeddings
+            .as_ref()
+            .ok_or(EngineError::NoModel)?
+            .shared
+            .index;
         let vocabulary = state.tags.vocabulary.clone();
         let targets: Vec<Vec<f32>> = state
             .tags
@@ -130,7 +135,7 @@ impl Engine {
             .collect();
         let items: Vec<usize> = (0..targets.len())
             .filter(|&i| {
-                !state.tags.items[i].tags.is_empty() && vectors.get(i).is_some_and(Option::is_some)
+                !state.tags.items[i].tags.is_empty() && index.is_present(i)
             })
             .collect();
         if items.len() < folds * 4 {
@@ -140,15 +145,15 @@ impl Engine {
             )));
         }
         let dim = config.backbone.feature_dim() as usize;
-        let mut flat = Vec::with_capacity(vectors.len() * dim);
-        for v in vectors {
-            match v {
-                Some(v) => flat.extend_from_slice(v),
+        let mut flat = Vec::with_capacity(index.len() * dim);
+        for i in 0..index.len() {
+            match index.raw_vector(i).filter(|v| v.len() == dim) {
+                Some(v) => flat.extend_from_slice(&v),
                 None => flat.extend(std::iter::repeat_n(0.0, dim)),
             }
         }
         let features = Tensor::from_slice(&flat)
-            .view([vectors.len() as i64, dim as i64])
+            .view([index.len() as i64, dim as i64])
             .to_device(self.options.device);
         let data = HeadData {
             features: &features,

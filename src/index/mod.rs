@@ -320,41 +320,23 @@ impl EmbeddingIndex {
     }
 
     /// Cosine similarity of a raw query vector (centred like the items) with every slot, in
-    /// slot order; 0 for slots without a vector and for a query of the wrong length.
-    pub fn scores(&self, query: &[f32]) -> Vec<f32> {
-        if self.dim == 0 || query.len() != self.dim {
-            return vec![0.0; self.len()];
-        }
-        let mut q = query.to_vec();
-        if self.mean.len() == q.len() {
-            q.iter_mut().zip(&self.mean).for_each(|(x, m)| *x -= m);
-        }
-        normalize(&mut q);
-        self.all_dots(&q)
-    }
-
-    /// Cosine similarity of the item at `index` with every slot (0 everywhere when the item
-    /// has no vector).
-    pub fn item_scores(&self, index: usize) -> Vec<f32> {
-        match self.vector(index).filter(|_| self.is_present(index)) {
-            Some(v) => self.all_dots(v),
+    /// slot order; 0 for slots without a vector and for a query of the wrong length (for
+    /// weighted sums, where a missing part must not dominate).
+    pub fn scores_or_zero(&self, query: &[f32]) -> Vec<f32> {
+        match self.prepare_query(query) {
+            Some(q) => zero_missing(self.exact_scores(&q)),
             None => vec![0.0; self.len()],
         }
     }
 
-    /// Dot products of a prepared query with every slot, on all cores for large indexes.
-    fn all_dots(&self, q: &[f32]) -> Vec<f32> {
-        use rayon::prelude::*;
-        let mut out = vec![0.0f32; self.len()];
-        let rows = 4096;
-        out.par_chunks_mut(rows)
-            .zip(self.vectors.par_chunks(rows * self.dim))
-            .for_each(|(o, vs)| {
-                for (x, v) in o.iter_mut().zip(vs.chunks_exact(self.dim)) {
-                    *x = dot(v, q);
-                }
-            });
-        out
+    /// Cosine similarity of the item at `index` with every slot (0 for slots without a vector,
+    /// and everywhere when the item has none).
+    pub fn item_scores(&self, index: usize) -> Vec<f32> {
+        match self.vector(index).filter(|_| self.is_present(index)) {
+            // Stored vectors are already centred and normalised.
+            Some(v) => zero_missing(self.exact_scores(v)),
+            None => vec![0.0; self.len()],
+        }
     }
 
     /// The `k` nearest neighbours of the item at `index` (itself excluded).
@@ -422,6 +404,15 @@ impl EmbeddingIndex {
     pub fn detach_ann(&mut self) {
         self.ann = None;
     }
+}
+
+/// Missing slots' scores (−∞) as 0.
+fn zero_missing(mut scores: Vec<f32>) -> Vec<f32> {
+    scores
+        .iter_mut()
+        .filter(|s| !s.is_finite())
+        .for_each(|s| *s = 0.0);
+    scores
 }
 
 #[cfg(test)]

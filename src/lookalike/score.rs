@@ -316,7 +316,7 @@ impl MatchIndex {
                 embedding,
                 colour,
                 text,
-            } => (self.shape.scores(embedding), colour.clone(), text.clone(), None),
+            } => (self.shape.scores_or_zero(embedding), colour.clone(), text.clone(), None),
         };
         shape.resize(n, 0.0);
         normalise_in_place(&mut shape, self.norm.shape);

@@ -118,6 +118,7 @@ impl VitrineApp {
                 }
                 DemoAction::Drop(path) => self.apply(Action::Predict(path)),
                 DemoAction::Tab(tab) => self.tab = tab,
+                DemoAction::Vocabulary(search) => self.vocabulary.show(&search),
             }
         }
     }

@@ -48,7 +48,9 @@ pub fn toolbar_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<A
                 .on_hover_text("The tags learned from the descriptions: remove, rename, merge, add")
                 .clicked()
         {
-            actions.push(Action::Vocabulary(super::vocabulary::VocabularyAction::Open));
+            actions.push(Action::Vocabulary(
+                super::vocabulary::VocabularyAction::Open,
+            ));
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let Some(activity) = info.activity else {

@@ -55,6 +55,14 @@ pub struct VocabularyEditor {
     pub waiting: bool,
 }
 
+impl VocabularyEditor {
+    /// Opens the editor with `search` in its search box.
+    pub(super) fn show(&mut self, search: &str) {
+        self.open = true;
+        self.search = search.to_string();
+    }
+}
+
 impl VitrineApp {
     /// The vocabulary editor's state.
     pub fn vocabulary_editor(&self) -> &VocabularyEditor {
@@ -67,7 +75,8 @@ impl VitrineApp {
     pub(super) fn vocabulary_ready(&mut self, report: Arc<VocabularyReport>) {
         self.vocabulary.waiting = false;
         for note in &report.notes {
-            self.messages.warning(format!("Vocabulary edit skipped: {note}."));
+            self.messages
+                .warning(format!("Vocabulary edit skipped: {note}."));
         }
         if let Some(view) = &mut self.view {
             let same_catalogue = Arc::ptr_eq(&view.catalogue, &report.tags.catalogue);
@@ -174,7 +183,7 @@ fn vocabulary_ui(ui: &mut egui::Ui, editor: &mut VocabularyEditor, actions: &mut
         ui.label("Find a tag or a word:");
         ui.add(
             egui::TextEdit::singleline(&mut editor.search)
-                .hint_text("e.g. dress")
+                .hint_text("a tag or a word, e.g. dress")
                 .desired_width(180.0),
         );
     });
@@ -194,7 +203,10 @@ fn vocabulary_ui(ui: &mut egui::Ui, editor: &mut VocabularyEditor, actions: &mut
             n => format!("{n} edits."),
         });
         if ui
-            .add_enabled(edits > 0, egui::Button::new("Reset to the automatic vocabulary"))
+            .add_enabled(
+                edits > 0,
+                egui::Button::new("Reset to the automatic vocabulary"),
+            )
             .clicked()
         {
             push(actions, VocabularyAction::Reset);
@@ -281,10 +293,12 @@ fn merge_ui(ui: &mut egui::Ui, editor: &mut VocabularyEditor, actions: &mut Vec<
         ui.label(format!("Merge {} into", names.join(", ")));
         ui.add(egui::TextEdit::singleline(&mut editor.merge_into).desired_width(120.0));
         if ui.button("Merge").clicked() {
-            actions.push(Action::Vocabulary(VocabularyAction::Edit(VocabEdit::Merge {
-                tags: editor.ticked.iter().cloned().collect(),
-                into: editor.merge_into.clone(),
-            })));
+            actions.push(Action::Vocabulary(VocabularyAction::Edit(
+                VocabEdit::Merge {
+                    tags: editor.ticked.iter().cloned().collect(),
+                    into: editor.merge_into.clone(),
+                },
+            )));
             editor.merge_into.clear();
         }
     });

@@ -89,7 +89,11 @@ pub(super) fn tag_set_with(
     let kind_of = |key: &String| stats.get(key).map_or(TermKind::Noun, KeyStats::kind);
     let split: Vec<(Vec<String>, Vec<String>)> = keys_of_items
         .iter()
-        .map(|keys| keys.iter().cloned().partition(|k| kind_of(k) == TermKind::Noun))
+        .map(|keys| {
+            keys.iter()
+                .cloned()
+                .partition(|k| kind_of(k) == TermKind::Noun)
+        })
         .collect();
     let noun_counts: Vec<_> = split.iter().map(|(n, _)| term_counts(n)).collect();
     let adjective_counts: Vec<_> = split.iter().map(|(_, a)| term_counts(a)).collect();
@@ -104,8 +108,10 @@ pub(super) fn tag_set_with(
         opts.vocab_adjectives,
         &none,
     ));
-    let display: HashMap<&str, String, FxBuildHasher> =
-        stats.iter().map(|(k, s)| (k.as_str(), s.display())).collect();
+    let display: HashMap<&str, String, FxBuildHasher> = stats
+        .iter()
+        .map(|(k, s)| (k.as_str(), s.display()))
+        .collect();
     let shown = |key: &str| display.get(key).cloned().unwrap_or_else(|| key.to_string());
     let index: HashMap<String, usize, FxBuildHasher> = tags
         .iter()
@@ -126,7 +132,10 @@ pub(super) fn tag_set_with(
             ItemTerms {
                 nouns: nouns.iter().map(|k| shown(k)).collect(),
                 adjectives: adjectives.iter().map(|k| shown(k)).collect(),
-                tags: positions.into_iter().map(|i| shown(&tags[i].name)).collect(),
+                tags: positions
+                    .into_iter()
+                    .map(|i| shown(&tags[i].name))
+                    .collect(),
             }
         })
         .collect();

@@ -150,7 +150,8 @@ impl VocabularyEdits {
                 VocabEdit::Rename { from, to }
             }
             VocabEdit::Merge { tags, into } => {
-                let tags: Vec<String> = tags.iter().map(|t| existing(t)).collect::<Result<_, _>>()?;
+                let tags: Vec<String> =
+                    tags.iter().map(|t| existing(t)).collect::<Result<_, _>>()?;
                 let distinct: BTreeSet<&String> = tags.iter().collect();
                 if distinct.len() < 2 {
                     return Err(EditError::MergeNeedsTwo);
@@ -219,7 +220,11 @@ impl VocabularyEdits {
 }
 
 /// Applies one edit to the working tags, or says why it cannot.
-fn apply_one(edit: &VocabEdit, tags: &mut Vec<Working>, words: &WordIndex) -> Result<(), EditError> {
+fn apply_one(
+    edit: &VocabEdit,
+    tags: &mut Vec<Working>,
+    words: &WordIndex,
+) -> Result<(), EditError> {
     let position = |tags: &[Working], name: &str| -> Result<usize, EditError> {
         let name = clean_name(name)?;
         tags.iter()
@@ -236,7 +241,10 @@ fn apply_one(edit: &VocabEdit, tags: &mut Vec<Working>, words: &WordIndex) -> Re
             let entry = words
                 .find(&word)
                 .ok_or_else(|| EditError::UnknownWord(word.clone()))?;
-            if tags.iter().any(|w| w.tag.name == entry.name || w.tag.name == word) {
+            if tags
+                .iter()
+                .any(|w| w.tag.name == entry.name || w.tag.name == word)
+            {
                 return Err(EditError::TagExists(entry.name.clone()));
             }
             tags.push(Working {
@@ -251,7 +259,11 @@ fn apply_one(edit: &VocabEdit, tags: &mut Vec<Working>, words: &WordIndex) -> Re
         VocabEdit::Rename { from, to } => {
             let i = position(tags, from)?;
             let to = clean_name(to)?;
-            if tags.iter().enumerate().any(|(j, w)| j != i && w.tag.name == to) {
+            if tags
+                .iter()
+                .enumerate()
+                .any(|(j, w)| j != i && w.tag.name == to)
+            {
                 return Err(EditError::TagExists(to));
             }
             tags[i].tag.name = to;

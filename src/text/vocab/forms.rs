@@ -112,12 +112,10 @@ impl ExcludedWords {
     pub fn shipped() -> &'static ExcludedWords {
         static WORDS: OnceLock<ExcludedWords> = OnceLock::new();
         WORDS.get_or_init(|| {
-            ExcludedWords::parse(NOT_GARMENT_PROPERTIES, WordForms::shipped()).unwrap_or_else(
-                |e| {
-                    log::error!("assets/vocab/not-garment-properties.txt: {e}");
-                    ExcludedWords::default()
-                },
-            )
+            ExcludedWords::parse(NOT_GARMENT_PROPERTIES, WordForms::shipped()).unwrap_or_else(|e| {
+                log::error!("assets/vocab/not-garment-properties.txt: {e}");
+                ExcludedWords::default()
+            })
         })
     }
 

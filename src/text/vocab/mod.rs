@@ -260,8 +260,7 @@ pub fn extract_tags(descriptions: &[&str], opts: &TagOptions) -> TagSet {
     match opts.mode {
         VocabMode::Seed => {
             let finder = CandidateFinder::new();
-            let candidates: Vec<Candidates> =
-                descriptions.iter().map(|d| finder.find(d)).collect();
+            let candidates: Vec<Candidates> = descriptions.iter().map(|d| finder.find(d)).collect();
             tag_set_from_candidates(&candidates, opts)
         }
         VocabMode::Curated => {

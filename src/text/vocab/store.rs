@@ -78,7 +78,9 @@ pub fn load(path: &Path) -> Result<Option<VocabularySettings>, StoreError> {
     };
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    let version = value.get("format_version").and_then(serde_json::Value::as_u64);
+    let version = value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(FORMAT_VERSION)) {
         return Err(invalid(format!(
             "its format_version is {}, this vitrine reads version {FORMAT_VERSION}",
@@ -149,9 +151,15 @@ mod tests {
         let e = load(&path).unwrap_err().to_string();
         assert!(e.contains("format_version is 9"), "{e}");
         std::fs::write(&path, "{not json").unwrap();
-        assert!(load(&path).unwrap_err().to_string().contains("not a vocabulary file"));
-        std::fs::write(&path, r#"{"format_version": 1, "settings": {"edits": [{"edit": "paint"}]}}"#)
-            .unwrap();
+        assert!(load(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("not a vocabulary file"));
+        std::fs::write(
+            &path,
+            r#"{"format_version": 1, "settings": {"edits": [{"edit": "paint"}]}}"#,
+        )
+        .unwrap();
         assert!(load(&path).is_err());
     }
 }

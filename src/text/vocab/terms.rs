@@ -64,7 +64,11 @@ impl CandidateFinder {
 
     /// Tags `text` and hands every token to `on_token` with its term kind (None for tokens
     /// that are neither nouns nor adjectives); returns the number of tokens.
-    pub(super) fn visit(&self, text: &str, mut on_token: impl FnMut(&str, Option<TermKind>)) -> usize {
+    pub(super) fn visit(
+        &self,
+        text: &str,
+        mut on_token: impl FnMut(&str, Option<TermKind>),
+    ) -> usize {
         let mut tokens = 0;
         let mut state = START;
         let mut ids = Vec::new();

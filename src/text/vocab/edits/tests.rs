@@ -24,11 +24,16 @@ fn tags_of(d: &crate::text::vocab::DerivedTags, item: usize) -> Vec<&str> {
 fn no_edits_leave_the_set_as_it_is() {
     let plain = derived(&[]);
     let mut again = plain.set.clone();
-    assert!(VocabularyEdits::default().apply(&mut again, &plain.words).is_empty());
+    assert!(VocabularyEdits::default()
+        .apply(&mut again, &plain.words)
+        .is_empty());
     assert_eq!(again, plain.set);
     assert_eq!(
         plain.set.vocabulary.names(),
-        ["belt", "button", "dress", "pockets", "jacket", "skirt", "zipper", "red", "blue", "green"]
+        [
+            "belt", "button", "dress", "pockets", "jacket", "skirt", "zipper", "red", "blue",
+            "green"
+        ]
     );
 }
 
@@ -54,7 +59,12 @@ fn remove_rename_and_merge() {
     assert_eq!(tags_of(&d, 2), ["belt", "skirt or dress", "pockets"]);
     assert_eq!(tags_of(&d, 3), ["pockets", "jacket", "zip", "green"]);
     let count = |name: &str| {
-        d.set.vocabulary.tags.iter().find(|t| t.name == name).map(|t| t.count)
+        d.set
+            .vocabulary
+            .tags
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.count)
     };
     assert_eq!(count("skirt or dress"), Some(3));
     assert_eq!(count("zip"), Some(1));
@@ -64,7 +74,9 @@ fn remove_rename_and_merge() {
 #[test]
 fn an_added_word_tags_every_item_that_has_it_in_any_form() {
     let d = derived(&[
-        VocabEdit::Remove { tag: "button".into() },
+        VocabEdit::Remove {
+            tag: "button".into(),
+        },
         VocabEdit::Add {
             word: "Buttons".into(),
         },
@@ -80,9 +92,7 @@ fn an_added_word_tags_every_item_that_has_it_in_any_form() {
 #[test]
 fn edits_that_no_longer_apply_become_notes() {
     let d = derived(&[
-        VocabEdit::Remove {
-            tag: "hood".into(),
-        },
+        VocabEdit::Remove { tag: "hood".into() },
         VocabEdit::Rename {
             from: "belt".into(),
             to: "dress".into(),
@@ -113,7 +123,9 @@ fn check_refuses_edits_in_words_and_cleans_names() {
     let (v, w) = (&d.set.vocabulary, &d.words);
     let check = |e: VocabEdit| VocabularyEdits::check(&e, v, w);
     assert_eq!(
-        check(VocabEdit::Remove { tag: " Belt ".into() }),
+        check(VocabEdit::Remove {
+            tag: " Belt ".into()
+        }),
         Ok(VocabEdit::Remove { tag: "belt".into() })
     );
     assert_eq!(
@@ -121,11 +133,15 @@ fn check_refuses_edits_in_words_and_cleans_names() {
         Err(EditError::NoSuchTag("hood".into()))
     );
     assert_eq!(
-        check(VocabEdit::Add { word: "buttons".into() }),
+        check(VocabEdit::Add {
+            word: "buttons".into()
+        }),
         Err(EditError::TagExists("button".into()))
     );
     assert_eq!(
-        check(VocabEdit::Add { word: "sequins".into() }),
+        check(VocabEdit::Add {
+            word: "sequins".into()
+        }),
         Err(EditError::UnknownWord("sequins".into()))
     );
     assert_eq!(
@@ -165,5 +181,8 @@ fn edits_serialise_as_a_list_of_named_edits() {
     });
     let json = serde_json::to_string(&edits).unwrap();
     assert_eq!(json, r#"[{"edit":"rename","from":"zipper","to":"zip"}]"#);
-    assert_eq!(serde_json::from_str::<VocabularyEdits>(&json).unwrap(), edits);
+    assert_eq!(
+        serde_json::from_str::<VocabularyEdits>(&json).unwrap(),
+        edits
+    );
 }

@@ -39,7 +39,9 @@ fn singular_forms_and_spellings_by_rule() {
         assert_eq!(forms.key(word), key, "{word}");
     }
     // Plural garments are not the plural of an adjective.
-    for kept in ["shorts", "tights", "briefs", "flats", "overalls", "glasses", "bias"] {
+    for kept in [
+        "shorts", "tights", "briefs", "flats", "overalls", "glasses", "bias",
+    ] {
         assert_eq!(forms.key(kept), kept);
     }
 }
@@ -58,7 +60,9 @@ fn word_form_rules_are_checked_when_read() {
 fn the_shipped_list_gives_every_word_a_reason() {
     let list = ExcludedWords::shipped();
     assert!(list.len() >= 50, "{}", list.len());
-    for word in ["fit", "cut", "shape", "look", "style", "design", "detail", "chest"] {
+    for word in [
+        "fit", "cut", "shape", "look", "style", "design", "detail", "chest",
+    ] {
         let key = WordForms::shipped().key(word);
         assert!(list.reason(&key).is_some_and(|r| !r.is_empty()), "{word}");
     }
@@ -66,15 +70,17 @@ fn the_shipped_list_gives_every_word_a_reason() {
     assert!(list.reason(&WordForms::shipped().key("details")).is_some());
     assert!(list.reason(&WordForms::shipped().key("colours")).is_some());
     // Garment parts that share a body part's name are not on it.
-    for kept in ["neck", "waist", "shoulder", "leg", "sleeve", "hem", "dress", "button"] {
+    for kept in [
+        "neck", "waist", "shoulder", "leg", "sleeve", "hem", "dress", "button",
+    ] {
         assert!(list.reason(kept).is_none(), "{kept}");
     }
     let forms = WordForms::default();
     assert_eq!(ExcludedWords::parse("fit\n", &forms).unwrap_err().line, 1);
     assert!(ExcludedWords::parse("fit #\n", &forms).is_err());
     assert!(ExcludedWords::parse("two words # no\n", &forms).is_err());
-    let list = ExcludedWords::parse("# header\n\nfit\tnot visible\ncut # not visible\n", &forms)
-        .unwrap();
+    let list =
+        ExcludedWords::parse("# header\n\nfit\tnot visible\ncut # not visible\n", &forms).unwrap();
     assert_eq!(list.reason("fit"), Some("not visible"));
     assert_eq!(list.len(), 2);
 }
@@ -99,15 +105,28 @@ fn one_tag_per_word_whatever_its_part_of_speech() {
     assert_eq!(count("buttons") + count("button"), 1, "{names:?}");
     assert_eq!(count("gray") + count("grey"), 1, "{names:?}");
     assert!(!names.iter().any(|n| n == "fit"), "{names:?}");
-    let buttons = set.vocabulary.tags.iter().find(|t| t.name.starts_with("button")).unwrap();
+    let buttons = set
+        .vocabulary
+        .tags
+        .iter()
+        .find(|t| t.name.starts_with("button"))
+        .unwrap();
     assert_eq!(buttons.count, 3);
     assert_eq!(buttons.name, "buttons");
-    let round = set.vocabulary.tags.iter().find(|t| t.name == "round").unwrap();
+    let round = set
+        .vocabulary
+        .tags
+        .iter()
+        .find(|t| t.name == "round")
+        .unwrap();
     assert_eq!(round.count, 3);
     // Every item's tags are among its kept terms, in vocabulary order.
     for item in &set.items {
         for tag in &item.tags {
-            assert!(item.nouns.contains(tag) || item.adjectives.contains(tag), "{tag}");
+            assert!(
+                item.nouns.contains(tag) || item.adjectives.contains(tag),
+                "{tag}"
+            );
         }
     }
 }
