@@ -194,10 +194,12 @@ pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
     println!("{} (model {})", p.source.display(), checkpoint.display());
     if let Some(f) = p.familiarity.filter(|f| f.unlike_catalogue) {
         println!(
-            "{} (closest similarity {:.2}, below the catalogue's own {:.2})",
+            "{} (closest similarity {:.2}, {:.2} on raw features; the catalogue's own reach {:.2}, {:.2})",
             vitrine::engine::familiar::Familiarity::NOTICE,
             f.best_similarity,
-            f.cutoff
+            f.best_raw_similarity,
+            f.cutoff,
+            f.raw_cutoff
         );
     }
     let tags = p.tags.clone().unwrap_or_default();

@@ -2,10 +2,12 @@
 //! against what the catalogue's own items reach among themselves.
 //!
 //! The cutoff is a low percentile ([`CUTOFF_PERCENTILE`]) of the items' best-neighbour cosine
-//! similarity (each item against all the others, in the lookalike index's own normalisation:
-//! mean-centred unit vectors), over at most [`SAMPLE_ITEMS`] items spread evenly through the
-//! catalogue. A photo whose best similarity falls below it is less like the catalogue than
-//! all but a few of the catalogue's own items: its tags are a guess.
+//! similarity (each item against all the others), over at most [`SAMPLE_ITEMS`] items spread
+//! evenly through the catalogue, in two normalisations: the lookalike index's own (mean-centred
+//! unit vectors) and the raw pooled features at unit length. Centring removes what every photo
+//! of the catalogue shares (the kind of subject, the setting), which is exactly what an
+//! unrelated photo lacks, so the raw one catches those. A photo below either cutoff is less
+//! like the catalogue than all but a few of the catalogue's own items: its tags are a guess.
 
 use std::sync::Arc;
 
@@ -25,17 +27,23 @@ pub struct Familiarity {
     pub best_similarity: f32,
     /// The catalogue's cutoff.
     pub cutoff: f32,
-    /// True when the photo is below the cutoff: nothing in the catalogue looks like it.
+    /// Cosine similarity of the closest item on the raw features (unit length, not centred).
+    pub best_raw_similarity: f32,
+    /// The catalogue's cutoff on the raw features.
+    pub raw_cutoff: f32,
+    /// True when the photo is below either cutoff: nothing in the catalogue looks like it.
     pub unlike_catalogue: bool,
 }
 
 impl Familiarity {
-    /// A photo's best similarity against the catalogue's cutoff.
-    pub fn new(best_similarity: f32, cutoff: f32) -> Self {
+    /// A photo's best similarities (lookalike index, raw features) against the cutoffs.
+    pub fn new(best: (f32, f32), cutoffs: Cutoffs) -> Self {
         Self {
-            best_similarity,
-            cutoff,
-            unlike_catalogue: best_similarity < cutoff,
+            best_similarity: best.0,
+            cutoff: cutoffs.centred,
+            best_raw_similarity: best.1,
+            raw_cutoff: cutoffs.raw,
+            unlike_catalogue: best.0 < cutoffs.centred || best.1 < cutoffs.raw,
         }
     }
 
@@ -44,41 +52,86 @@ impl Familiarity {
         "Nothing in this catalogue looks like this photo; its tags are a guess.";
 }
 
-/// The cutoff of one lookalike index, computed once.
+/// A catalogue's cutoffs in both normalisations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cutoffs {
+    /// On the lookalike index (mean-centred unit vectors).
+    pub centred: f32,
+    /// On the raw features at unit length.
+    pub raw: f32,
+}
+
+/// The cutoffs of one lookalike index, computed once.
 #[derive(Default)]
 pub struct FamiliarCutoff {
-    cached: Option<(Arc<CatalogueEmbeddings>, Option<f32>)>,
+    cached: Option<(Arc<CatalogueEmbeddings>, Option<Cutoffs>)>,
 }
 
 impl FamiliarCutoff {
-    /// The cutoff of `embeddings` (`None` with fewer than two items that have a vector).
-    pub fn cutoff(&mut self, embeddings: &Arc<CatalogueEmbeddings>) -> Option<f32> {
+    /// The cutoffs of `embeddings`, whose raw vectors are `vectors` (`None` with fewer than
+    /// two items that have a vector).
+    pub fn cutoff(
+        &mut self,
+        embeddings: &Arc<CatalogueEmbeddings>,
+        vectors: &[Option<Vec<f32>>],
+    ) -> Option<Cutoffs> {
         if let Some((seen, cutoff)) = &self.cached {
             if Arc::ptr_eq(seen, embeddings) {
                 return *cutoff;
             }
         }
-        let cutoff = catalogue_cutoff(embeddings);
+        let cutoff = catalogue_cutoffs(embeddings, vectors);
         self.cached = Some((embeddings.clone(), cutoff));
         cutoff
     }
 }
 
+/// The best raw cosine similarity of `query` to `vectors` (leaving out item `exclude`).
+pub fn best_raw_similarity(
+    vectors: &[Option<Vec<f32>>],
+    query: &[f32],
+    exclude: Option<usize>,
+) -> Option<f32> {
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    let q_norm = norm(query);
+    vectors
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != exclude)
+        .filter_map(|(_, v)| v.as_ref())
+        .map(|v| v.iter().zip(query).map(|(a, b)| a * b).sum::<f32>() / (norm(v) * q_norm))
+        .max_by(f32::total_cmp)
+}
+
 /// The [`CUTOFF_PERCENTILE`] of the sampled items' best-neighbour similarities.
-pub fn catalogue_cutoff(embeddings: &CatalogueEmbeddings) -> Option<f32> {
+pub fn catalogue_cutoffs(
+    embeddings: &CatalogueEmbeddings,
+    vectors: &[Option<Vec<f32>>],
+) -> Option<Cutoffs> {
     let index = &embeddings.index;
     let present: Vec<usize> = (0..index.len()).filter(|&i| index.is_present(i)).collect();
     if present.len() < 2 {
         return None;
     }
     let step = present.len().div_ceil(SAMPLE_ITEMS).max(1);
-    let mut best: Vec<f32> = present
+    let sample: Vec<usize> = present.iter().step_by(step).copied().collect();
+    let mut centred: Vec<f32> = sample
         .iter()
-        .step_by(step)
         .filter_map(|&i| index.nearest_to_item(i, 1).first().map(|n| n.score))
         .collect();
-    best.sort_by(f32::total_cmp);
-    percentile(&best, CUTOFF_PERCENTILE)
+    let mut raw: Vec<f32> = sample
+        .iter()
+        .filter_map(|&i| {
+            let v = vectors.get(i)?.as_ref()?;
+            best_raw_similarity(vectors, v, Some(i))
+        })
+        .collect();
+    centred.sort_by(f32::total_cmp);
+    raw.sort_by(f32::total_cmp);
+    Some(Cutoffs {
+        centred: percentile(&centred, CUTOFF_PERCENTILE)?,
+        raw: percentile(&raw, CUTOFF_PERCENTILE)?,
+    })
 }
 
 /// The `pct` percentile of sorted values (nearest rank).
@@ -101,7 +154,15 @@ mod tests {
         assert_eq!(percentile(&v, 0.0), Some(1.0));
         assert_eq!(percentile(&[0.3], 5.0), Some(0.3));
         assert_eq!(percentile(&[], 5.0), None);
-        assert!(Familiarity::new(0.1, 0.2).unlike_catalogue);
-        assert!(!Familiarity::new(0.3, 0.2).unlike_catalogue);
+        let cutoffs = Cutoffs {
+            centred: 0.2,
+            raw: 0.7,
+        };
+        assert!(Familiarity::new((0.1, 0.9), cutoffs).unlike_catalogue);
+        assert!(Familiarity::new((0.3, 0.6), cutoffs).unlike_catalogue);
+        assert!(!Familiarity::new((0.3, 0.8), cutoffs).unlike_catalogue);
+        let vectors = vec![Some(vec![1.0, 0.0]), None, Some(vec![1.0, 1.0])];
+        let best = best_raw_similarity(&vectors, &[2.0, 0.0], Some(0)).unwrap();
+        assert!((best - 0.5f32.sqrt()).abs() < 1e-6);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::core::Engine;
 use super::network::{Emit, Head, Network};
-use super::familiar::Familiarity;
+use super::familiar::{best_raw_similarity, Familiarity};
 use super::protocol::{EventBody, ItemPredictions, ModelSummary, PredictedTag, Prediction};
 use super::split::ItemSplit;
 use super::EngineError;
@@ -37,11 +37,14 @@ impl Engine {
         };
         let familiarity = match self.catalogue.as_ref().and_then(|s| s.embeddings.as_ref()) {
             Some(stored) if complete && stored.model() == &net.identity => {
-                let cutoff = self.familiar.cutoff(&stored.shared);
-                lookalikes
-                    .first()
-                    .zip(cutoff)
-                    .map(|(best, cutoff)| Familiarity::new(best.score, cutoff))
+                let cutoffs = self.familiar.cutoff(&stored.shared, &stored.vectors);
+                let raw = best_raw_similarity(&stored.vectors, &embedding, None);
+                match (lookalikes.first(), raw, cutoffs) {
+                    (Some(best), Some(raw), Some(cutoffs)) => {
+                        Some(Familiarity::new((best.score, raw), cutoffs))
+                    }
+                    _ => None,
+                }
             }
             _ => None,
         };

@@ -4,6 +4,7 @@ use eframe::egui;
 use egui::Color32;
 use egui_plot::{Legend, Line, LineStyle, Plot, Points, VLine};
 
+use super::reliability::reliability_ui;
 use super::state::{EvalPoint, TrainState};
 
 /// One line of the F1 chart: its name, colour and value.
@@ -60,14 +61,22 @@ pub(super) fn charts_ui(ui: &mut egui::Ui, state: &TrainState) {
                 }
             });
     };
+    let tuning = state.model.as_ref().and_then(|m| m.tuning.as_ref());
     if wide {
-        ui.columns(2, |cols| {
+        ui.columns(if tuning.is_some() { 3 } else { 2 }, |cols| {
             loss_chart(&mut cols[0]);
             f1_chart(&mut cols[1]);
+            if let (Some(tuning), Some(col)) = (tuning, cols.get_mut(2)) {
+                reliability_ui(col, tuning, height);
+            }
         });
     } else {
         loss_chart(ui);
         ui.add_space(6.0);
         f1_chart(ui);
+        if let Some(tuning) = tuning {
+            ui.add_space(6.0);
+            reliability_ui(ui, tuning, height);
+        }
     }
 }

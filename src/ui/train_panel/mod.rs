@@ -51,10 +51,6 @@ pub fn train_panel_ui(
             progress_ui(ui, state);
             ui.add_space(6.0);
             charts_ui(ui, state);
-            if let Some(tuning) = state.model.as_ref().and_then(|m| m.tuning.as_ref()) {
-                ui.add_space(8.0);
-                reliability::reliability_ui(ui, tuning);
-            }
             ui.add_space(8.0);
             per_tag_table_ui(ui, state);
         });

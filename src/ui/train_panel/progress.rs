@@ -66,10 +66,22 @@ fn model_line(model: &ModelSummary) -> String {
         .as_ref()
         .map(|m| format!("; validation micro-F1 {:.2}", m.micro_f1))
         .unwrap_or_default();
+    let epochs = match &model.tuning {
+        Some(t) => format!(
+            "epoch {} of {} kept (best validation micro-F1{})",
+            t.best_epoch,
+            t.epochs_run,
+            if t.stopped_early {
+                ", stopped early"
+            } else {
+                ""
+            }
+        ),
+        None => format!("{} epoch(s)", model.epochs_completed),
+    };
     format!(
-        "Model in use: {}, {mode}{} epoch(s), {} tags{score}",
+        "Model in use: {}, {mode}{epochs}, {} tags{score}",
         model.backbone,
-        model.epochs_completed,
         model.vocabulary.len()
     )
 }

@@ -23,32 +23,20 @@ pub(super) fn diagram_points(reliability: &Reliability) -> Vec<[f64; 2]> {
         .collect()
 }
 
-/// Draws the diagram and the figures behind it.
-pub(super) fn reliability_ui(ui: &mut egui::Ui, tuning: &Tuning) {
-    ui.strong("Are the probabilities honest? (validation photos)");
-    ui.label(format!(
-        "Expected calibration error (15 bins): {:.3} before calibration, {:.3} after · {} fitted \
-         on {}-fold out-of-fold predictions of the training photos · tags decided by {}.",
-        tuning.before.ece,
-        tuning.after.ece,
-        tuning.calibration.describe(),
-        tuning.folds,
-        tuning.rule.describe()
-    ));
+/// Draws the diagram (`height_px` tall) and the figures behind it.
+pub(super) fn reliability_ui(ui: &mut egui::Ui, tuning: &Tuning, height_px: f32) {
+    ui.strong("Reliability on the validation photos");
     Plot::new("reliability_plot")
-        .height(220.0)
-        .width(ui.available_width().min(420.0))
-        .data_aspect(1.0)
+        .height(height_px)
         .include_x(0.0)
         .include_x(1.0)
         .include_y(0.0)
         .include_y(1.0)
         .x_axis_label("predicted probability")
-        .y_axis_label("share truly tagged")
         .allow_scroll(false)
         .allow_drag(false)
         .allow_zoom(false)
-        .legend(Legend::default())
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .show(ui, |plot_ui| {
             plot_ui.line(
                 Line::new("perfectly calibrated", vec![[0.0, 0.0], [1.0, 1.0]])
@@ -65,4 +53,16 @@ pub(super) fn reliability_ui(ui: &mut egui::Ui, tuning: &Tuning) {
                 plot_ui.points(Points::new(name, points).color(colour).radius(3.0));
             }
         });
+    ui.label(format!(
+        "Calibration error (ECE, 15 bins): {:.3} before, {:.3} after.",
+        tuning.before.ece, tuning.after.ece
+    ))
+    .on_hover_text(format!(
+        "The share of (photo, tag) pairs truly tagged against the mean predicted probability, \
+         per probability bin. {} fitted on {}-fold out-of-fold predictions of the training \
+         photos; tags decided by {}.",
+        tuning.calibration.describe(),
+        tuning.folds,
+        tuning.rule.describe()
+    ));
 }
