@@ -44,7 +44,8 @@ pub(crate) fn ensure(
         .iter()
         .map(|item| file_hash(&item.image_path).ok())
         .collect();
-    let (mut vectors, mut failures) = pass_vectors(net, state, options, stop, emit, &hashes, false)?;
+    let (mut vectors, mut failures) =
+        pass_vectors(net, state, options, stop, emit, &hashes, false)?;
     if options.flip_embeddings && !stop.load(Ordering::Relaxed) {
         // The mirror images' vectors are cached apart, so plain vectors are reused as they are.
         let (mirrored, _) = pass_vectors(net, state, options, stop, emit, &hashes, true)?;
@@ -161,7 +162,10 @@ impl Pass<'_> {
             }
             if !ok_imgs.is_empty() {
                 if self.mirror {
-                    ok_imgs = ok_imgs.iter().map(image::imageops::flip_horizontal).collect();
+                    ok_imgs = ok_imgs
+                        .iter()
+                        .map(image::imageops::flip_horizontal)
+                        .collect();
                 }
                 let found = self.net.features(&ok_imgs)?;
                 for (&i, v) in ok_idx.iter().zip(found) {
@@ -206,7 +210,10 @@ pub(crate) fn features(
 ) -> Result<Vec<Vec<f32>>, EngineError> {
     let mut plain = net.features(images)?;
     if flip {
-        let mirrored: Vec<RgbImage> = images.iter().map(image::imageops::flip_horizontal).collect();
+        let mirrored: Vec<RgbImage> = images
+            .iter()
+            .map(image::imageops::flip_horizontal)
+            .collect();
         for (p, m) in plain.iter_mut().zip(net.features(&mirrored)?) {
             p.iter_mut().zip(m).for_each(|(a, b)| *a = 0.5 * (*a + b));
         }

@@ -18,11 +18,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::config::TrainConfig;
+pub use super::reports::MatchParts;
 pub use super::reports::{
     CatalogueEmbeddings, CatalogueTags, EvalReport, ItemPredictions, ModelSummary, PredictedTag,
     Prediction, Progress, RunEnd, RunOutcome, RunStarted,
 };
-pub use super::reports::MatchParts;
 use crate::catalogue::Catalogue;
 
 /// Names one command sent to the worker; unique for the worker's lifetime.
