@@ -163,7 +163,7 @@ pub fn all_lookalikes(
         let mut banned = eligible
             .f_eq(0.0)?
             .f_unsqueeze(0)?
-            .f_expand([(end - start) as i64, n as i64], false)?
+            .f_repeat([(end - start) as i64, 1])?
             .f_to_kind(Kind::Bool)?;
         let diag =
             Tensor::f_arange_start(start as i64, end as i64, (Kind::Int64, tch::Device::Cpu))?;
@@ -241,18 +241,7 @@ pub fn write(path: &Path, ids: &[String], lookalikes: &[Vec<Match>]) -> Result<u
     let mut bytes: Vec<u8> = Vec::new();
     let mut rows = 0usize;
     let mut csv = csv::Writer::from_writer(Vec::new());
-    if format == ExportFormat::Csv {
-        csv.write_record([
-            "item",
-            "rank",
-            "neighbour",
-            "score",
-            "shape",
-            "colour",
-            "text",
-        ])
-        .map_err(|e| io(e.into()))?;
-    }
+    // The header row comes from the field names of ExportRow, with the first row.
     for (item, found) in lookalikes.iter().enumerate() {
         for (r, m) in found.iter().enumerate() {
             let row = ExportRow {
