@@ -121,6 +121,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "cosine, one core",
         );
     }
+    match_rows(&mut table, &mut rng);
     if !args.quick {
         network_rows(&mut table, &catalogue, args)?;
     }
@@ -189,4 +190,80 @@ fn network_rows(
         }
     }
     Ok(())
+}
+
+/// Match queries and the export of every item's lookalikes on a synthetic catalogue (random
+/// embeddings, palettes and descriptions).
+fn match_rows(table: &mut Table, rng: &mut rand::rngs::StdRng) {
+    use std::sync::Arc;
+    use vitrine::lookalike::colour::lab::Lab;
+    use vitrine::lookalike::colour::{CatalogueColours, Palette};
+    use vitrine::lookalike::text::TextIndex;
+    use vitrine::lookalike::{MatchIndex, Preset, Query};
+
+    let dim = BackboneKind::EfficientNetLite0.feature_dim() as usize;
+    let words = [
+        "red", "blue", "dress", "shirt", "wool", "cotton", "long", "short", "navy", "pleated",
+    ];
+    for n in [20_000usize, 100_000] {
+        let mut shape = EmbeddingIndex::new(dim);
+        let mut v = vec![0f32; dim];
+        let mut palettes = Vec::with_capacity(n);
+        let mut texts = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.iter_mut().for_each(|x| *x = rng.random::<f32>() - 0.5);
+            shape.push(&v);
+            let colour = Lab {
+                l: rng.random::<f32>() * 100.0,
+                a: rng.random::<f32>() * 120.0 - 60.0,
+                b: rng.random::<f32>() * 120.0 - 60.0,
+            };
+            palettes.push(Some(Palette {
+                colours: vec![(colour, 1.0)],
+            }));
+            texts.push(
+                (0..6)
+                    .map(|_| words[rng.random_range(0..words.len())])
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let index = MatchIndex::new(
+            shape,
+            Some(Arc::new(CatalogueColours::from_palettes(&palettes))),
+            Arc::new(TextIndex::build(&refs)),
+        );
+        let weights = Preset::Balanced.weights();
+        let started = Instant::now();
+        let scores = index.scores(&Query::Item(7));
+        let query_ms = started.elapsed().as_secs_f64() * 1e3;
+        let started = Instant::now();
+        for _ in 0..20 {
+            std::hint::black_box(scores.top(&weights, LOOKALIKES));
+        }
+        let reweigh_ms = started.elapsed().as_secs_f64() * 1e3 / 20.0;
+        table.row(
+            format!("Match query (shape + colour + text), {n} items"),
+            format!("{query_ms:.1} ms"),
+            format!("new weights on the same query: {reweigh_ms:.2} ms"),
+        );
+        if n == 20_000 {
+            let started = Instant::now();
+            let done = vitrine::lookalike::export::all_lookalikes(
+                &index,
+                &weights,
+                LOOKALIKES,
+                &mut |_, _| true,
+            );
+            let secs = started.elapsed().as_secs_f64();
+            if done.is_ok() {
+                table.row(
+                    format!("export lookalikes of every item, {n} items"),
+                    format!("{secs:.1} s"),
+                    "batched matrix products (libtorch); grows with items²",
+                );
+            }
+        }
+    }
 }

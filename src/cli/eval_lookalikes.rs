@@ -38,7 +38,11 @@ fn labels_of(catalogue: &Catalogue) -> Vec<(String, Vec<Option<String>>)> {
     let category: Vec<Option<String>> = catalogue
         .items
         .iter()
-        .map(|i| i.attributes.get("category").map(|c| c.trim().to_lowercase()))
+        .map(|i| {
+            i.attributes
+                .get("category")
+                .map(|c| c.trim().to_lowercase())
+        })
         .collect();
     let mut labels = vec![("category".to_string(), category)];
     if catalogue.items.iter().any(|i| !i.description.is_empty()) {
@@ -53,13 +57,19 @@ fn labels_of(catalogue: &Catalogue) -> Vec<(String, Vec<Option<String>>)> {
 }
 
 /// Every item's normalised similarities with every other, through a worker.
-fn scored(model: &ModelArgs, catalogue: &Arc<Catalogue>, flip: bool) -> anyhow::Result<ScoredCatalogue> {
+fn scored(
+    model: &ModelArgs,
+    catalogue: &Arc<Catalogue>,
+    flip: bool,
+) -> anyhow::Result<ScoredCatalogue> {
     let mut options = model.options(BackboneKind::EfficientNetLite0);
     options.flip_embeddings = flip;
     let mut session = Session::start_with(options)?;
     session.request(Command::SetCatalogue(catalogue.clone()), |_, _| Ok(()))?;
     let (_, index) = super::match_cli::session_index(&mut session)?;
-    let scores = (0..index.len()).map(|i| index.scores(&Query::Item(i))).collect();
+    let scores = (0..index.len())
+        .map(|i| index.scores(&Query::Item(i)))
+        .collect();
     Ok(ScoredCatalogue {
         name: catalogue.name.clone(),
         scores,
@@ -68,7 +78,11 @@ fn scored(model: &ModelArgs, catalogue: &Arc<Catalogue>, flip: bool) -> anyhow::
 }
 
 fn open(path: &PathBuf) -> anyhow::Result<Catalogue> {
-    let file = if path.is_dir() { path.join("catalogue.csv") } else { path.clone() };
+    let file = if path.is_dir() {
+        path.join("catalogue.csv")
+    } else {
+        path.clone()
+    };
     catalogue::load(&file, &ImportOptions::default())
         .with_context(|| format!("cannot open catalogue {}", file.display()))
 }
@@ -78,11 +92,17 @@ fn weights_label(w: &Weights) -> String {
 }
 
 pub fn run(args: &EvalLookalikesArgs) -> anyhow::Result<()> {
-    let mut catalogues = vec![Arc::new(catalogue::demo().context("cannot open the demo catalogue")?)];
+    let mut catalogues = vec![Arc::new(
+        catalogue::demo().context("cannot open the demo catalogue")?,
+    )];
     if let Some(path) = &args.clothing {
         catalogues.push(Arc::new(open(path)?));
     }
-    let flips: &[bool] = if args.flip_only { &[true] } else { &[false, true] };
+    let flips: &[bool] = if args.flip_only {
+        &[true]
+    } else {
+        &[false, true]
+    };
     println!("| embeddings | preset | weights shape / colour / text | metric | P@5 |");
     println!("|---|---|---|---|---|");
     let mut last = Vec::new();
@@ -175,7 +195,9 @@ fn search(scored: &[ScoredCatalogue]) {
         best.0
     };
     println!();
-    println!("Weight search: shape 1, colour 0..1, text 0..1.6; objective = mean of every P@5 above.");
+    println!(
+        "Weight search: shape 1, colour 0..1, text 0..1.6; objective = mean of every P@5 above."
+    );
     println!("| fold | chosen on the other folds | held-out P@5 (each metric) |");
     println!("|---|---|---|");
     let mut held_sum: Vec<f64> = Vec::new();
@@ -183,7 +205,9 @@ fn search(scored: &[ScoredCatalogue]) {
         let g = pick(&|c, q| fold_of[c][q] != fold);
         let mut held = Vec::new();
         for (c, metrics) in hits[g].iter().enumerate() {
-            let queries: Vec<usize> = (0..fold_of[c].len()).filter(|&q| fold_of[c][q] == fold).collect();
+            let queries: Vec<usize> = (0..fold_of[c].len())
+                .filter(|&q| fold_of[c][q] == fold)
+                .collect();
             for (m, h) in metrics.iter().enumerate() {
                 if let Some(p) = mean_over(h, &queries) {
                     held.push((format!("{} {}", scored[c].name, scored[c].labels[m].0), p));
@@ -197,9 +221,19 @@ fn search(scored: &[ScoredCatalogue]) {
             *s += p / folds as f64;
         }
         let text: Vec<String> = held.iter().map(|(n, p)| format!("{n} {p:.3}")).collect();
-        println!("| {fold} | {} | {} |", weights_label(&grid[g]), text.join(", "));
+        println!(
+            "| {fold} | {} | {} |",
+            weights_label(&grid[g]),
+            text.join(", ")
+        );
     }
-    println!("cross-validated P@5 (mean of held-out folds): {:?}", held_sum.iter().map(|p| format!("{p:.3}")).collect::<Vec<_>>());
+    println!(
+        "cross-validated P@5 (mean of held-out folds): {:?}",
+        held_sum
+            .iter()
+            .map(|p| format!("{p:.3}"))
+            .collect::<Vec<_>>()
+    );
     let g = pick(&|_, _| true);
     println!("weights chosen on all queries: {}", weights_label(&grid[g]));
     for (c, metrics) in hits[g].iter().enumerate() {

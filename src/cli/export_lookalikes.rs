@@ -43,13 +43,20 @@ pub fn run(args: &ExportLookalikesArgs) -> anyhow::Result<()> {
     let (_, index) = session_index(&mut session)?;
     let started = Instant::now();
     let bar = ProgressBar::new(index.len() as u64);
-    if let Ok(style) = ProgressStyle::with_template("Finding lookalikes {bar:40} {pos}/{len} items, {eta} left") {
+    if let Ok(style) =
+        ProgressStyle::with_template("Finding lookalikes {bar:40} {pos}/{len} items, {eta} left")
+    {
         bar.set_style(style);
     }
-    let found = all_lookalikes(&index, &args.matching.weights(), LOOKALIKES, &mut |done, _| {
-        bar.set_position(done as u64);
-        true
-    })?;
+    let found = all_lookalikes(
+        &index,
+        &args.matching.weights(),
+        LOOKALIKES,
+        &mut |done, _| {
+            bar.set_position(done as u64);
+            true
+        },
+    )?;
     bar.finish_and_clear();
     let ids: Vec<String> = catalogue.items.iter().map(|i| i.id.clone()).collect();
     let rows = write(&args.out, &ids, &found)

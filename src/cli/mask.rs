@@ -28,12 +28,22 @@ pub fn run(args: &MaskArgs) -> anyhow::Result<()> {
     println!(
         "garment: {:.0}% of the photo{}; mask written to {}",
         mask.garment_share() * 100.0,
-        if mask.fallback { " (central ellipse: the background model left too little)" } else { "" },
+        if mask.fallback {
+            " (central ellipse: the background model left too little)"
+        } else {
+            ""
+        },
         args.out.display()
     );
     let palette = Palette::of_photo(&photo, &converter);
     for (c, share) in palette.colours.iter().take(5) {
-        println!("  L {:5.1} a {:+6.1} b {:+6.1}  {:4.1}%", c.l, c.a, c.b, share * 100.0);
+        println!(
+            "  L {:5.1} a {:+6.1} b {:+6.1}  {:4.1}%",
+            c.l,
+            c.a,
+            c.b,
+            share * 100.0
+        );
     }
     Ok(())
 }

@@ -52,7 +52,9 @@ pub fn parts(session: &mut Session) -> anyhow::Result<Arc<MatchParts>> {
 }
 
 /// The Match index of the session's catalogue (embeddings, colours, descriptions).
-pub fn session_index(session: &mut Session) -> anyhow::Result<(Arc<CatalogueEmbeddings>, MatchIndex)> {
+pub fn session_index(
+    session: &mut Session,
+) -> anyhow::Result<(Arc<CatalogueEmbeddings>, MatchIndex)> {
     let found = embeddings(session)?;
     let parts = parts(session)?;
     let index = match_index(&found, Some(&parts));

@@ -251,7 +251,10 @@ pub(crate) fn features(
 ) -> Result<Vec<Vec<f32>>, EngineError> {
     let mut plain = net.features(images)?;
     if flip {
-        let mirrored: Vec<RgbImage> = images.iter().map(image::imageops::flip_horizontal).collect();
+        let mirrored: Vec<RgbImage> = images
+            .iter()
+            .map(image::imageops::flip_horizontal)
+            .collect();
         for (p, m) in plain.iter_mut().zip(net.features(&mirrored)?) {
             p.iter_mut().zip(m).for_each(|(a, b)| *a = 0.5 * (*a + b));
         }

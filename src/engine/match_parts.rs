@@ -31,11 +31,24 @@ impl Engine {
             return Ok(());
         }
         let catalogue = state.catalogue.clone();
-        let descriptions: Vec<&str> = catalogue.items.iter().map(|i| i.description.as_str()).collect();
+        let descriptions: Vec<&str> = catalogue
+            .items
+            .iter()
+            .map(|i| i.description.as_str())
+            .collect();
         let text = Arc::new(TextIndex::build(&descriptions));
-        let paths: Vec<&std::path::Path> =
-            catalogue.items.iter().map(|i| i.image_path.as_path()).collect();
-        let Some(palettes) = palettes(&paths, &self.options.cache_root, self.options.decode_threads, &self.signals.stop, emit) else {
+        let paths: Vec<&std::path::Path> = catalogue
+            .items
+            .iter()
+            .map(|i| i.image_path.as_path())
+            .collect();
+        let Some(palettes) = palettes(
+            &paths,
+            &self.options.cache_root,
+            self.options.decode_threads,
+            &self.signals.stop,
+            emit,
+        ) else {
             emit(EventBody::Notice(
                 "Stopped computing colours; lookalikes use shape and description until they are \
                  computed."
@@ -101,7 +114,10 @@ pub fn palettes(
             break;
         }
         let work = || -> Vec<Option<Palette>> {
-            chunk.par_iter().map(|&i| palette_of_file(paths[i], &converter)).collect()
+            chunk
+                .par_iter()
+                .map(|&i| palette_of_file(paths[i], &converter))
+                .collect()
         };
         let found = match &pool {
             Some(pool) => pool.install(work),

@@ -28,7 +28,7 @@ impl Engine {
             self.options.flip_embeddings,
         )?
         .pop()
-            .unwrap_or_default();
+        .unwrap_or_default();
         let lookalikes = match self.catalogue.as_ref().and_then(|s| s.embeddings.as_ref()) {
             Some(stored) if complete && stored.model() == &net.identity => {
                 stored.shared.index.nearest(&embedding, LOOKALIKES, None)

@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use super::config::TrainConfig;
 use super::corrections::Corrections;
+pub use super::reports::MatchParts;
 pub use super::reports::{
     CatalogueEmbeddings, CatalogueTags, EvalReport, ItemPredictions, ModelSummary, PredictedTag,
     Prediction, Progress, RunEnd, RunOutcome, RunStarted,
 };
 pub use super::vocabulary::VocabularyReport;
-pub use super::reports::MatchParts;
 use crate::catalogue::Catalogue;
 use crate::text::vocab::VocabularySettings;
 

@@ -15,15 +15,77 @@ use super::score::{QueryScores, Weights};
 pub const COLOUR_FAMILIES: [(&str, &[&str]); 11] = [
     ("black", &["black", "jet", "ebony"]),
     ("white", &["white", "ivory", "snow"]),
-    ("grey", &["grey", "gray", "charcoal", "silver", "slate", "marl"]),
-    ("red", &["red", "burgundy", "maroon", "wine", "crimson", "scarlet", "cherry", "oxblood"]),
-    ("pink", &["pink", "rose", "blush", "fuchsia", "magenta", "salmon"]),
-    ("orange", &["orange", "rust", "coral", "peach", "apricot", "terracotta"]),
-    ("yellow", &["yellow", "mustard", "gold", "golden", "lemon", "ochre"]),
-    ("green", &["green", "olive", "mint", "emerald", "sage", "lime", "teal", "forest"]),
-    ("blue", &["blue", "navy", "cobalt", "indigo", "turquoise", "aqua", "denim-blue", "sky"]),
-    ("purple", &["purple", "violet", "lilac", "lavender", "plum", "mauve", "aubergine"]),
-    ("brown", &["brown", "tan", "camel", "chocolate", "beige", "taupe", "khaki", "cream", "sand", "stone", "nude", "caramel", "cognac"]),
+    (
+        "grey",
+        &["grey", "gray", "charcoal", "silver", "slate", "marl"],
+    ),
+    (
+        "red",
+        &[
+            "red", "burgundy", "maroon", "wine", "crimson", "scarlet", "cherry", "oxblood",
+        ],
+    ),
+    (
+        "pink",
+        &["pink", "rose", "blush", "fuchsia", "magenta", "salmon"],
+    ),
+    (
+        "orange",
+        &["orange", "rust", "coral", "peach", "apricot", "terracotta"],
+    ),
+    (
+        "yellow",
+        &["yellow", "mustard", "gold", "golden", "lemon", "ochre"],
+    ),
+    (
+        "green",
+        &[
+            "green", "olive", "mint", "emerald", "sage", "lime", "teal", "forest",
+        ],
+    ),
+    (
+        "blue",
+        &[
+            "blue",
+            "navy",
+            "cobalt",
+            "indigo",
+            "turquoise",
+            "aqua",
+            "denim-blue",
+            "sky",
+        ],
+    ),
+    (
+        "purple",
+        &[
+            "purple",
+            "violet",
+            "lilac",
+            "lavender",
+            "plum",
+            "mauve",
+            "aubergine",
+        ],
+    ),
+    (
+        "brown",
+        &[
+            "brown",
+            "tan",
+            "camel",
+            "chocolate",
+            "beige",
+            "taupe",
+            "khaki",
+            "cream",
+            "sand",
+            "stone",
+            "nude",
+            "caramel",
+            "cognac",
+        ],
+    ),
 ];
 
 /// The colour family of a description: that of its first colour word (see the module docs).
@@ -134,7 +196,10 @@ impl ScoredCatalogue {
 
 /// Mean of the values of the queries in `queries` that have one.
 pub fn mean_over(hits: &[Option<f64>], queries: &[usize]) -> Option<f64> {
-    let v: Vec<f64> = queries.iter().filter_map(|&q| hits.get(q).copied().flatten()).collect();
+    let v: Vec<f64> = queries
+        .iter()
+        .filter_map(|&q| hits.get(q).copied().flatten())
+        .collect();
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
@@ -170,11 +235,20 @@ mod tests {
 
     #[test]
     fn the_first_colour_word_names_the_colour() {
-        assert_eq!(colour_label("Grey sweat shorts with a white drawstring."), Some("grey"));
-        assert_eq!(colour_label("These mid-blue jeans are distressed."), Some("blue"));
+        assert_eq!(
+            colour_label("Grey sweat shorts with a white drawstring."),
+            Some("grey")
+        );
+        assert_eq!(
+            colour_label("These mid-blue jeans are distressed."),
+            Some("blue")
+        );
         assert_eq!(colour_label("A navy blazer."), Some("blue"));
         assert_eq!(colour_label("An off-white blouse."), Some("white"));
-        assert_eq!(colour_label("A burgundy and pink checked dress."), Some("red"));
+        assert_eq!(
+            colour_label("A burgundy and pink checked dress."),
+            Some("red")
+        );
         assert_eq!(colour_label("A loose linen shirt."), None);
     }
 

@@ -85,11 +85,18 @@ fn matrix(rows: &[f32], n: usize, dim: usize) -> Result<Tensor, tch::TchError> {
 }
 
 /// Normalised similarities of a block: `z(sim)` with both sides present, else 0.
-fn normalise(sim: Tensor, stats: Option<TermStats>, rows: &Tensor, cols: &Tensor) -> Result<Tensor, tch::TchError> {
+fn normalise(
+    sim: Tensor,
+    stats: Option<TermStats>,
+    rows: &Tensor,
+    cols: &Tensor,
+) -> Result<Tensor, tch::TchError> {
     let Some(s) = stats else {
         return sim.f_zeros_like();
     };
-    let z = sim.f_sub_scalar(f64::from(s.mean))?.f_div_scalar(f64::from(s.std))?;
+    let z = sim
+        .f_sub_scalar(f64::from(s.mean))?
+        .f_div_scalar(f64::from(s.std))?;
     z.f_mul(&rows.f_unsqueeze(1)?)?.f_mul(&cols.f_unsqueeze(0)?)
 }
 
@@ -133,7 +140,12 @@ pub fn all_lookalikes(
         let end = (start + block).min(n);
         let rows = eligible.f_narrow(0, start as i64, (end - start) as i64)?;
         let q = shape.f_narrow(0, start as i64, (end - start) as i64)?;
-        let zs = normalise(q.f_matmul(&shape.f_tr()?)?, index.norm.shape, &rows, &eligible)?;
+        let zs = normalise(
+            q.f_matmul(&shape.f_tr()?)?,
+            index.norm.shape,
+            &rows,
+            &eligible,
+        )?;
         let zc = match &colour {
             Some((c, present)) => {
                 let qc = c.f_narrow(0, start as i64, (end - start) as i64)?;
@@ -148,8 +160,13 @@ pub fn all_lookalikes(
             .f_add(&zc.f_mul_scalar(f64::from(weights.colour))?)?
             .f_add(&zt.f_mul_scalar(f64::from(weights.text))?)?;
         // Not eligible: items without a vector, and the query itself.
-        let mut banned = eligible.f_eq(0.0)?.f_unsqueeze(0)?.f_expand([(end - start) as i64, n as i64], false)?.f_to_kind(Kind::Bool)?;
-        let diag = Tensor::f_arange_start(start as i64, end as i64, (Kind::Int64, tch::Device::Cpu))?;
+        let mut banned = eligible
+            .f_eq(0.0)?
+            .f_unsqueeze(0)?
+            .f_repeat([(end - start) as i64, 1])?
+            .f_to_kind(Kind::Bool)?;
+        let diag =
+            Tensor::f_arange_start(start as i64, end as i64, (Kind::Int64, tch::Device::Cpu))?;
         let rows_idx = Tensor::f_arange((end - start) as i64, (Kind::Int64, tch::Device::Cpu))?;
         banned = banned.f_index_put_(&[Some(rows_idx), Some(diag)], &Tensor::from(true), false)?;
         let combined = combined.f_masked_fill(&banned, f64::NEG_INFINITY)?;
@@ -158,7 +175,9 @@ pub fn all_lookalikes(
         let parts = [zs, zc, zt].map(|z| z.f_gather(1, &indices, false));
         let [ps, pc, pt] = parts;
         let (ps, pc, pt) = (ps?, pc?, pt?);
-        let flat = |t: &Tensor| -> Result<Vec<f32>, tch::TchError> { Vec::<f32>::try_from(t.f_flatten(0, -1)?).map_err(Into::into) };
+        let flat = |t: &Tensor| -> Result<Vec<f32>, tch::TchError> {
+            Vec::<f32>::try_from(t.f_flatten(0, -1)?).map_err(Into::into)
+        };
         let (v, s, c, t) = (flat(&values)?, flat(&ps)?, flat(&pc)?, flat(&pt)?);
         let ix: Vec<i64> = Vec::<i64>::try_from(indices.f_flatten(0, -1)?)?;
         let kk = kk as usize;
@@ -186,20 +205,28 @@ pub fn all_lookalikes(
 }
 
 /// The normalised description similarities of items `start..end` with every item.
-fn text_block(index: &MatchIndex, start: usize, end: usize, has_text: &[bool]) -> Result<Tensor, tch::TchError> {
+fn text_block(
+    index: &MatchIndex,
+    start: usize,
+    end: usize,
+    has_text: &[bool],
+) -> Result<Tensor, tch::TchError> {
     let n = index.len();
     let mut block = vec![0.0f32; (end - start) * n];
     if let Some(stats) = index.norm.text {
-        block.par_chunks_mut(n.max(1)).enumerate().for_each(|(q, row)| {
-            let item = start + q;
-            if !has_text[item] {
-                return;
-            }
-            let scores = index.text.scores(index.text.vector(item));
-            for (o, s) in row.iter_mut().zip(scores) {
-                *o = stats.z(s);
-            }
-        });
+        block
+            .par_chunks_mut(n.max(1))
+            .enumerate()
+            .for_each(|(q, row)| {
+                let item = start + q;
+                if !has_text[item] {
+                    return;
+                }
+                let scores = index.text.scores(index.text.vector(item));
+                for (o, s) in row.iter_mut().zip(scores) {
+                    *o = stats.z(s);
+                }
+            });
     }
     matrix(&block, end - start, n)
 }
@@ -214,10 +241,7 @@ pub fn write(path: &Path, ids: &[String], lookalikes: &[Vec<Match>]) -> Result<u
     let mut bytes: Vec<u8> = Vec::new();
     let mut rows = 0usize;
     let mut csv = csv::Writer::from_writer(Vec::new());
-    if format == ExportFormat::Csv {
-        csv.write_record(["item", "rank", "neighbour", "score", "shape", "colour", "text"])
-            .map_err(|e| io(e.into()))?;
-    }
+    // The header row comes from the field names of ExportRow, with the first row.
     for (item, found) in lookalikes.iter().enumerate() {
         for (r, m) in found.iter().enumerate() {
             let row = ExportRow {
@@ -240,7 +264,9 @@ pub fn write(path: &Path, ids: &[String], lookalikes: &[Vec<Match>]) -> Result<u
         }
     }
     if format == ExportFormat::Csv {
-        bytes = csv.into_inner().map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        bytes = csv
+            .into_inner()
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
     }
     let mut file = std::fs::File::create(path).map_err(io)?;
     file.write_all(&bytes).map_err(io)?;

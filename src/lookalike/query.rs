@@ -11,9 +11,7 @@ use crate::engine::protocol::{CatalogueEmbeddings, MatchParts, Prediction};
 /// parts; without parts, only the shape term is on.
 pub fn match_index(embeddings: &CatalogueEmbeddings, parts: Option<&MatchParts>) -> MatchIndex {
     let n = embeddings.index.len();
-    let colours = parts
-        .map(|p| p.colours.clone())
-        .filter(|c| c.len() == n);
+    let colours = parts.map(|p| p.colours.clone()).filter(|c| c.len() == n);
     let text = parts
         .map(|p| p.text.clone())
         .filter(|t| t.len() == n)
@@ -34,7 +32,10 @@ pub fn photo_query(index: &MatchIndex, prediction: &Prediction) -> Query {
     });
     Query::Photo {
         embedding: prediction.embedding.clone(),
-        colour: prediction.palette.as_ref().map(super::colour::Palette::descriptor),
+        colour: prediction
+            .palette
+            .as_ref()
+            .map(super::colour::Palette::descriptor),
         text,
     }
 }

@@ -68,7 +68,7 @@ impl Preset {
     /// The preset's weights.
     pub fn weights(self) -> Weights {
         let (shape, colour, text) = match self {
-            Preset::Balanced => (1.0, 0.35, 0.6),
+            Preset::Balanced => (1.0, 0.3, 1.0),
             Preset::SameShape => (1.0, 0.0, 0.0),
             Preset::SameColour => (0.25, 1.0, 0.0),
             Preset::SimilarDescription => (0.2, 0.0, 1.0),
@@ -104,7 +104,9 @@ impl Preset {
     pub fn parse(name: &str) -> Option<Preset> {
         let n = name.trim().to_lowercase().replace(['-', '_'], " ");
         Preset::ALL.into_iter().find(|p| {
-            n == p.key() || n == p.label().to_lowercase() || (n == "color" || n == "same color") && *p == Preset::SameColour
+            n == p.key()
+                || n == p.label().to_lowercase()
+                || (n == "color" || n == "same color") && *p == Preset::SameColour
         })
     }
 }
@@ -271,7 +273,9 @@ impl MatchIndex {
     }
 
     fn measure_normalisation(&self) -> Normalisation {
-        let items: Vec<usize> = (0..self.len()).filter(|&i| self.shape.is_present(i)).collect();
+        let items: Vec<usize> = (0..self.len())
+            .filter(|&i| self.shape.is_present(i))
+            .collect();
         if items.len() < 2 {
             return Normalisation::default();
         }
@@ -316,12 +320,21 @@ impl MatchIndex {
                 embedding,
                 colour,
                 text,
-            } => (self.shape.scores_or_zero(embedding), colour.clone(), text.clone(), None),
+            } => {
+                let colour = match (colour, &self.colours) {
+                    (Some(c), Some(cat)) => Some(cat.centre(c.clone())),
+                    _ => None,
+                };
+                (self.shape.scores_or_zero(embedding), colour, text.clone(), None)
+            }
         };
         shape.resize(n, 0.0);
         normalise_in_place(&mut shape, self.norm.shape);
         let mut colour = vec![0.0f32; n];
-        if let (Some(q), Some(c)) = (colour_q.filter(|q| q.len() == DESCRIPTOR_LEN), &self.colours) {
+        if let (Some(q), Some(c)) = (
+            colour_q.filter(|q| q.len() == DESCRIPTOR_LEN),
+            &self.colours,
+        ) {
             if let Some(stats) = self.norm.colour {
                 for (i, out) in colour.iter_mut().enumerate() {
                     if c.present.get(i).copied().unwrap_or(false) {

@@ -32,9 +32,7 @@ pub fn terms_of(text: &str) -> Vec<String> {
     crate::text::tokenize(text)
         .into_iter()
         .map(|t| t.to_lowercase())
-        .filter(|t| {
-            t.chars().count() > 1 && t.chars().any(char::is_alphabetic) && !is_stop_word(t)
-        })
+        .filter(|t| t.chars().count() > 1 && t.chars().any(char::is_alphabetic) && !is_stop_word(t))
         .collect()
 }
 
@@ -73,7 +71,10 @@ impl TextIndex {
             vectors: Vec::new(),
             postings: Vec::new(),
         };
-        index.vectors = tokens.iter().map(|doc| index.vector_of_terms(doc)).collect();
+        index.vectors = tokens
+            .iter()
+            .map(|doc| index.vector_of_terms(doc))
+            .collect();
         index.postings = vec![Vec::new(); index.idf.len()];
         for (item, v) in index.vectors.iter().enumerate() {
             for &(t, w) in v {

@@ -69,7 +69,16 @@ impl PaletteCache {
             let colours = floats
                 .chunks_exact(4)
                 .filter(|c| c[3] > 0.0)
-                .map(|c| (Lab { l: c[0], a: c[1], b: c[2] }, c[3]))
+                .map(|c| {
+                    (
+                        Lab {
+                            l: c[0],
+                            a: c[1],
+                            b: c[2],
+                        },
+                        c[3],
+                    )
+                })
                 .collect();
             self.palettes
                 .insert(u128::from_le_bytes(hash), Palette { colours });
@@ -152,7 +161,17 @@ mod tests {
         let mut cache = PaletteCache::open(dir.path());
         assert!(cache.is_empty() && cache.notes().is_empty());
         let p = Palette {
-            colours: vec![(Lab { l: 40.0, a: 10.0, b: -20.0 }, 0.75), (Lab::default(), 0.25)],
+            colours: vec![
+                (
+                    Lab {
+                        l: 40.0,
+                        a: 10.0,
+                        b: -20.0,
+                    },
+                    0.75,
+                ),
+                (Lab::default(), 0.25),
+            ],
         };
         cache.insert(7, p.clone());
         cache.save().expect("save");

@@ -131,8 +131,22 @@ mod tests {
 
     #[test]
     fn two_colour_groups_become_two_clusters() {
-        let mut points = vec![Lab { l: 50.0, a: 60.0, b: 40.0 }; 30];
-        points.extend(vec![Lab { l: 90.0, a: 0.0, b: 0.0 }; 10]);
+        let mut points = vec![
+            Lab {
+                l: 50.0,
+                a: 60.0,
+                b: 40.0
+            };
+            30
+        ];
+        points.extend(vec![
+            Lab {
+                l: 90.0,
+                a: 0.0,
+                b: 0.0
+            };
+            10
+        ]);
         let c = kmeans(&points, 4, 5);
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].weight, 30.0);

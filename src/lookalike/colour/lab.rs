@@ -86,7 +86,10 @@ mod tests {
         // sRGB red is about (53.2, 80.1, 67.2).
         let red = c.convert([255, 0, 0]);
         assert!((red.l - 53.24).abs() < 0.3, "{red:?}");
-        assert!((red.a - 80.09).abs() < 0.5 && (red.b - 67.20).abs() < 0.5, "{red:?}");
+        assert!(
+            (red.a - 80.09).abs() < 0.5 && (red.b - 67.20).abs() < 0.5,
+            "{red:?}"
+        );
         let blue = c.convert([0, 0, 255]);
         assert!(blue.b < -100.0);
     }

@@ -115,9 +115,8 @@ pub fn garment_mask(photo: &RgbImage, converter: &LabConverter) -> GarmentMask {
     let small = shrink(photo);
     let (w, h) = small.dimensions();
     let lab: Vec<Lab> = small.pixels().map(|p| converter.convert(p.0)).collect();
-    let on_border = |x: u32, y: u32| {
-        x < BORDER_PX || y < BORDER_PX || x + BORDER_PX >= w || y + BORDER_PX >= h
-    };
+    let on_border =
+        |x: u32, y: u32| x < BORDER_PX || y < BORDER_PX || x + BORDER_PX >= w || y + BORDER_PX >= h;
     let mut border = Vec::new();
     for y in 0..h {
         for x in 0..w {

@@ -41,7 +41,13 @@ impl ExportJob {
                     true
                 })
                 .and_then(|found| write(&path, &ids, &found))
-                .map(|rows| format!("{rows} lookalikes of {} items written to {}", ids.len(), path.display()))
+                .map(|rows| {
+                    format!(
+                        "{rows} lookalikes of {} items written to {}",
+                        ids.len(),
+                        path.display()
+                    )
+                })
                 .map_err(|e| e.to_string());
                 if tx.send(outcome).is_err() {
                     log::warn!("an export finished after the window closed");

@@ -67,7 +67,12 @@ pub struct MatchFinder {
     pub index: Arc<std::sync::Mutex<Option<Arc<MatchIndex>>>>,
 }
 
-fn serve(job_rx: &Receiver<Job>, found_tx: &Sender<MatchFound>, shared: &std::sync::Mutex<Option<Arc<MatchIndex>>>, repaint: &Repaint) {
+fn serve(
+    job_rx: &Receiver<Job>,
+    found_tx: &Sender<MatchFound>,
+    shared: &std::sync::Mutex<Option<Arc<MatchIndex>>>,
+    repaint: &Repaint,
+) {
     let mut index: Option<(u64, Arc<MatchIndex>)> = None;
     let mut scores: Option<(u64, MatchKey, QueryScores)> = None;
     while let Ok(mut job) = job_rx.recv() {
@@ -75,7 +80,10 @@ fn serve(job_rx: &Receiver<Job>, found_tx: &Sender<MatchFound>, shared: &std::sy
             job = newer;
         }
         if index.as_ref().map(|(g, _)| *g) != Some(job.generation) {
-            let built = Arc::new(match_index(&job.sources.embeddings, job.sources.parts.as_deref()));
+            let built = Arc::new(match_index(
+                &job.sources.embeddings,
+                job.sources.parts.as_deref(),
+            ));
             if let Ok(mut slot) = shared.lock() {
                 *slot = Some(built.clone());
             }
@@ -118,7 +126,9 @@ impl MatchFinder {
         let thread = std::thread::Builder::new()
             .name("vitrine-match".into())
             .spawn(move || serve(&job_rx, &found_tx, &shared, &repaint))
-            .inspect_err(|e| log::warn!("the Match thread could not start ({e}); lookalikes use shape only"))
+            .inspect_err(|e| {
+                log::warn!("the Match thread could not start ({e}); lookalikes use shape only")
+            })
             .ok();
         Self {
             jobs: thread.as_ref().map(|_| job_tx),
@@ -138,10 +148,19 @@ impl MatchFinder {
     }
 
     /// Makes sure the lookalikes of `key` with these weights are (being) found.
-    pub fn want(&mut self, key: MatchKey, weights: Weights, sources: &MatchSources, prediction: Option<&Arc<Prediction>>) {
+    pub fn want(
+        &mut self,
+        key: MatchKey,
+        weights: Weights,
+        sources: &MatchSources,
+        prediction: Option<&Arc<Prediction>>,
+    ) {
         let id = (
             Arc::as_ptr(&sources.embeddings) as usize,
-            sources.parts.as_ref().map_or(0, |p| Arc::as_ptr(p) as usize),
+            sources
+                .parts
+                .as_ref()
+                .map_or(0, |p| Arc::as_ptr(p) as usize),
         );
         if self.sources_id != Some(id) {
             self.sources_id = Some(id);

@@ -73,6 +73,7 @@ pub struct MatchPanel {
 /// Preset buttons, the weight editor and *Export…*.
 pub fn match_control_ui(ui: &mut egui::Ui, panel: &MatchPanel, actions: &mut Vec<Action>) {
     ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
         ui.label("Match:");
         for preset in Preset::ALL {
             if ui
@@ -148,7 +149,8 @@ pub fn match_results_ui(
         };
         let caption = view.caption(m.index);
         let row_height = 56.0;
-        let (rect, response) = ui.allocate_exact_size(Vec2::new(ui.available_width(), row_height), Sense::click());
+        let (rect, response) =
+            ui.allocate_exact_size(Vec2::new(ui.available_width(), row_height), Sense::click());
         response.widget_info(|| {
             egui::WidgetInfo::labeled(
                 egui::Role::Button,
@@ -157,10 +159,17 @@ pub fn match_results_ui(
             )
         });
         if response.hovered() {
-            ui.painter().rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
+            ui.painter()
+                .rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
         }
         let photo = egui::Rect::from_min_size(rect.min, Vec2::splat(row_height - 4.0));
-        paint_photo(ui, images, &ImageKey::thumbnail(&item.image_path), photo, true);
+        paint_photo(
+            ui,
+            images,
+            &ImageKey::thumbnail(&item.image_path),
+            photo,
+            true,
+        );
         let text_x = photo.max.x + 8.0;
         let painter = ui.painter();
         painter.text(
@@ -177,7 +186,7 @@ pub fn match_results_ui(
             egui::FontId::proportional(12.0),
             ui.visuals().strong_text_color(),
         );
-        let bars_x = text_x + 92.0;
+        let bars_x = text_x + 118.0;
         let bar_max = (rect.max.x - bars_x - 60.0).max(20.0);
         for (row, ((label, value), colour)) in ["shape", "colour", "text"]
             .into_iter()
@@ -194,8 +203,13 @@ pub fn match_results_ui(
                 ui.visuals().weak_text_color(),
             );
             let len = (value.abs() / scale) * bar_max;
-            let bar = egui::Rect::from_min_size(egui::pos2(bars_x, y), Vec2::new(len.max(1.0), 9.0));
-            let fill = if value >= 0.0 { colour } else { colour.gamma_multiply(0.35) };
+            let bar =
+                egui::Rect::from_min_size(egui::pos2(bars_x, y), Vec2::new(len.max(1.0), 9.0));
+            let fill = if value >= 0.0 {
+                colour
+            } else {
+                colour.gamma_multiply(0.35)
+            };
             painter.rect_filled(bar, 2.0, fill);
             painter.text(
                 egui::pos2(bars_x + len + 4.0, y + 4.5),
@@ -236,7 +250,9 @@ pub fn match_panel_ui(
 ) {
     match_control_ui(ui, panel, actions);
     match panel.matches.as_deref() {
-        Some(found) if !found.is_empty() => match_results_ui(ui, view, images, panel, found, actions),
+        Some(found) if !found.is_empty() => {
+            match_results_ui(ui, view, images, panel, found, actions)
+        }
         Some(_) => {
             ui.weak("No lookalikes: this photo could not be used.");
         }
@@ -296,7 +312,9 @@ impl super::app::VitrineApp {
             }
             super::app::RightView::Item => {
                 if let Some(item) = self.selection.current() {
-                    self.matching.finder.want(MatchKey::Item(item), weights, &sources, None);
+                    self.matching
+                        .finder
+                        .want(MatchKey::Item(item), weights, &sources, None);
                 }
             }
         }
@@ -328,19 +346,36 @@ impl super::app::VitrineApp {
             matches: self.matching.finder.get(key).map(|f| f.matches.clone()),
             colours_ready: self.matching.parts.is_some(),
             colours_progress,
-            export_progress: self.matching.export.as_ref().map(export::ExportJob::progress),
+            export_progress: self
+                .matching
+                .export
+                .as_ref()
+                .map(export::ExportJob::progress),
         })
     }
 
     /// Starts writing every item's lookalikes to `path`.
     pub(super) fn export_lookalikes(&mut self, path: std::path::PathBuf) {
-        let index = self.matching.finder.index.lock().ok().and_then(|i| i.clone());
+        let index = self
+            .matching
+            .finder
+            .index
+            .lock()
+            .ok()
+            .and_then(|i| i.clone());
         let (Some(view), Some(index)) = (&self.view, index) else {
-            self.messages.warning("Lookalikes are not ready yet: export once the photos are compared.");
+            self.messages
+                .warning("Lookalikes are not ready yet: export once the photos are compared.");
             return;
         };
         let ids = view.catalogue.items.iter().map(|i| i.id.clone()).collect();
-        match export::ExportJob::start(index, self.matching.weights, ids, path, self.repaint.clone()) {
+        match export::ExportJob::start(
+            index,
+            self.matching.weights,
+            ids,
+            path,
+            self.repaint.clone(),
+        ) {
             Ok(job) => self.matching.export = Some(job),
             Err(e) => self.messages.error(e),
         }
