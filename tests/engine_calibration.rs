@@ -26,7 +26,9 @@ fn calibration_lowers_ece_out_of_fold_on_the_demo() {
     let emit = |_: EventBody| {};
     engine.set_catalogue(demo(), &emit);
     let config = TrainConfig::for_mode(TrainMode::Fast);
-    let cv = engine.cross_validate(&config, 5, &emit).expect("cross-validation");
+    let cv = engine
+        .cross_validate(&config, 5, &emit)
+        .expect("cross-validation");
     assert_eq!(cv.folds.len(), 5);
     assert_eq!(cv.folds.iter().map(|f| f.items).sum::<usize>(), cv.items);
     let (before, _) = cv.mean_sd(|f| f.ece_before);
@@ -35,7 +37,10 @@ fn calibration_lowers_ece_out_of_fold_on_the_demo() {
     let (baseline, _) = cv.mean_sd(|f| f.baseline.micro_f1);
     eprintln!("held-out ECE {before:.3} -> {after:.3}; micro-F1 {model:.3} vs {baseline:.3}");
     assert!(after < before, "ECE {before:.3} -> {after:.3}");
-    assert!(model > baseline, "micro-F1 {model:.3} vs baseline {baseline:.3}");
+    assert!(
+        model > baseline,
+        "micro-F1 {model:.3} vs baseline {baseline:.3}"
+    );
 }
 
 #[test]
@@ -57,7 +62,10 @@ fn fast_mode_installs_the_best_epoch_with_its_calibration() {
             _ => None,
         })
         .expect("model ready");
-    let tuning = summary.tuning.clone().expect("fast mode records its tuning");
+    let tuning = summary
+        .tuning
+        .clone()
+        .expect("fast mode records its tuning");
     // The epoch kept is the first one with the best validation micro-F1 of the run.
     let evals = &summary.history.evals;
     let best = evals
@@ -72,7 +80,10 @@ fn fast_mode_installs_the_best_epoch_with_its_calibration() {
     assert!(tuning.thresholds().is_some_and(|t| t == summary.thresholds));
     // The run's latest checkpoint holds those weights: loading it predicts the same.
     let latest = Checkpoint::latest(dir.path()).expect("a checkpoint");
-    assert!(latest.dir.to_string_lossy().ends_with("-best"), "{latest:?}");
+    assert!(
+        latest.dir.to_string_lossy().ends_with("-best"),
+        "{latest:?}"
+    );
     assert_eq!(latest.meta.tuning.as_ref(), Some(&tuning));
     let trained = item_tags_in(&events).expect("item tags");
     let loaded = run(&worker, Command::LoadCheckpoint(latest.dir.clone()));
@@ -97,8 +108,8 @@ fn a_photo_unlike_the_catalogue_is_flagged_and_a_flipped_item_is_not() {
     let worker = worker(dir.path().to_path_buf());
     let catalogue = demo();
     run(&worker, Command::SetCatalogue(catalogue.clone()));
-    let coffee = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/vision/coffee.png");
+    let coffee =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vision/coffee.png");
     let p = prediction(&run(&worker, Command::Predict(coffee)));
     let f = p.familiarity.expect("compared with the catalogue");
     eprintln!("coffee: {f:?}");

@@ -154,7 +154,10 @@ fn print_table(cv: &CrossValidation) {
         let (mean, sd) = cv.mean_sd(figure);
         format!("{name} {mean:.3} ± {sd:.3}")
     };
-    println!("{:<34} {:>22} {:>22} {:>22}", "", "micro-F1", "macro-F1", "samples-F1");
+    println!(
+        "{:<34} {:>22} {:>22} {:>22}",
+        "", "micro-F1", "macro-F1", "samples-F1"
+    );
     let lines: [(&str, fn(&FoldScores) -> [f32; 3]); 3] = [
         ("fast mode (calibrated, thresholds)", |f| {
             [f.model.micro_f1, f.model.macro_f1, f.model.samples_f1]
@@ -167,14 +170,21 @@ fn print_table(cv: &CrossValidation) {
             ]
         }),
         ("top-k frequent tags baseline", |f| {
-            [f.baseline.micro_f1, f.baseline.macro_f1, f.baseline.samples_f1]
+            [
+                f.baseline.micro_f1,
+                f.baseline.macro_f1,
+                f.baseline.samples_f1,
+            ]
         }),
     ];
     for (name, figures) in lines {
         let cells: Vec<String> = (0..3)
             .map(|k| row("", &|f: &FoldScores| figures(f)[k]))
             .collect();
-        println!("{name:<34} {:>22} {:>22} {:>22}", cells[0], cells[1], cells[2]);
+        println!(
+            "{name:<34} {:>22} {:>22} {:>22}",
+            cells[0], cells[1], cells[2]
+        );
     }
     println!(
         "ECE (15 bins, held-out folds): {} before calibration, {} after",

@@ -1,12 +1,12 @@
 //! The command line: `vitrine` opens the window; subcommands run the same engine headless.
 
 mod bench;
-mod export;
-mod cv;
-mod eval_lookalikes;
-mod export_lookalikes;
 mod bench_compare;
 mod bench_index;
+mod cv;
+mod eval_lookalikes;
+mod export;
+mod export_lookalikes;
 mod lookalikes;
 mod mask;
 mod match_cli;

@@ -455,10 +455,12 @@ impl Tuning {
 
 /// Picks the candidate with the best validation micro-F1 (the earliest of equals).
 pub fn choose(candidates: &[ThresholdCandidate]) -> Option<&ThresholdCandidate> {
-    candidates.iter().fold(None, |best: Option<&ThresholdCandidate>, c| match best {
-        Some(b) if b.validation_micro_f1 >= c.validation_micro_f1 => Some(b),
-        _ => Some(c),
-    })
+    candidates
+        .iter()
+        .fold(None, |best: Option<&ThresholdCandidate>, c| match best {
+            Some(b) if b.validation_micro_f1 >= c.validation_micro_f1 => Some(b),
+            _ => Some(c),
+        })
 }
 
 #[cfg(test)]

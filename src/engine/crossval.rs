@@ -10,9 +10,7 @@ use tch::Tensor;
 use super::calibrate::{reliability, Calibration, ThresholdRule};
 use super::config::{TrainConfig, TrainMode};
 use super::core::Engine;
-use super::fit::head::{
-    head_logits, train_head_early_stopping, HeadData, OneTorchThread,
-};
+use super::fit::head::{head_logits, train_head_early_stopping, HeadData, OneTorchThread};
 use super::fit::tune::{tune, EpochsRun};
 use super::metrics::{self, Metrics};
 use super::network::{Emit, Network};
@@ -134,9 +132,7 @@ impl Engine {
             .map(|t| vocabulary.multi_hot(&t.tags))
             .collect();
         let items: Vec<usize> = (0..targets.len())
-            .filter(|&i| {
-                !state.tags.items[i].tags.is_empty() && index.is_present(i)
-            })
+            .filter(|&i| !state.tags.items[i].tags.is_empty() && index.is_present(i))
             .collect();
         if items.len() < folds * 4 {
             return Err(EngineError::NothingToLearn(format!(
@@ -211,11 +207,14 @@ fn score_fold(
     let (train, validation) = inner.split_at(n_train);
     let seed = config.seed.wrapping_add(7919 * (fold + 1));
     let (trained, early) = train_head_early_stopping(data, train, validation, seed)?;
-    let best = early.best().cloned().unwrap_or(super::fit::early_stop::BestEpoch {
-        epoch: trained.epochs_run,
-        step: 0,
-        micro_f1: 0.0,
-    });
+    let best = early
+        .best()
+        .cloned()
+        .unwrap_or(super::fit::early_stop::BestEpoch {
+            epoch: trained.epochs_run,
+            step: 0,
+            micro_f1: 0.0,
+        });
     let run = EpochsRun {
         best_epoch: best.epoch,
         best_micro_f1: best.micro_f1,

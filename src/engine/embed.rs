@@ -21,8 +21,8 @@ use super::prefetch::pipelined;
 use super::protocol::{CatalogueEmbeddings, EventBody, Task};
 use super::state::{CatalogueState, StoredEmbeddings};
 use super::EngineError;
-use crate::index::cache::{file_hash, EmbeddingCache};
 use crate::index::ann::ANN_FROM_ITEMS;
+use crate::index::cache::{file_hash, EmbeddingCache};
 use crate::index::{AnnIndex, EmbeddingIndex};
 
 /// Makes sure `state` holds the embeddings of `net`; returns false when stopped first (the
@@ -52,7 +52,9 @@ pub(crate) fn ensure(
     let mut failures = plain.failures.clone();
     let mirrored = if options.flip_embeddings && !stop.load(Ordering::Relaxed) {
         // The mirror images' vectors are cached apart, so plain vectors are reused as they are.
-        Some(pass_vectors(net, state, options, stop, emit, &hashes, true)?)
+        Some(pass_vectors(
+            net, state, options, stop, emit, &hashes, true,
+        )?)
     } else {
         None
     };
@@ -73,7 +75,9 @@ pub(crate) fn ensure(
             None => Some(Cow::Borrowed(v)),
             Some(m) => {
                 let m = m.get(i, &hashes).filter(|m| m.len() == v.len())?;
-                Some(Cow::Owned(v.iter().zip(m).map(|(a, b)| 0.5 * (a + b)).collect()))
+                Some(Cow::Owned(
+                    v.iter().zip(m).map(|(a, b)| 0.5 * (a + b)).collect(),
+                ))
             }
         }
     });
@@ -218,11 +222,18 @@ impl Pass<'_> {
                 .map(|&i| state.catalogue.items[i].image_path.clone())
                 .collect();
             let (net, options, stop, mirror) = (self.net, self.options, self.stop, self.mirror);
-            embed_paths(net, &paths, options, stop, mirror, &mut |positions, results| {
-                let items: Vec<usize> = positions.map(|k| todo[k]).collect();
-                take(self, &items, results);
-                Ok(())
-            })?;
+            embed_paths(
+                net,
+                &paths,
+                options,
+                stop,
+                mirror,
+                &mut |positions, results| {
+                    let items: Vec<usize> = positions.map(|k| todo[k]).collect();
+                    take(self, &items, results);
+                    Ok(())
+                },
+            )?;
         }
         if unsaved > 0 {
             self.save();

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::protocol::CatalogueEmbeddings;
+use crate::index::EmbeddingIndex;
 
 /// Percentile of the items' best-neighbour similarities used as the cutoff.
 pub const CUTOFF_PERCENTILE: f32 = 2.0;
@@ -68,46 +69,37 @@ pub struct FamiliarCutoff {
 }
 
 impl FamiliarCutoff {
-    /// The cutoffs of `embeddings`, whose raw vectors are `vectors` (`None` with fewer than
-    /// two items that have a vector).
-    pub fn cutoff(
-        &mut self,
-        embeddings: &Arc<CatalogueEmbeddings>,
-        vectors: &[Option<Vec<f32>>],
-    ) -> Option<Cutoffs> {
+    /// The cutoffs of `embeddings` (`None` with fewer than two items that have a vector).
+    pub fn cutoff(&mut self, embeddings: &Arc<CatalogueEmbeddings>) -> Option<Cutoffs> {
         if let Some((seen, cutoff)) = &self.cached {
             if Arc::ptr_eq(seen, embeddings) {
                 return *cutoff;
             }
         }
-        let cutoff = catalogue_cutoffs(embeddings, vectors);
+        let cutoff = catalogue_cutoffs(embeddings);
         self.cached = Some((embeddings.clone(), cutoff));
         cutoff
     }
 }
 
-/// The best raw cosine similarity of `query` to `vectors` (leaving out item `exclude`).
+/// The best raw cosine similarity of `query` (a raw pooled vector) to the index's items
+/// (leaving out item `exclude`).
 pub fn best_raw_similarity(
-    vectors: &[Option<Vec<f32>>],
+    index: &EmbeddingIndex,
     query: &[f32],
     exclude: Option<usize>,
 ) -> Option<f32> {
-    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-    let q_norm = norm(query);
-    vectors
-        .iter()
+    index
+        .raw_cosines(query)
+        .into_iter()
         .enumerate()
-        .filter(|(i, _)| Some(*i) != exclude)
-        .filter_map(|(_, v)| v.as_ref())
-        .map(|v| v.iter().zip(query).map(|(a, b)| a * b).sum::<f32>() / (norm(v) * q_norm))
+        .filter(|(i, s)| Some(*i) != exclude && s.is_finite())
+        .map(|(_, s)| s)
         .max_by(f32::total_cmp)
 }
 
 /// The [`CUTOFF_PERCENTILE`] of the sampled items' best-neighbour similarities.
-pub fn catalogue_cutoffs(
-    embeddings: &CatalogueEmbeddings,
-    vectors: &[Option<Vec<f32>>],
-) -> Option<Cutoffs> {
+pub fn catalogue_cutoffs(embeddings: &CatalogueEmbeddings) -> Option<Cutoffs> {
     let index = &embeddings.index;
     let present: Vec<usize> = (0..index.len()).filter(|&i| index.is_present(i)).collect();
     if present.len() < 2 {
@@ -122,8 +114,8 @@ pub fn catalogue_cutoffs(
     let mut raw: Vec<f32> = sample
         .iter()
         .filter_map(|&i| {
-            let v = vectors.get(i)?.as_ref()?;
-            best_raw_similarity(vectors, v, Some(i))
+            let v = index.raw_vector(i)?;
+            best_raw_similarity(index, &v, Some(i))
         })
         .collect();
     centred.sort_by(f32::total_cmp);
@@ -140,7 +132,9 @@ fn percentile(sorted: &[f32], pct: f32) -> Option<f32> {
         return None;
     }
     let rank = ((pct / 100.0) * sorted.len() as f32).ceil() as usize;
-    sorted.get(rank.saturating_sub(1).min(sorted.len() - 1)).copied()
+    sorted
+        .get(rank.saturating_sub(1).min(sorted.len() - 1))
+        .copied()
 }
 
 #[cfg(test)]
@@ -161,8 +155,12 @@ mod tests {
         assert!(Familiarity::new((0.1, 0.9), cutoffs).unlike_catalogue);
         assert!(Familiarity::new((0.3, 0.6), cutoffs).unlike_catalogue);
         assert!(!Familiarity::new((0.3, 0.8), cutoffs).unlike_catalogue);
-        let vectors = vec![Some(vec![1.0, 0.0]), None, Some(vec![1.0, 1.0])];
-        let best = best_raw_similarity(&vectors, &[2.0, 0.0], Some(0)).unwrap();
-        assert!((best - 0.5f32.sqrt()).abs() < 1e-6);
+        let mut index =
+            EmbeddingIndex::centered(&[Some(vec![1.0, 0.0]), None, Some(vec![1.0, 1.0])]);
+        index.push_missing();
+        let best = best_raw_similarity(&index, &[2.0, 0.0], Some(0)).unwrap();
+        assert!((best - 0.5f32.sqrt()).abs() < 1e-5, "{best}");
+        let itself = best_raw_similarity(&index, &[3.0, 3.0], None).unwrap();
+        assert!((itself - 1.0).abs() < 1e-5, "{itself}");
     }
 }

@@ -129,7 +129,10 @@ impl Head {
                 .enumerate()
                 .map(|(t, &z)| c.probability(t, z))
                 .collect(),
-            None => Calibration::Identity.probabilities(&[row]).pop().unwrap_or_default(),
+            None => Calibration::Identity
+                .probabilities(&[row])
+                .pop()
+                .unwrap_or_default(),
         })
     }
 }

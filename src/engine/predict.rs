@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::core::Engine;
-use super::network::{Emit, Head, Network};
 use super::familiar::{best_raw_similarity, Familiarity};
+use super::network::{Emit, Head, Network};
 use super::protocol::{EventBody, ItemPredictions, ModelSummary, PredictedTag, Prediction};
 use super::split::ItemSplit;
 use super::EngineError;
@@ -37,8 +37,8 @@ impl Engine {
         };
         let familiarity = match self.catalogue.as_ref().and_then(|s| s.embeddings.as_ref()) {
             Some(stored) if complete && stored.model() == &net.identity => {
-                let cutoffs = self.familiar.cutoff(&stored.shared, &stored.vectors);
-                let raw = best_raw_similarity(&stored.vectors, &embedding, None);
+                let cutoffs = self.familiar.cutoff(&stored.shared);
+                let raw = best_raw_similarity(&stored.shared.index, &embedding, None);
                 match (lookalikes.first(), raw, cutoffs) {
                     (Some(best), Some(raw), Some(cutoffs)) => {
                         Some(Familiarity::new((best.score, raw), cutoffs))

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::calibrate::Tuning;
 use super::checkpoint::History;
-pub use super::familiar::Familiarity;
 use super::config::{TrainConfig, TrainMode};
+pub use super::familiar::Familiarity;
 use super::identity::ModelIdentity;
 use super::metrics::Metrics;
 use super::split::ItemSplit;

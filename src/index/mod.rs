@@ -282,6 +282,51 @@ impl EmbeddingIndex {
         })
     }
 
+    /// The cosine similarity of the raw (un-centred) `query` with every slot's raw vector, in
+    /// slot order (`f32::NEG_INFINITY` for missing slots and everywhere for a query of the wrong
+    /// length). Computed from the stored copy without rebuilding any vector: with `c` the stored
+    /// unit vector, `n` its norm and `m` the mean, `raw·q = n (c·q) + m·q` and
+    /// `|raw|² = n² + 2n (c·m) + |m|²`.
+    pub fn raw_cosines(&self, query: &[f32]) -> Vec<f32> {
+        if self.dim == 0 || query.len() != self.dim {
+            return vec![f32::NEG_INFINITY; self.len()];
+        }
+        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let mean: &[f32] = if self.mean.len() == self.dim {
+            &self.mean
+        } else {
+            &[]
+        };
+        let q_norm = dot(query, query).sqrt().max(1e-12);
+        let m_q = if mean.is_empty() {
+            0.0
+        } else {
+            dot(mean, query)
+        };
+        let m_m = if mean.is_empty() {
+            0.0
+        } else {
+            dot(mean, mean)
+        };
+        let c_q = self.exact_scores(query);
+        let c_m = if mean.is_empty() {
+            vec![0.0; self.len()]
+        } else {
+            self.exact_scores(mean)
+        };
+        c_q.iter()
+            .zip(&c_m)
+            .zip(&self.norms)
+            .map(|((&cq, &cm), &n)| {
+                if !cq.is_finite() {
+                    return f32::NEG_INFINITY;
+                }
+                let raw_norm = (n * n + 2.0 * n * cm + m_m).max(0.0).sqrt().max(1e-12);
+                (n * cq + m_q) / (raw_norm * q_norm)
+            })
+            .collect()
+    }
+
     /// Bytes of vector data held (f32 vectors, int8 copy, mean, per-slot values; without an
     /// attached graph).
     pub fn memory_bytes(&self) -> usize {

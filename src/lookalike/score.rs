@@ -325,7 +325,12 @@ impl MatchIndex {
                     (Some(c), Some(cat)) => Some(cat.centre(c.clone())),
                     _ => None,
                 };
-                (self.shape.scores_or_zero(embedding), colour, text.clone(), None)
+                (
+                    self.shape.scores_or_zero(embedding),
+                    colour,
+                    text.clone(),
+                    None,
+                )
             }
         };
         shape.resize(n, 0.0);

@@ -179,9 +179,7 @@ fn dropped_tags_ui(ui: &mut egui::Ui, prediction: &Prediction) {
             ui.weak("The model knows no tags.");
         }
         Some(tags) => {
-            let unlike = prediction
-                .familiarity
-                .is_some_and(|f| f.unlike_catalogue);
+            let unlike = prediction.familiarity.is_some_and(|f| f.unlike_catalogue);
             if unlike {
                 ui.colored_label(ui.visuals().warn_fg_color, Familiarity::NOTICE);
             }

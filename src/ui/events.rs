@@ -260,7 +260,8 @@ impl VitrineApp {
                 ));
                 return;
             }
-            Some(JobKind::Catalogue | JobKind::Embed | JobKind::Corrections | JobKind::Colours) => {}
+            Some(JobKind::Catalogue | JobKind::Embed | JobKind::Corrections | JobKind::Colours) => {
+            }
             Some(JobKind::Vocabulary) => self.vocabulary.waiting = false,
             None => log::warn!("a failure answered request {request}, which is not known"),
         }

@@ -43,10 +43,10 @@ impl JobKind {
         matches!(
             self,
             JobKind::Catalogue
-            | JobKind::Embed
-            | JobKind::Colours
-            | JobKind::Checkpoint { .. }
-            | JobKind::Vocabulary
+                | JobKind::Embed
+                | JobKind::Colours
+                | JobKind::Checkpoint { .. }
+                | JobKind::Vocabulary
         )
     }
 }

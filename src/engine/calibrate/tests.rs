@@ -25,7 +25,10 @@ fn temperature_recovers_the_true_softening_and_lowers_ece() {
     let t = fit_temperature(&logits, &truth);
     assert!((t - 2.0).abs() < 0.2, "temperature {t}");
     let (test_logits, test_truth) = overconfident(2000, 5, 2);
-    let raw = reliability(&Calibration::Identity.probabilities(&test_logits), &test_truth);
+    let raw = reliability(
+        &Calibration::Identity.probabilities(&test_logits),
+        &test_truth,
+    );
     let fitted = Calibration::fit(CalibrationKind::Temperature, &logits, &truth);
     let calibrated = reliability(&fitted.probabilities(&test_logits), &test_truth);
     assert!(
@@ -46,7 +49,10 @@ fn platt_fits_slope_and_intercept_per_tag() {
         })
         .collect();
     let (a, b) = fit_platt(&column);
-    assert!((a - 0.5).abs() < 0.1 && (b + 1.0).abs() < 0.2, "a {a} b {b}");
+    assert!(
+        (a - 0.5).abs() < 0.1 && (b + 1.0).abs() < 0.2,
+        "a {a} b {b}"
+    );
     // A tag never seen stays finite.
     let (a, b) = fit_platt(&[(1.0, false), (-2.0, false)]);
     assert!(a.is_finite() && b.is_finite());
@@ -64,7 +70,11 @@ fn ece_is_the_weighted_gap_over_fifteen_bins() {
     let r = reliability(&probs, &truth);
     assert_eq!(r.bins.len(), RELIABILITY_BINS);
     assert!((r.ece - 0.2).abs() < 1e-5, "ece {}", r.ece);
-    let top = r.bins.iter().find(|b| b.count > 0 && b.lower > 0.5).unwrap();
+    let top = r
+        .bins
+        .iter()
+        .find(|b| b.count > 0 && b.lower > 0.5)
+        .unwrap();
     assert_eq!(top.count, 20);
     assert!((top.frequency - 0.5).abs() < 1e-6);
     // Probability 1.0 falls in the last bin.

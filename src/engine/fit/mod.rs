@@ -16,9 +16,9 @@ use tch::nn::{self, OptimizerConfig};
 use tch::Tensor;
 
 pub mod early_stop;
+mod fast_end;
 pub(crate) mod head;
 mod plan;
-mod fast_end;
 pub(crate) mod tune;
 
 use early_stop::{EarlyStop, Verdict};
@@ -226,7 +226,9 @@ impl<'a> TrainingRun<'a> {
                 self.checkpoint(epoch + 1, false, emit)?;
                 continue;
             }
-            let due = end.epochs_done.is_multiple_of(self.config.eval_every_epochs.max(1))
+            let due = end
+                .epochs_done
+                .is_multiple_of(self.config.eval_every_epochs.max(1))
                 || end.epochs_done == self.config.epochs;
             if due {
                 let micro_f1 = self.evaluate(end.epochs_done as f32, emit)?;
