@@ -158,7 +158,7 @@ fn print_table(cv: &CrossValidation) {
         "{:<34} {:>22} {:>22} {:>22}",
         "", "micro-F1", "macro-F1", "samples-F1"
     );
-    let lines: [(&str, fn(&FoldScores) -> [f32; 3]); 3] = [
+    let lines: [(&str, ScoresOf); 3] = [
         ("fast mode (calibrated, thresholds)", |f| {
             [f.model.micro_f1, f.model.macro_f1, f.model.samples_f1]
         }),
@@ -194,3 +194,6 @@ fn print_table(cv: &CrossValidation) {
     let epochs = row("", &|f: &FoldScores| f.best_epoch as f32);
     println!("epoch kept by early stopping: {}", epochs.trim());
 }
+
+/// Picks one fold's micro, macro and samples F1 of one model.
+type ScoresOf = fn(&FoldScores) -> [f32; 3];

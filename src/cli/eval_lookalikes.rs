@@ -3,7 +3,7 @@
 //! Match preset, with and without mirror-image embeddings; with `--search`, the weights that do
 //! best on all catalogues at once, chosen by 5-fold cross-validation over the queries.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -77,11 +77,11 @@ fn scored(
     })
 }
 
-fn open(path: &PathBuf) -> anyhow::Result<Catalogue> {
+fn open(path: &Path) -> anyhow::Result<Catalogue> {
     let file = if path.is_dir() {
         path.join("catalogue.csv")
     } else {
-        path.clone()
+        path.to_path_buf()
     };
     catalogue::load(&file, &ImportOptions::default())
         .with_context(|| format!("cannot open catalogue {}", file.display()))

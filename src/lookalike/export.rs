@@ -176,7 +176,7 @@ pub fn all_lookalikes(
         let [ps, pc, pt] = parts;
         let (ps, pc, pt) = (ps?, pc?, pt?);
         let flat = |t: &Tensor| -> Result<Vec<f32>, tch::TchError> {
-            Vec::<f32>::try_from(t.f_flatten(0, -1)?).map_err(Into::into)
+            Vec::<f32>::try_from(t.f_flatten(0, -1)?)
         };
         let (v, s, c, t) = (flat(&values)?, flat(&ps)?, flat(&pc)?, flat(&pt)?);
         let ix: Vec<i64> = Vec::<i64>::try_from(indices.f_flatten(0, -1)?)?;

@@ -83,7 +83,7 @@ impl PaletteCache {
             self.palettes
                 .insert(u128::from_le_bytes(hash), Palette { colours });
         }
-        if body.len() % RECORD_BYTES != 0 {
+        if !body.len().is_multiple_of(RECORD_BYTES) {
             self.notes.push(format!(
                 "the colour cache {} ends in a cut-short record; it is rewritten",
                 self.path.display()
