@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use vitrine::engine::corrections::Corrections;
 use vitrine::ui::{AppOptions, RunStatus, Tab, VitrineApp};
@@ -175,7 +175,12 @@ fn tick_boxes_review_list_and_retrain() {
     let runs_before = std::fs::read_dir(scratch.path().join("checkpoints"))
         .expect("runs")
         .count();
-    harness.get_by_label("Retrain with corrections").click();
+    // The button is in the Review tab and under the selected item's tick boxes.
+    harness
+        .query_all_by_label("Retrain with corrections")
+        .next()
+        .expect("a Retrain with corrections button")
+        .click();
     harness.step();
     assert!(harness.state().training().status.is_active());
     run_until(&mut harness, "the retraining", |app| {

@@ -76,6 +76,9 @@ pub struct VitrineApp {
     pub(super) corrections: CorrectionsState,
     /// The Review list.
     pub(super) review: ReviewState,
+    /// Keep the detail panel scrolled to the item's tag tick boxes (a demo step) until the
+    /// user clicks or scrolls.
+    pub(super) reveal_item_tags: bool,
 }
 
 impl VitrineApp {
@@ -133,6 +136,7 @@ impl VitrineApp {
             style_applied: false,
             corrections: CorrectionsState::new(options.catalogue_state_root),
             review: ReviewState::default(),
+            reveal_item_tags: false,
             settings,
         };
         let remembered = app.settings.last_catalogue.clone().filter(|p| p.exists());
@@ -241,6 +245,11 @@ impl VitrineApp {
         self.refresh_lookalikes();
 
         let mut actions = Vec::new();
+        if self.reveal_item_tags
+            && ctx.input(|i| i.pointer.any_pressed() || i.smooth_scroll_delta != egui::Vec2::ZERO)
+        {
+            self.reveal_item_tags = false;
+        }
         self.take_dropped_files(&ctx, &mut actions);
         self.keyboard(&ctx, &mut actions);
 
@@ -328,6 +337,7 @@ impl VitrineApp {
                     let context = DetailContext {
                         embedding_progress,
                         lookalikes: found,
+                        reveal_tags: self.reveal_item_tags,
                     };
                     detail_ui(
                         ui,

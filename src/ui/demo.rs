@@ -20,10 +20,13 @@ pub enum DemoAction {
     Drop(PathBuf),
     /// Show this tab.
     Tab(Tab),
+    /// Scroll the detail panel to the selected item's tag tick boxes.
+    RevealTags,
 }
 
 /// Reads `VITRINE_DEMO_ACTION`-style steps separated by `;`: `train`, `train:fine-tune`,
-/// `epochs:N`, `select:N` (1-based), `drop:PATH`, `tab:catalogue|train|gallery|review`. Unknown
+/// `epochs:N`, `select:N` (1-based), `drop:PATH`, `tab:catalogue|train|gallery|review`,
+/// `reveal:tags` (the detail panel scrolled to the tag tick boxes). Unknown
 /// steps are returned as errors in words.
 pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
     let mut actions = Vec::new();
@@ -40,6 +43,7 @@ pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
             ("tab", "train") => Some(DemoAction::Tab(Tab::Train)),
             ("tab", "gallery") => Some(DemoAction::Tab(Tab::Gallery)),
             ("tab", "review") => Some(DemoAction::Tab(Tab::Review)),
+            ("reveal", "tags") => Some(DemoAction::RevealTags),
             _ => None,
         };
         match parsed {

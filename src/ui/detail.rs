@@ -82,6 +82,8 @@ pub struct DetailContext<'a> {
     pub embedding_progress: Option<(usize, usize)>,
     /// The item's lookalikes; None while they are being looked for.
     pub lookalikes: Option<&'a [Neighbour]>,
+    /// Scroll to the item's tag tick boxes.
+    pub reveal_tags: bool,
 }
 
 /// Draws the detail of the selected item.
@@ -132,7 +134,10 @@ pub fn detail_ui(
             predicted_to_check_ui(ui, view, item_index, actions);
 
             ui.add_space(8.0);
-            ui.strong("Its tags (correct them here)");
+            let heading = ui.strong("Its tags (correct them here)");
+            if context.reveal_tags {
+                heading.scroll_to_me(Some(egui::Align::Min));
+            }
             tag_ticks_ui(ui, view, item_index, actions);
         });
 }

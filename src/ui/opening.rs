@@ -117,6 +117,7 @@ impl VitrineApp {
                 }
                 DemoAction::Drop(path) => self.apply(Action::Predict(path)),
                 DemoAction::Tab(tab) => self.tab = tab,
+                DemoAction::RevealTags => self.reveal_item_tags = true,
             }
         }
     }
