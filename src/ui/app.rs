@@ -80,6 +80,9 @@ pub struct VitrineApp {
     pub(super) corrections: CorrectionsState,
     /// The Review list.
     pub(super) review: ReviewState,
+    /// Keep the detail panel scrolled to the item's tag tick boxes (a demo step) until the
+    /// user clicks or scrolls.
+    pub(super) reveal_item_tags: bool,
 }
 
 impl VitrineApp {
@@ -140,6 +143,7 @@ impl VitrineApp {
             vocabulary: VocabularyEditor::default(),
             corrections: CorrectionsState::new(options.catalogue_state_root),
             review: ReviewState::default(),
+            reveal_item_tags: false,
             settings,
         };
         let remembered = app.settings.last_catalogue.clone().filter(|p| p.exists());
@@ -249,6 +253,11 @@ impl VitrineApp {
         self.refresh_matches();
 
         let mut actions = Vec::new();
+        if self.reveal_item_tags
+            && ctx.input(|i| i.pointer.any_pressed() || i.smooth_scroll_delta != egui::Vec2::ZERO)
+        {
+            self.reveal_item_tags = false;
+        }
         self.take_dropped_files(&ctx, &mut actions);
         self.keyboard(&ctx, &mut actions);
 
@@ -350,6 +359,7 @@ impl VitrineApp {
                         embedding_progress,
                         lookalikes: found,
                         matching,
+                        reveal_tags: self.reveal_item_tags,
                     };
                     detail_ui(
                         ui,

@@ -66,12 +66,7 @@ impl VitrineApp {
         let Some(view) = &mut self.view else {
             return;
         };
-        let Some(id) = view.catalogue.items.get(item).map(|i| i.id.clone()) else {
-            return;
-        };
-        let mut corrections = view.corrections.clone();
-        corrections.set(&id, tag, value);
-        view.set_corrections(corrections);
+        view.correct(item, tag, value);
         self.save_corrections();
     }
 
@@ -83,15 +78,14 @@ impl VitrineApp {
         let Some(id) = view.catalogue.items.get(item).map(|i| i.id.clone()) else {
             return;
         };
-        let mut corrections = view.corrections.clone();
-        let tags: Vec<String> = corrections
+        let tags: Vec<String> = view
+            .corrections
             .of_item(&id)
             .map(|t| t.keys().cloned().collect())
             .unwrap_or_default();
         for tag in tags {
-            corrections.set(&id, &tag, None);
+            view.correct(item, &tag, None);
         }
-        view.set_corrections(corrections);
         self.save_corrections();
     }
 

@@ -22,11 +22,14 @@ pub enum DemoAction {
     Tab(Tab),
     /// Open the vocabulary editor with this search.
     Vocabulary(String),
+    /// Scroll the detail panel to the selected item's tag tick boxes.
+    RevealTags,
 }
 
 /// Reads `VITRINE_DEMO_ACTION`-style steps separated by `;`: `train`, `train:fine-tune`,
 /// `epochs:N`, `select:N` (1-based), `drop:PATH`, `tab:catalogue|train|gallery|review`,
-/// `vocabulary` or `vocabulary:SEARCH` (the vocabulary editor, searching). Unknown
+/// `vocabulary` or `vocabulary:SEARCH` (the vocabulary editor, searching), `reveal:tags` (the
+/// detail panel scrolled to the tag tick boxes). Unknown
 /// steps are returned as errors in words.
 pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
     let mut actions = Vec::new();
@@ -44,6 +47,7 @@ pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
             ("tab", "gallery") => Some(DemoAction::Tab(Tab::Gallery)),
             ("tab", "review") => Some(DemoAction::Tab(Tab::Review)),
             ("vocabulary", search) => Some(DemoAction::Vocabulary(search.to_string())),
+            ("reveal", "tags") => Some(DemoAction::RevealTags),
             _ => None,
         };
         match parsed {

@@ -85,6 +85,8 @@ pub struct DetailContext<'a> {
     /// The Match control and its lookalikes (shape, colour and description), once the
     /// embeddings are ready; the plain lookalikes above are shown without it.
     pub matching: Option<super::matching::MatchPanel>,
+    /// Scroll to the item's tag tick boxes.
+    pub reveal_tags: bool,
 }
 
 /// Draws the detail of the selected item.
@@ -135,7 +137,10 @@ pub fn detail_ui(
             predicted_to_check_ui(ui, view, item_index, actions);
 
             ui.add_space(8.0);
-            ui.strong("Its tags (correct them here)");
+            let heading = ui.strong("Its tags (correct them here)");
+            if context.reveal_tags {
+                heading.scroll_to_me(Some(egui::Align::Min));
+            }
             tag_ticks_ui(ui, view, item_index, actions);
         });
 }

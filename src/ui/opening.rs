@@ -119,6 +119,7 @@ impl VitrineApp {
                 DemoAction::Drop(path) => self.apply(Action::Predict(path)),
                 DemoAction::Tab(tab) => self.tab = tab,
                 DemoAction::Vocabulary(search) => self.vocabulary.show(&search),
+                DemoAction::RevealTags => self.reveal_item_tags = true,
             }
         }
     }

@@ -179,6 +179,20 @@ impl CatalogueView {
             .is_some_and(|s| s.role(item) == SplitRole::Validation)
     }
 
+    /// Records (`Some`) or forgets (`None`) one correction of an item; only that item's
+    /// searchable words are rebuilt.
+    pub fn correct(&mut self, item: usize, tag: &str, value: Option<bool>) {
+        let Some(id) = self.catalogue.items.get(item).map(|i| i.id.clone()) else {
+            return;
+        };
+        self.corrections.set(&id, tag, value);
+        let text = self.extra_text_of(item);
+        if let Some(slot) = self.extra_search_text.get_mut(item) {
+            *slot = text;
+        }
+        self.generation += 1;
+    }
+
     /// Takes the split of the model in use.
     pub fn set_split(&mut self, split: Option<ItemSplit>) {
         self.split = split.filter(|s| s.roles.len() == self.len());
@@ -187,30 +201,32 @@ impl CatalogueView {
 
     /// Predicted tags and tags the user added become searchable words.
     fn rebuild_extra_search_text(&mut self) {
-        let names: &[String] = match &self.predictions {
-            Some(p) if self.tags.vocabulary.is_empty() => &p.vocabulary,
-            _ => &self.tags.vocabulary,
+        self.extra_search_text = (0..self.len()).map(|i| self.extra_text_of(i)).collect();
+    }
+
+    /// An item's predicted tags and the tags the user added, as searchable words.
+    fn extra_text_of(&self, item: usize) -> String {
+        let mut text = String::new();
+        let mut push = |tag: &str| {
+            text.push(' ');
+            text.push_str(&tag.to_lowercase());
         };
-        self.extra_search_text = self
-            .catalogue
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let mut text = String::new();
-                for tag in names {
-                    let predicted = self
-                        .predictions
-                        .as_ref()
-                        .is_some_and(|p| p.predicts(i, tag));
-                    if predicted || self.corrections.get(&item.id, tag) == Some(true) {
-                        text.push(' ');
-                        text.push_str(&tag.to_lowercase());
+        if let Some(p) = &self.predictions {
+            if let Some(Some(probs)) = p.probabilities.get(item) {
+                for (t, (tag, &prob)) in p.vocabulary.iter().zip(probs).enumerate() {
+                    if prob >= p.thresholds.get(t).copied().unwrap_or(0.5) {
+                        push(tag);
                     }
                 }
-                text
-            })
-            .collect();
+            }
+        }
+        let id = self.catalogue.items.get(item).map_or("", |i| i.id.as_str());
+        for (tag, &has) in self.corrections.of_item(id).into_iter().flatten() {
+            if has {
+                push(tag);
+            }
+        }
+        text
     }
 
     /// For a catalogue without descriptions, the chips count the model's predicted tags.
@@ -326,6 +342,35 @@ mod tests {
         let dress: Vec<usize> = (0..4).filter(|&i| v.matches(i, &[], &["dress"])).collect();
         assert_eq!(dress, vec![0, 1]);
         assert_eq!(v.predictions.as_ref().unwrap().tags_of(1)[0].name, "dress");
+    }
+
+    #[test]
+    fn search_finds_predicted_and_corrected_tags() {
+        let mut v = view();
+        v.set_predictions(Arc::new(ItemPredictions {
+            vocabulary: vec!["red".into(), "dress".into()],
+            thresholds: vec![0.5, 0.5],
+            probabilities: vec![None, Some(vec![0.1, 0.9]), None, None],
+        }));
+        let words = |v: &CatalogueView, w: &str| -> Vec<usize> {
+            (0..4).filter(|&i| v.matches(i, &[w.into()], &[])).collect()
+        };
+        let chips = |v: &CatalogueView, t: &str| -> Vec<usize> {
+            (0..4).filter(|&i| v.matches(i, &[], &[t])).collect()
+        };
+        // Item 1 ("Blue jeans") is found by its predicted tag.
+        assert_eq!(words(&v, "dress"), vec![0, 1]);
+        v.correct(3, "dress", Some(true));
+        assert_eq!(words(&v, "dress"), vec![0, 1, 3]);
+        v.correct(0, "dress", Some(false));
+        v.correct(1, "dress", Some(false));
+        assert_eq!(
+            chips(&v, "dress"),
+            vec![3],
+            "corrections win over description and model"
+        );
+        v.correct(1, "dress", None);
+        assert_eq!(chips(&v, "dress"), vec![1, 3]);
     }
 
     #[test]

@@ -1,0 +1,221 @@
+//! The window's tag corrections driven headless with egui_kittest on the demo catalogue: tick
+//! boxes save the sidecar file and mark tags "by you", the Review list ranks and selects items,
+//! Retrain with corrections is one click, and the validation gallery and the split come back
+//! with a loaded checkpoint.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use vitrine::engine::corrections::Corrections;
+use vitrine::ui::{AppOptions, RunStatus, Tab, VitrineApp};
+
+/// A safety net against hangs, not a timing check.
+const GIVE_UP: Duration = Duration::from_secs(900);
+
+/// Caches shared by the tests of this binary (set before anything reads `VITRINE_CACHE_DIR`).
+fn shared_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vitrine-ui-corrections");
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
+        std::env::set_var(vitrine::paths::CACHE_DIR_ENV, &dir);
+        dir
+    })
+}
+
+fn new_app(scratch: &Path) -> VitrineApp {
+    let shared = shared_dir();
+    let mut options = AppOptions::new(None);
+    options.engine.checkpoint_root = scratch.join("checkpoints");
+    options.engine.cache_root = shared.join("embeddings");
+    options.thumbnail_cache = Some(shared.join("thumbnails"));
+    options.catalogue_state_root = scratch.join("catalogues");
+    VitrineApp::new(options)
+}
+
+fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut VitrineApp| app.ui(ui), app)
+}
+
+fn run_until(
+    harness: &mut Harness<'static, VitrineApp>,
+    what: &str,
+    done: impl Fn(&VitrineApp) -> bool,
+) {
+    let started = Instant::now();
+    while !done(harness.state()) {
+        if started.elapsed() > GIVE_UP {
+            let messages: Vec<String> = harness
+                .state()
+                .messages()
+                .items()
+                .iter()
+                .map(|m| m.text.clone())
+                .collect();
+            panic!("gave up waiting for {what}; messages in the window: {messages:#?}");
+        }
+        harness.step();
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    harness.step();
+}
+
+/// Scrolls the tick box of `tag` into view and clicks it.
+fn tick(harness: &mut Harness<'static, VitrineApp>, tag: &str) {
+    harness
+        .get_by_role_and_label(Role::CheckBox, tag)
+        .scroll_to_me();
+    harness.step();
+    // The accessibility click reaches the widget wherever the scroll left it.
+    harness
+        .get_by_role_and_label(Role::CheckBox, tag)
+        .click_accesskit();
+    harness.step();
+    harness.step();
+}
+
+fn correction(app: &VitrineApp, item: usize, tag: &str) -> Option<bool> {
+    let view = app.catalogue()?;
+    view.corrections.get(&view.catalogue.items[item].id, tag)
+}
+
+#[test]
+fn tick_boxes_review_list_and_retrain() {
+    let scratch = tempfile::tempdir().expect("a scratch folder");
+    let mut harness = harness(new_app(scratch.path()));
+    run_until(&mut harness, "the demo catalogue", |app| {
+        app.catalogue().is_some()
+    });
+    assert_eq!(harness.state().selected(), Some(0));
+    let (described, missing) = {
+        let view = harness.state().catalogue().expect("open");
+        let described = view.true_tags(0).to_vec();
+        let missing = view
+            .tags
+            .vocabulary
+            .iter()
+            .find(|t| !described.contains(t))
+            .expect("a tag item 1 lacks")
+            .clone();
+        (described, missing)
+    };
+
+    // Ticking a tag the description lacks, and unticking one it has.
+    tick(&mut harness, &missing);
+    assert_eq!(correction(harness.state(), 0, &missing), Some(true));
+    tick(&mut harness, &described[0]);
+    assert_eq!(correction(harness.state(), 0, &described[0]), Some(false));
+    harness.get_by_label_contains("Checked by you: 2 tag(s)");
+    assert_eq!(harness.query_all_by_label("by you").count(), 2);
+    let sidecar = scratch.path().join("catalogues/demo/corrections.json");
+    let saved = Corrections::load(&sidecar).expect("the sidecar file reads back");
+    assert_eq!(
+        saved,
+        harness.state().catalogue().expect("open").corrections
+    );
+    assert_eq!(saved.items_corrected(), 1);
+
+    // The Review list asks for a model first.
+    harness.get_by_label("Review").click();
+    harness.step();
+    assert_eq!(harness.state().tab(), Tab::Review);
+    harness.step();
+    harness.get_by_label_contains("Train a model (Train tab)");
+
+    // A short fast run; then the list ranks items, the checked item after the unchecked ones.
+    harness.get_by_label("Train").click();
+    harness.step();
+    harness.state_mut().train_settings_mut().epochs = 3;
+    harness.step();
+    harness.get_by_label("Start training").click();
+    harness.step();
+    run_until(&mut harness, "predicted tags", |app| {
+        app.training().status == RunStatus::Idle
+            && app
+                .catalogue()
+                .is_some_and(|c| c.predictions.is_some() && c.split.is_some())
+    });
+    harness.get_by_label("Review").click();
+    harness.step();
+    harness.step();
+    let rows: Vec<String> = harness
+        .query_all_by_label_contains("Review item ")
+        .filter_map(|n| n.accesskit_node().label())
+        .collect();
+    assert!(!rows.is_empty(), "the list shows items");
+    assert!(
+        !rows[0].starts_with("Review item 1:"),
+        "the checked item is not first: {rows:?}"
+    );
+    let first: usize = rows[0]
+        .trim_start_matches("Review item ")
+        .split(':')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number");
+    harness.get_by_label(&rows[0]).click();
+    harness.step();
+    assert_eq!(harness.state().selected(), Some(first - 1));
+
+    // The detail panel names the item's split; the grid filters to validation items.
+    let role_shown = harness
+        .query_by_label_contains("Validation item: the model")
+        .is_some()
+        || harness
+            .query_by_label_contains("Training item: the model")
+            .is_some();
+    assert!(
+        role_shown,
+        "the detail panel says which split the item was in"
+    );
+
+    // One click retrains with the corrections.
+    let runs_before = std::fs::read_dir(scratch.path().join("checkpoints"))
+        .expect("runs")
+        .count();
+    // The button is in the Review tab and under the selected item's tick boxes.
+    harness
+        .query_all_by_label("Retrain with corrections")
+        .next()
+        .expect("a Retrain with corrections button")
+        .click();
+    harness.step();
+    assert!(harness.state().training().status.is_active());
+    run_until(&mut harness, "the retraining", |app| {
+        app.training().status == RunStatus::Idle
+    });
+    let runs_after = std::fs::read_dir(scratch.path().join("checkpoints"))
+        .expect("runs")
+        .count();
+    assert_eq!(runs_after, runs_before + 1, "a new run");
+    drop(harness);
+
+    // After a restart the checkpoint is loaded: split, gallery and corrections come back.
+    let mut harness = self::harness(new_app(scratch.path()));
+    run_until(&mut harness, "the loaded model's predictions", |app| {
+        app.catalogue().is_some_and(|c| c.predictions.is_some())
+            && !app.training().validation.is_empty()
+    });
+    let app = harness.state();
+    let view = app.catalogue().expect("open");
+    let split = view.split.as_ref().expect("the split of the loaded model");
+    let shown: Vec<usize> = app.training().validation.iter().map(|(i, _)| *i).collect();
+    assert_eq!(
+        shown,
+        split.items(vitrine::engine::split::SplitRole::Validation)
+    );
+    assert_eq!(correction(app, 0, &missing), Some(true));
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Validation items only")
+        .click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().shown_items(), shown.as_slice());
+}
