@@ -19,6 +19,8 @@ pub struct CvArgs {
     catalogue: CatalogueArgs,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    vocab: super::vocab::VocabFlags,
     /// Number of folds.
     #[arg(long, default_value_t = 5)]
     folds: usize,
@@ -101,7 +103,13 @@ pub fn run(args: &CvArgs) -> anyhow::Result<()> {
             eprintln!("note: {text}");
         }
     };
-    engine.set_catalogue(catalogue, &emit);
+    engine.set_catalogue(catalogue.clone(), &emit);
+    if !args.vocab.is_empty() {
+        let settings = args
+            .vocab
+            .apply(super::vocab::saved_settings(&catalogue)?)?;
+        engine.set_vocabulary(settings, false, &emit)?;
+    }
     let started = std::time::Instant::now();
     let cv = engine.cross_validate(&config, args.folds, &emit)?;
     println!(
