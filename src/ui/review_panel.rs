@@ -124,7 +124,13 @@ fn row_ui(
     height: f32,
 ) -> egui::Response {
     let width = ui.available_width();
-    let (rect, response) = ui.allocate_exact_size(Vec2::new(width, height), Sense::click());
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), Sense::hover());
+    // A stable id per item, so a click lands on the same row whatever scrolled before it.
+    let response = ui.interact(
+        rect,
+        ui.scope_id().with(("review_row", entry.item)),
+        Sense::click(),
+    );
     let caption = view.caption(entry.item);
     response.widget_info(|| {
         egui::WidgetInfo::selected(

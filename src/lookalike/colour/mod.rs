@@ -205,7 +205,10 @@ mod tests {
                 .sum()
         };
         assert!(share(true) > 0.9, "{p:?}");
-        assert!(share(false) < 0.1, "little of the white background is left: {p:?}");
+        assert!(
+            share(false) < 0.1,
+            "little of the white background is left: {p:?}"
+        );
     }
 
     #[test]
