@@ -30,8 +30,9 @@ use super::train_panel::{train_panel_ui, TrainState};
 use super::view::CatalogueView;
 use super::vocabulary::{vocabulary_window_ui, VocabularyEditor};
 use super::Repaint;
+
+mod access;
 use crate::engine::{Task, TrainConfig, Worker};
-use crate::index::Neighbour;
 
 /// Which side panel content is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,85 +154,6 @@ impl VitrineApp {
             (None, None) => app.start_loading(CatalogueSource::Demo, false),
         }
         app
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // Read access, for tests and embedding.
-
-    /// The open catalogue, once the worker has taken it.
-    pub fn catalogue(&self) -> Option<&CatalogueView> {
-        self.view.as_ref()
-    }
-
-    /// The training state (settings, progress, charts, last evaluation).
-    pub fn training(&self) -> &TrainState {
-        &self.train
-    }
-
-    /// The training settings, to change before clicking Start training.
-    pub fn train_settings_mut(&mut self) -> &mut TrainConfig {
-        &mut self.train.config
-    }
-
-    /// The dropped photo and its prediction.
-    pub fn dropped(&self) -> &DropState {
-        &self.drop
-    }
-
-    /// Messages shown in the window.
-    pub fn messages(&self) -> &Messages {
-        &self.messages
-    }
-
-    /// The selected item.
-    pub fn selected(&self) -> Option<usize> {
-        self.selection.current()
-    }
-
-    /// The selected item's lookalikes, once computed (after a frame).
-    pub fn selected_lookalikes(&self) -> &[Neighbour] {
-        self.selection
-            .current()
-            .and_then(|item| self.lookalikes.get(item, self.embeddings_generation))
-            .unwrap_or(&[])
-    }
-
-    /// The shown tab.
-    pub fn tab(&self) -> Tab {
-        self.tab
-    }
-
-    /// What the side panel shows.
-    pub fn right_view(&self) -> RightView {
-        self.right
-    }
-
-    /// The items the grid shows with the current search and tag filters.
-    pub fn shown_items(&self) -> &[usize] {
-        self.grid.filtered()
-    }
-
-    /// True while a catalogue is being read or waits for the worker.
-    pub fn is_loading(&self) -> bool {
-        self.loading.is_some() || self.jobs.opening_catalogue()
-    }
-
-    /// The settings to remember (what eframe stores on exit).
-    pub fn settings(&self) -> Settings {
-        let mut s = self.settings.clone();
-        s.train = self.train.config.clone();
-        s.tab = self.tab;
-        s
-    }
-
-    /// Photos decoded and held as textures (thumbnails and large photos).
-    pub fn photos_in_memory(&self) -> usize {
-        self.images.textures_in_memory()
-    }
-
-    /// Shows an error in the window's message area.
-    pub fn note_error(&mut self, text: impl Into<String>) {
-        self.messages.error(text);
     }
 
     // ---------------------------------------------------------------------------------------

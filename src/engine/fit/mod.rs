@@ -19,6 +19,7 @@ pub mod early_stop;
 mod fast_end;
 pub(crate) mod head;
 mod plan;
+mod save;
 pub(crate) mod tune;
 
 use early_stop::{EarlyStop, Verdict};
@@ -26,8 +27,7 @@ use fast_end::FastEnd;
 use head::{head_step, snapshot, OneTorchThread};
 use plan::{plan, prepare_inputs, prior_biases, standardise};
 
-use super::calibrate::Tuning;
-use super::checkpoint::{self, Checkpoint, CheckpointMeta, EvalPoint, History, LossPoint};
+use super::checkpoint::{Checkpoint, EvalPoint, History, LossPoint};
 use super::config::{TrainConfig, TrainMode};
 use super::eval::{self, EvalSplit, Inputs};
 use super::identity::ModelIdentity;
@@ -320,65 +320,6 @@ impl<'a> TrainingRun<'a> {
         Ok(micro_f1)
     }
 
-    /// Writes a checkpoint of the weights as they are now, announces it, and makes the head
-    /// remember it.
-    fn checkpoint(
-        &mut self,
-        epochs_completed: usize,
-        stopped_mid_epoch: bool,
-        emit: Emit,
-    ) -> Result<(), EngineError> {
-        self.write_checkpoint(epochs_completed, stopped_mid_epoch, None, emit)
-    }
-
-    /// [`Self::checkpoint`] with the tuning of the weights kept.
-    fn write_checkpoint(
-        &mut self,
-        epochs_completed: usize,
-        stopped_mid_epoch: bool,
-        tuning: Option<Tuning>,
-        emit: Emit,
-    ) -> Result<(), EngineError> {
-        let meta = CheckpointMeta {
-            format_version: checkpoint::FORMAT_VERSION,
-            run_id: self.run_id.clone(),
-            catalogue_name: self.catalogue_name.clone(),
-            config: self.config.clone(),
-            vocabulary: self.vocabulary.clone(),
-            vocabulary_settings: Some(self.vocabulary_settings.clone()),
-            split: self.split.clone(),
-            thresholds: self.thresholds.clone(),
-            epochs_completed,
-            stopped_mid_epoch,
-            global_step: self.global_step,
-            backbone_weights: self.net.weights_key(),
-            includes_backbone: self.config.mode == TrainMode::FineTune,
-            history: compact_history(&self.history),
-            tuning,
-        };
-        let net = &self.net;
-        let ck = checkpoint::write(&self.run_dir, &meta, |path| {
-            if meta.includes_backbone {
-                net.vs.save(path)?;
-            } else {
-                let head = net.head.as_ref().ok_or(EngineError::NoModel)?;
-                Tensor::write_safetensors(&head.named_tensors(), path)?;
-            }
-            Ok(())
-        })?;
-        emit(EventBody::Checkpoint {
-            path: ck.dir.clone(),
-            epoch: epochs_completed,
-        });
-        if let Some(head) = &mut self.net.head {
-            head.thresholds = self.thresholds.clone();
-            head.meta = Some(meta);
-            head.checkpoint = Some(ck.dir.clone());
-        }
-        self.last_checkpoint = Some(ck.dir);
-        Ok(())
-    }
-
     /// The run's network, with the identity of its last checkpoint, and how the run ended.
     /// Only call after [`TrainingRun::run`] returned `Ok`: the weights then equal the last
     /// checkpoint's.
@@ -468,15 +409,4 @@ impl StepClock {
             eta_secs: secs_per_step * self.total_steps.saturating_sub(done_steps) as f64,
         }
     }
-}
-
-/// The history as stored in a checkpoint: per-tag scores only for the latest evaluation, so a
-/// long fast-mode run does not rewrite megabytes of old tables every epoch.
-fn compact_history(history: &History) -> History {
-    let mut compact = history.clone();
-    let last = compact.evals.len().saturating_sub(1);
-    for eval in &mut compact.evals[..last] {
-        eval.metrics.per_tag.clear();
-    }
-    compact
 }
