@@ -41,6 +41,9 @@ pub struct IndexBenchArgs {
     /// Build the approximate graph for sizes of at least this many vectors (0: never).
     #[arg(long = "index-graph-from", default_value_t = 1_000_000)]
     pub graph_from: usize,
+    /// Dimensions the graph's vectors are projected to (PCA; 0 keeps all 1,280).
+    #[arg(long = "index-graph-dims", default_value_t = AnnSettings::default().projected_dims)]
+    pub graph_dims: usize,
     /// Queries timed per measurement.
     #[arg(long = "index-queries", default_value_t = 30)]
     pub queries: usize,
@@ -209,7 +212,7 @@ fn size_rows(args: &IndexBenchArgs, base: &[Vec<f32>], n: usize) -> anyhow::Resu
         format!("median (min {min:.2} ms); f32, every core"),
     );
     if args.graph_from > 0 && n >= args.graph_from {
-        graph_rows(&index, &items, &exact_answers)?;
+        graph_rows(&index, &items, &exact_answers, args.graph_dims)?;
     }
     Ok(())
 }
@@ -218,17 +221,22 @@ fn graph_rows(
     index: &EmbeddingIndex,
     items: &[usize],
     exact: &[Vec<vitrine::index::Neighbour>],
+    graph_dims: usize,
 ) -> anyhow::Result<()> {
     let n = index.len();
+    let settings = AnnSettings {
+        projected_dims: graph_dims,
+        ..AnnSettings::default()
+    };
     let rss_before = current_rss_mib().unwrap_or(0.0);
-    let graph = AnnIndex::build_with(index, AnnSettings::default())?;
+    let graph = AnnIndex::build_with(index, settings)?;
     let rss_after = current_rss_mib().unwrap_or(0.0);
-    let settings = AnnSettings::default();
     row(
         format!("build the HNSW graph, {n} vectors"),
         format!("{:.0} s", graph.build_secs),
         format!(
-            "usearch, f16, M {} ef {}; graph {:.0} MiB (RSS +{:.0} MiB)",
+            "usearch, f16, {} dims, M {} ef {}; graph {:.0} MiB (RSS +{:.0} MiB)",
+            graph.graph_dims(),
             settings.connectivity,
             settings.expansion_add,
             graph.memory_bytes() as f64 / (1 << 20) as f64,

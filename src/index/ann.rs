@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use thiserror::Error;
 use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
 
+use super::projection::Projection;
 use super::search::TopK;
 use super::simd::kernels;
 use super::{EmbeddingIndex, Neighbour};
@@ -56,6 +57,9 @@ pub struct AnnSettings {
     /// conversion scales each vector by its length, which leaves unit vectors of 1,280 values
     /// a few levels each: too coarse.)
     pub bf16: bool,
+    /// Dimensions the graph's vectors are projected to (PCA) when the index has more; 0 keeps
+    /// every dimension.
+    pub projected_dims: usize,
 }
 
 impl Default for AnnSettings {
@@ -65,6 +69,7 @@ impl Default for AnnSettings {
             expansion_add: 64,
             expansion_search: 64,
             bf16: false,
+            projected_dims: 256,
         }
     }
 }
@@ -74,6 +79,8 @@ pub struct AnnIndex {
     graph: Index,
     slots: usize,
     dim: usize,
+    /// The PCA projection the graph's vectors went through, if any.
+    projection: Option<Projection>,
     /// Seconds the build took (0 for a loaded graph).
     pub build_secs: f64,
 }
@@ -101,22 +108,49 @@ impl AnnIndex {
     /// Builds the graph with explicit settings.
     pub fn build_with(index: &EmbeddingIndex, settings: AnnSettings) -> Result<Self, AnnError> {
         let started = Instant::now();
-        let graph = new_graph(index.dim(), &settings)?;
+        let projection = if settings.projected_dims > 0 && settings.projected_dims < index.dim() {
+            Some(Projection::fit(
+                index.len(),
+                index.dim(),
+                settings.projected_dims,
+                |slot| index.vector(slot).filter(|_| index.is_present(slot)),
+            )?)
+        } else {
+            None
+        };
+        let graph_dim = projection
+            .as_ref()
+            .map_or(index.dim(), Projection::dims_out);
+        let graph = new_graph(graph_dim, &settings)?;
         let threads = rayon::current_num_threads().max(1);
         graph
             .reserve_capacity_and_threads(index.present_count(), threads)
             .map_err(graph_error)?;
-        (0..index.len())
-            .into_par_iter()
-            .filter(|&slot| index.is_present(slot))
-            .try_for_each(|slot| match index.vector(slot) {
-                Some(v) => graph.add(slot as u64, v).map_err(graph_error),
-                None => Ok(()),
-            })?;
+        let slots: Vec<usize> = (0..index.len()).filter(|&s| index.is_present(s)).collect();
+        for chunk in slots.chunks(8192) {
+            let vectors: Vec<f32> = match &projection {
+                Some(p) => {
+                    let mut flat = Vec::with_capacity(chunk.len() * index.dim());
+                    for &slot in chunk {
+                        flat.extend_from_slice(index.vector(slot).unwrap_or_default());
+                    }
+                    p.apply_many(&flat)?
+                }
+                None => chunk
+                    .iter()
+                    .flat_map(|&slot| index.vector(slot).unwrap_or_default().iter().copied())
+                    .collect(),
+            };
+            chunk
+                .par_iter()
+                .zip(vectors.par_chunks_exact(graph_dim))
+                .try_for_each(|(&slot, v)| graph.add(slot as u64, v).map_err(graph_error))?;
+        }
         Ok(Self {
             graph,
             slots: index.len(),
             dim: index.dim(),
+            projection,
             build_secs: started.elapsed().as_secs_f64(),
         })
     }
@@ -169,6 +203,14 @@ impl AnnIndex {
         exclude: Option<usize>,
     ) -> Result<Vec<usize>, AnnError> {
         let wanted = n + usize::from(exclude.is_some());
+        let projected;
+        let q = match &self.projection {
+            Some(p) => {
+                projected = p.apply(q);
+                &projected
+            }
+            None => q,
+        };
         let found = self.graph.search(q, wanted).map_err(|e| {
             log::warn!("lookalike graph search failed: {e}");
             graph_error(e)
@@ -200,8 +242,21 @@ impl AnnIndex {
         Ok(top.into_vec())
     }
 
-    /// Writes the graph to `path` (through a temporary file renamed into place).
+    /// Dimensions of the graph's own vectors (those of the projection when there is one).
+    pub fn graph_dims(&self) -> usize {
+        self.graph.dimensions()
+    }
+
+    /// Writes the graph to `path` (through a temporary file renamed into place) and its
+    /// projection, if any, beside it (see [`projection_path`]).
     pub fn save(&self, path: &Path) -> Result<(), AnnError> {
+        let beside = projection_path(path);
+        match &self.projection {
+            Some(p) => p.save(&beside)?,
+            None if beside.exists() => std::fs::remove_file(&beside)
+                .map_err(|e| graph_error(format!("cannot remove {}: {e}", beside.display())))?,
+            None => {}
+        }
         let temp = crate::durable::tmp_path_for(path);
         let temp_str = temp.to_string_lossy().into_owned();
         self.graph.save(&temp_str).map_err(graph_error)?;
@@ -219,16 +274,29 @@ impl AnnIndex {
     pub fn load(path: &Path, index: &EmbeddingIndex) -> Result<Self, AnnError> {
         let path_str = path.to_string_lossy().into_owned();
         let graph = Index::restore(&path_str).map_err(graph_error)?;
+        let beside = projection_path(path);
+        let projection = if beside.is_file() {
+            Some(Projection::load(&beside)?)
+        } else {
+            None
+        };
+        let (dims_in, dims_out) = projection
+            .as_ref()
+            .map_or((index.dim(), index.dim()), |p| (p.dims_in(), p.dims_out()));
         let loaded = Self {
             graph,
             slots: index.len(),
             dim: index.dim(),
+            projection,
             build_secs: 0.0,
         };
-        if loaded.graph.dimensions() != index.dim() {
+        if loaded.graph.dimensions() != dims_out || dims_in != index.dim() {
             return Err(AnnError::Mismatch {
                 path: path.to_path_buf(),
-                why: format!("{} dimensions", loaded.graph.dimensions()),
+                why: format!(
+                    "{} dimensions (projected from {dims_in})",
+                    loaded.graph.dimensions()
+                ),
             });
         }
         loaded.check_fits(index).map_err(|e| match e {
@@ -240,6 +308,13 @@ impl AnnIndex {
         })?;
         Ok(loaded)
     }
+}
+
+/// Where the projection of the graph saved at `graph_path` is kept.
+pub fn projection_path(graph_path: &Path) -> PathBuf {
+    let mut name = graph_path.file_name().unwrap_or_default().to_os_string();
+    name.push(".projection.safetensors");
+    graph_path.with_file_name(name)
 }
 
 fn new_graph(dim: usize, settings: &AnnSettings) -> Result<Index, AnnError> {

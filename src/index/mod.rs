@@ -13,6 +13,7 @@
 
 pub mod ann;
 pub mod cache;
+pub mod projection;
 mod quant;
 mod search;
 mod simd;

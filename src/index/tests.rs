@@ -1,6 +1,7 @@
 //! Tests of the index: ordering, centring, missing slots, raw vectors, and that the quantised
 //! search returns exactly the f32 top-k.
 
+use super::ann::AnnSettings;
 use super::*;
 use rand::{Rng, SeedableRng};
 
@@ -287,5 +288,61 @@ fn a_saved_graph_loads_only_for_an_index_it_fits() {
     let other_dim = EmbeddingIndex::from_vectors(&[vec![1.0; 8]]);
     assert!(AnnIndex::load(&path, &other_dim).is_err());
     std::fs::write(&path, b"not a graph").unwrap();
+    assert!(AnnIndex::load(&path, &index).is_err());
+}
+
+#[test]
+fn a_projected_graph_finds_the_exact_top_5_and_saves_its_projection() {
+    // Embeddings vary along few directions: 16 carry the clusters, 112 only a little noise.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let vectors: Vec<Vec<f32>> = clustered(5_000, 16, 150, 0.6, 8)
+        .into_iter()
+        .map(|mut v| {
+            v.extend((0..112).map(|_| 0.05 * (rng.random::<f32>() - 0.5)));
+            v
+        })
+        .collect();
+    let mut index = EmbeddingIndex::from_vectors(&vectors);
+    let exact: Vec<Vec<usize>> = (0..200)
+        .map(|i| {
+            index
+                .nearest_to_item(i * 23, LOOKALIKES)
+                .iter()
+                .map(|f| f.index)
+                .collect()
+        })
+        .collect();
+    let settings = AnnSettings {
+        projected_dims: 32,
+        ..AnnSettings::default()
+    };
+    let graph = AnnIndex::build_with(&index, settings).expect("the graph builds");
+    assert_eq!(graph.graph_dims(), 32);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("graph.usearch");
+    graph.save(&path).expect("saved");
+    assert!(ann::projection_path(&path).is_file());
+    let loaded = AnnIndex::load(&path, &index).expect("it fits");
+    assert_eq!(loaded.graph_dims(), 32);
+    index.attach_ann(Arc::new(loaded)).expect("attached");
+    let all_found = exact
+        .iter()
+        .enumerate()
+        .filter(|(q, truth)| {
+            let found: Vec<usize> = index
+                .nearest_to_item(q * 23, LOOKALIKES)
+                .iter()
+                .map(|f| f.index)
+                .collect();
+            truth.iter().all(|t| found.contains(t))
+        })
+        .count();
+    assert!(
+        all_found as f64 >= 0.95 * exact.len() as f64,
+        "{all_found} of {} queries found their exact top-5",
+        exact.len()
+    );
+    // Without its projection file the graph no longer fits 128-dimensional queries.
+    std::fs::remove_file(ann::projection_path(&path)).unwrap();
     assert!(AnnIndex::load(&path, &index).is_err());
 }
