@@ -69,6 +69,8 @@ pub enum Action {
     SetMatchPreset(crate::lookalike::Preset),
     /// Match lookalikes with these weights.
     SetMatchWeights(crate::lookalike::Weights),
+    /// Show (true) or hide the garment mask over the selected photo.
+    ShowGarmentMask(bool),
     /// Choose where to export every item's lookalikes.
     ExportLookalikesDialog,
     /// Export every item's lookalikes to this file.

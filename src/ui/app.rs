@@ -282,6 +282,7 @@ impl VitrineApp {
                         lookalikes: found,
                         matching,
                         reveal_tags: self.reveal_item_tags,
+                        show_mask: self.matching.show_mask,
                     };
                     detail_ui(
                         ui,

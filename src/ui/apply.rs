@@ -145,6 +145,7 @@ impl VitrineApp {
                     .find(|p| p.weights() == weights);
                 self.matching.weights = weights;
             }
+            Action::ShowGarmentMask(show) => self.matching.show_mask = show,
             Action::ExportLookalikesDialog => self.open_dialog(DialogKind::ExportLookalikes),
             Action::ExportLookalikes(path) => self.export_lookalikes(path),
         }

@@ -87,6 +87,8 @@ pub struct DetailContext<'a> {
     pub matching: Option<super::matching::MatchPanel>,
     /// Scroll to the item's tag tick boxes.
     pub reveal_tags: bool,
+    /// Show the photo with the garment mask the colour similarity reads.
+    pub show_mask: bool,
 }
 
 /// Draws the detail of the selected item.
@@ -118,7 +120,22 @@ pub fn detail_ui(
             let width = ui.available_width();
             let frame_size = Vec2::new(width, (width * 0.75).min(270.0));
             let (frame, _) = ui.allocate_exact_size(frame_size, egui::Sense::hover());
-            large_photo_ui(ui, images, &item.image_path, frame);
+            if context.show_mask {
+                mask_photo_ui(ui, images, &item.image_path, frame);
+            } else {
+                large_photo_ui(ui, images, &item.image_path, frame);
+            }
+            let mut show_mask = context.show_mask;
+            if ui
+                .checkbox(&mut show_mask, "Garment mask")
+                .on_hover_text(
+                    "Grey out what the colour similarity leaves out as background \
+                     (a model of the border's colours, a centre prior, flood fill from the edge)",
+                )
+                .changed()
+            {
+                actions.push(Action::ShowGarmentMask(show_mask));
+            }
 
             ui.add_space(6.0);
             item_text_ui(ui, view, item_index, item);
@@ -269,6 +286,24 @@ fn predicted_tags_ui(ui: &mut egui::Ui, view: &CatalogueView, item_index: usize)
                 probability_bars_ui(ui, &tags, PREDICTED_ROWS);
             }
         }
+    }
+}
+
+/// The large photo with its garment mask laid over it; the plain photo stands in while the
+/// mask is computed.
+fn mask_photo_ui(
+    ui: &mut egui::Ui,
+    images: &mut ImageCache,
+    path: &std::path::Path,
+    frame: egui::Rect,
+) {
+    let masked = ImageKey::garment_mask(path);
+    if matches!(images.get(&masked, true), ImageState::Ready(_))
+        || images.failure(&masked).is_some()
+    {
+        paint_photo(ui, images, &masked, frame, true);
+    } else {
+        large_photo_ui(ui, images, path, frame);
     }
 }
 

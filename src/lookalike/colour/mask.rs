@@ -64,12 +64,38 @@ impl GarmentMask {
         let mut out = small.clone();
         for (i, px) in out.pixels_mut().enumerate() {
             if !self.garment.get(i).copied().unwrap_or(false) {
-                let g = (u16::from(px[0]) + u16::from(px[1]) + u16::from(px[2])) / 12 + 40;
-                *px = image::Rgb([g as u8, g as u8, (g + 40).min(255) as u8]);
+                *px = dimmed(*px);
             }
         }
         out
     }
+}
+
+impl GarmentMask {
+    /// The mask laid over `photo` (the photo it was computed from, at any size): garment in
+    /// its own colours, background dimmed to a bluish grey. Sharper than
+    /// [`GarmentMask::debug_image`], for showing in the window.
+    pub fn overlay(&self, photo: &RgbImage) -> RgbImage {
+        let (w, h) = photo.dimensions();
+        let mut out = photo.clone();
+        if self.width_px == 0 || self.height_px == 0 {
+            return out;
+        }
+        for (x, y, px) in out.enumerate_pixels_mut() {
+            let mx = (x as u64 * u64::from(self.width_px) / u64::from(w.max(1))) as u32;
+            let my = (y as u64 * u64::from(self.height_px) / u64::from(h.max(1))) as u32;
+            if !self.is_garment(mx, my) {
+                *px = dimmed(*px);
+            }
+        }
+        out
+    }
+}
+
+/// A background pixel as the mask pictures show it.
+fn dimmed(px: image::Rgb<u8>) -> image::Rgb<u8> {
+    let g = (u16::from(px[0]) + u16::from(px[1]) + u16::from(px[2])) / 12 + 40;
+    image::Rgb([g as u8, g as u8, (g + 40).min(255) as u8])
 }
 
 fn shrink(photo: &RgbImage) -> RgbImage {

@@ -33,6 +33,8 @@ pub struct MatchState {
     pub finder: MatchFinder,
     /// The export running, if any.
     pub export: Option<export::ExportJob>,
+    /// The detail photo shows the garment mask the colour similarity reads.
+    pub show_mask: bool,
 }
 
 impl MatchState {
@@ -44,6 +46,7 @@ impl MatchState {
             parts: None,
             finder: MatchFinder::new(repaint),
             export: None,
+            show_mask: false,
         }
     }
 

@@ -10,6 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use eframe::egui::ColorImage;
 
 use super::{ImageKey, CACHE_JPEG_QUALITY};
+use crate::lookalike::colour::lab::LabConverter;
+use crate::lookalike::colour::mask::garment_mask;
 use crate::vision::transforms;
 
 /// A shrunk copy of the photo: from the disk cache when it is there, else decoded (and cached).
@@ -18,6 +20,12 @@ pub(super) fn load(
     disk_cache: Option<&Path>,
     budget: &DiskBudget,
 ) -> Result<ColorImage, String> {
+    if key.garment_mask {
+        // Computed fresh each time (a few milliseconds), never cached on disk.
+        let photo = transforms::load_image(&key.path).map_err(|e| e.to_string())?;
+        let mask = garment_mask(&photo, &LabConverter::default());
+        return Ok(to_color_image(&mask.overlay(&shrink(&photo, key.size_px))));
+    }
     let cache_file = disk_cache.and_then(|dir| cache_file_for(dir, key));
     if let Some(file) = &cache_file {
         if let Ok(img) = crate::photo::open(file) {

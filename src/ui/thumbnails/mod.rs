@@ -46,6 +46,8 @@ pub struct ImageKey {
     pub path: PathBuf,
     /// Longest side wanted, in pixels.
     pub size_px: u32,
+    /// The photo with its garment mask laid over it (what the colour similarity reads).
+    pub garment_mask: bool,
 }
 
 impl ImageKey {
@@ -54,6 +56,7 @@ impl ImageKey {
         Self {
             path: path.to_path_buf(),
             size_px: THUMBNAIL_PX,
+            garment_mask: false,
         }
     }
 
@@ -62,6 +65,15 @@ impl ImageKey {
         Self {
             path: path.to_path_buf(),
             size_px: PHOTO_PX,
+            garment_mask: false,
+        }
+    }
+
+    /// The detail-sized photo of `path` with its garment mask laid over it.
+    pub fn garment_mask(path: &Path) -> Self {
+        Self {
+            garment_mask: true,
+            ..Self::photo(path)
         }
     }
 }
