@@ -98,6 +98,20 @@ impl fmt::Debug for AnnIndex {
 impl AnnIndex {
     /// Candidates asked of the graph per search before re-ranking (at least 8 × k).
     pub const CANDIDATES: usize = 40;
+    /// Candidates re-ranked when the graph holds projected vectors: the dimensions the
+    /// projection drops still order close neighbours, so more are re-ranked with the full
+    /// vectors (at 1M synthetic vectors, 40 exact projected candidates hold 57% of the exact
+    /// top-5, 200 hold 98%, 400 all).
+    pub const PROJECTED_CANDIDATES: usize = 320;
+
+    /// Candidates this graph's searches re-rank.
+    pub fn rerank_candidates(&self) -> usize {
+        if self.projection.is_some() {
+            Self::PROJECTED_CANDIDATES
+        } else {
+            Self::CANDIDATES
+        }
+    }
 
     /// Builds the graph over `index`'s present vectors with the default settings, on every
     /// core.
@@ -234,7 +248,7 @@ impl AnnIndex {
     ) -> Result<Vec<Neighbour>, AnnError> {
         let kernels = kernels();
         let mut top = TopK::new(k);
-        for slot in self.candidates(q, Self::CANDIDATES.max(8 * k), exclude)? {
+        for slot in self.candidates(q, self.rerank_candidates().max(8 * k), exclude)? {
             if let Some(v) = index.vector(slot) {
                 top.offer(slot, kernels.dot_f32(v, q));
             }
