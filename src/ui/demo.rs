@@ -24,12 +24,15 @@ pub enum DemoAction {
     Vocabulary(String),
     /// Scroll the detail panel to the selected item's tag tick boxes.
     RevealTags,
+    /// Show the garment mask over the detail photo.
+    ShowMask,
 }
 
 /// Reads `VITRINE_DEMO_ACTION`-style steps separated by `;`: `train`, `train:fine-tune`,
 /// `epochs:N`, `select:N` (1-based), `drop:PATH`, `tab:catalogue|train|gallery|review`,
 /// `vocabulary` or `vocabulary:SEARCH` (the vocabulary editor, searching), `reveal:tags` (the
-/// detail panel scrolled to the tag tick boxes). Unknown
+/// detail panel scrolled to the tag tick boxes), `mask` (the garment mask over the detail
+/// photo). Unknown
 /// steps are returned as errors in words.
 pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
     let mut actions = Vec::new();
@@ -48,6 +51,7 @@ pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
             ("tab", "review") => Some(DemoAction::Tab(Tab::Review)),
             ("vocabulary", search) => Some(DemoAction::Vocabulary(search.to_string())),
             ("reveal", "tags") => Some(DemoAction::RevealTags),
+            ("mask", "") => Some(DemoAction::ShowMask),
             _ => None,
         };
         match parsed {
@@ -63,8 +67,9 @@ mod tests {
 
     #[test]
     fn demo_steps_parse() {
-        let (steps, errors) =
-            parse_demo_actions("epochs:3; train ;select:12;drop:/tmp/a b.jpg;tab:gallery;bogus");
+        let (steps, errors) = parse_demo_actions(
+            "epochs:3; train ;select:12;drop:/tmp/a b.jpg;tab:gallery;mask;bogus",
+        );
         assert_eq!(
             steps,
             vec![
@@ -73,6 +78,7 @@ mod tests {
                 DemoAction::Select(12),
                 DemoAction::Drop(PathBuf::from("/tmp/a b.jpg")),
                 DemoAction::Tab(Tab::Gallery),
+                DemoAction::ShowMask,
             ]
         );
         assert_eq!(errors.len(), 1);

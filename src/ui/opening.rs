@@ -120,6 +120,7 @@ impl VitrineApp {
                 DemoAction::Tab(tab) => self.tab = tab,
                 DemoAction::Vocabulary(search) => self.vocabulary.show(&search),
                 DemoAction::RevealTags => self.reveal_item_tags = true,
+                DemoAction::ShowMask => self.matching.show_mask = true,
             }
         }
     }
