@@ -2,6 +2,7 @@
 //! palette cache where the same photo was seen before, computed on a pool of threads
 //! otherwise) and the TF-IDF index of the descriptions.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -90,11 +91,17 @@ pub fn palettes(
         .iter()
         .map(|h| h.and_then(|h| cache.get(h).cloned()))
         .collect();
-    let todo: Vec<usize> = (0..paths.len())
-        .filter(|&i| out[i].is_none() && hashes[i].is_some())
-        .collect();
+    // Each distinct photo is computed once, however many items show it.
+    let mut groups: HashMap<u128, Vec<usize>> = HashMap::new();
+    for (i, h) in hashes.iter().enumerate() {
+        if let (None, Some(h)) = (&out[i], h) {
+            groups.entry(*h).or_default().push(i);
+        }
+    }
+    let mut todo: Vec<&Vec<usize>> = groups.values().collect();
+    todo.sort_by_key(|items| items[0]);
     let n = paths.len();
-    let mut done = n - todo.len();
+    let mut done = n - todo.iter().map(|items| items.len()).sum::<usize>();
     let busy = |done| EventBody::Busy {
         task: Task::ComputingColours,
         done,
@@ -116,20 +123,22 @@ pub fn palettes(
         let work = || -> Vec<Option<Palette>> {
             chunk
                 .par_iter()
-                .map(|&i| palette_of_file(paths[i], &converter))
+                .map(|items| palette_of_file(paths[items[0]], &converter))
                 .collect()
         };
         let found = match &pool {
             Some(pool) => pool.install(work),
             None => work(),
         };
-        for (&i, p) in chunk.iter().zip(found) {
-            if let (Some(p), Some(h)) = (&p, hashes[i]) {
+        for (items, p) in chunk.iter().zip(found) {
+            if let (Some(p), Some(h)) = (&p, hashes[items[0]]) {
                 cache.insert(h, p.clone());
             }
-            out[i] = p;
+            for &i in items.iter() {
+                out[i] = p.clone();
+            }
+            done += items.len();
         }
-        done += chunk.len();
         emit(busy(done));
         if cache.unsaved() >= SAVE_EVERY {
             save(&mut cache, emit);
@@ -144,5 +153,44 @@ fn save(cache: &mut PaletteCache, emit: Emit) {
         emit(EventBody::Notice(format!(
             "the colour cache could not be saved ({e}); colours will be computed again next time"
         )));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn every_item_gets_its_photo_palette_when_photos_repeat() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/images");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let a = demo.join("00588f87-cda1-46d7-93be-71f0fa889895.jpg");
+        let a_copy = dir.path().join("copy.jpg");
+        std::fs::copy(&a, &a_copy).expect("copy");
+        let b = demo.join("29ea96da-0051-47ba-adea-76ff6c5b817c.jpg");
+        let missing = dir.path().join("missing.jpg");
+        let paths = [
+            a.as_path(),
+            b.as_path(),
+            a_copy.as_path(),
+            missing.as_path(),
+            a.as_path(),
+        ];
+        let cache_root = dir.path().join("cache");
+        let stop = AtomicBool::new(false);
+        let events = std::sync::Mutex::new(Vec::new());
+        let emit = |e: EventBody| events.lock().expect("events").push(e);
+        let found = palettes(&paths, &cache_root, 2, &stop, &emit).expect("not stopped");
+        assert_eq!(found.len(), 5);
+        assert!(found[0].is_some() && found[1].is_some());
+        assert_eq!(found[0], found[2]);
+        assert_eq!(found[0], found[4]);
+        assert_ne!(found[0], found[1]);
+        assert!(found[3].is_none(), "a missing photo has no palette");
+        assert_eq!(PaletteCache::open(&cache_root.join("colours")).len(), 2);
+        // A second pass reads every palette from the cache.
+        let again = palettes(&paths, &cache_root, 2, &stop, &emit).expect("not stopped");
+        assert_eq!(again, found);
     }
 }
