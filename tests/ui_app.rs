@@ -256,6 +256,16 @@ fn selecting_an_item_shows_five_lookalikes() {
         "the search narrows the grid ({shown})"
     );
     harness.get_by_label_contains(&format!("{shown} of 240 items"));
+
+    // The garment mask toggle under the detail photo shows what the colour similarity reads.
+    assert!(!harness.state().garment_mask_shown());
+    click_label_containing(&mut harness, "Garment mask");
+    assert!(harness.state().garment_mask_shown());
+    run_until(&mut harness, "the masked photo", |app| {
+        app.photos_in_memory_masked() > 0
+    });
+    click_label_containing(&mut harness, "Garment mask");
+    assert!(!harness.state().garment_mask_shown());
 }
 
 /// Every text painted in the last frame.

@@ -35,6 +35,11 @@ impl VitrineApp {
         &self.messages
     }
 
+    /// True while the detail photo shows its garment mask.
+    pub fn garment_mask_shown(&self) -> bool {
+        self.matching.show_mask
+    }
+
     /// The selected item.
     pub fn selected(&self) -> Option<usize> {
         self.selection.current()
@@ -79,6 +84,11 @@ impl VitrineApp {
     /// Photos decoded and held as textures (thumbnails and large photos).
     pub fn photos_in_memory(&self) -> usize {
         self.images.textures_in_memory()
+    }
+
+    /// Garment-mask pictures decoded and held as textures.
+    pub fn photos_in_memory_masked(&self) -> usize {
+        self.images.masks_in_memory()
     }
 
     /// Shows an error in the window's message area.

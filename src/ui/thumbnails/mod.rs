@@ -367,6 +367,14 @@ impl ImageCache {
             .filter(|(_, e)| matches!(e, Entry::Ready { .. }))
             .count()
     }
+
+    /// Garment-mask pictures held in memory (for tests and diagnostics).
+    pub fn masks_in_memory(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|(k, e)| k.garment_mask && matches!(e, Entry::Ready { .. }))
+            .count()
+    }
 }
 
 impl Drop for ImageCache {
