@@ -24,7 +24,10 @@ impl VitrineApp {
             let Some(event) = self.worker.as_ref().and_then(Worker::try_recv) else {
                 return;
             };
+            let name = super::frame_trace::event_name(&event.body);
+            let started = std::time::Instant::now();
             self.handle(event);
+            super::frame_trace::note_event(name, started.elapsed());
         }
         self.repaint.request();
     }

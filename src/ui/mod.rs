@@ -26,6 +26,7 @@ mod dialogs;
 mod drop;
 mod events;
 mod frame_stats;
+mod frame_trace;
 mod gallery;
 mod grid;
 mod jobs;

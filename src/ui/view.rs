@@ -389,7 +389,7 @@ mod tests {
                     backbone: BackboneKind::EfficientNetLite0,
                     weights_hash: 1,
                 },
-                index: EmbeddingIndex::centered(vectors),
+                index: Arc::new(EmbeddingIndex::centered(vectors)),
             })
         };
         assert!(v.set_embeddings(embeddings(&vectors)));
