@@ -110,7 +110,7 @@ impl AnnIndex {
             .into_par_iter()
             .filter(|&slot| index.is_present(slot))
             .try_for_each(|slot| match index.vector(slot) {
-                Some(v) => graph.add(slot as u64, v).map_err(graph_error),
+                Some(v) => graph.add(slot as u64, &v).map_err(graph_error),
                 None => Ok(()),
             })?;
         Ok(Self {
@@ -193,8 +193,8 @@ impl AnnIndex {
         let kernels = kernels();
         let mut top = TopK::new(k);
         for slot in self.candidates(q, Self::CANDIDATES.max(8 * k), exclude)? {
-            if let Some(v) = index.vector(slot) {
-                top.offer(slot, kernels.dot_f32(v, q));
+            if let Some(v) = index.vector_f16(slot) {
+                top.offer(slot, kernels.dot_f16(v, q));
             }
         }
         Ok(top.into_vec())

@@ -292,7 +292,7 @@ impl MatchIndex {
                 continue;
             }
             if let (Some(a), Some(b)) = (self.shape.vector(i), self.shape.vector(j)) {
-                shape.push(dot(a, b));
+                shape.push(dot(&a, &b));
             }
             if let (Some(a), Some(b)) = (self.colour_of(i), self.colour_of(j)) {
                 colour.push(dot(a, b));
