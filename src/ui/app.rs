@@ -173,6 +173,9 @@ impl VitrineApp {
         self.poll_dialogs();
         trace.mark("loader and dialogs");
         self.poll_worker();
+        if let Some(view) = &mut self.view {
+            view.poll_search();
+        }
         trace.mark("worker events");
         self.refresh_lookalikes();
         self.refresh_matches();

@@ -38,6 +38,7 @@ mod opening;
 mod options;
 mod report;
 mod review_panel;
+mod search_text;
 mod settings;
 mod style;
 mod thumbnails;
