@@ -202,7 +202,9 @@ fn raw_vectors_are_rebuilt_from_the_single_stored_copy() {
                 // The unit vector is stored in f16: each value within 2⁻¹¹ of itself, so the
                 // rebuilt vector is within 2⁻¹¹ of the centred vector's length (here < 4).
                 assert!(
-                    v.iter().zip(&raw).all(|(a, b)| (a - b).abs() < 4.0 / 2048.0),
+                    v.iter()
+                        .zip(&raw)
+                        .all(|(a, b)| (a - b).abs() < 4.0 / 2048.0),
                     "{v:?} {raw:?}"
                 )
             }

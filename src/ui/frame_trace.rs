@@ -45,7 +45,7 @@ impl FrameTrace {
     /// The phases, longest first, as `name 12.3 ms, …`.
     pub fn describe(&self) -> String {
         let mut phases = self.phases.clone();
-        phases.sort_by(|a, b| b.1.cmp(&a.1));
+        phases.sort_by_key(|p| std::cmp::Reverse(p.1));
         phases
             .iter()
             .map(|(name, d)| format!("{name} {:.1} ms", d.as_secs_f64() * 1e3))

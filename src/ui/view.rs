@@ -84,7 +84,11 @@ impl CatalogueView {
 
     /// Takes the search index once its thread made it; true when it arrived now.
     pub fn poll_search(&mut self) -> bool {
-        let Some(search) = self.pending_search.as_ref().and_then(PendingSearch::try_take) else {
+        let Some(search) = self
+            .pending_search
+            .as_ref()
+            .and_then(PendingSearch::try_take)
+        else {
             return false;
         };
         self.pending_search = None;
