@@ -111,3 +111,71 @@ impl PendingSearch {
         self.0.try_recv().ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::{Catalogue, CatalogueFormat, ImportReport};
+    use crate::ui::view::CatalogueView;
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    fn tags() -> Arc<CatalogueTags> {
+        let items = ["Red Dress", "blue jeans", "red skirt"]
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Item {
+                id: format!("Item{i}.jpg"),
+                image_path: PathBuf::from(format!("/x/{i}.jpg")),
+                description: d.to_string(),
+                attributes: BTreeMap::from([("colour".to_string(), "Crimson".to_string())]),
+            })
+            .collect();
+        Arc::new(CatalogueTags {
+            catalogue: Arc::new(Catalogue {
+                name: "t".into(),
+                source: PathBuf::from("/x"),
+                format: CatalogueFormat::Csv,
+                items,
+                report: ImportReport::default(),
+            }),
+            vocabulary: vec!["dress".into(), "red".into()],
+            item_tags: vec![
+                vec!["red".into(), "dress".into()],
+                vec![],
+                vec!["red".into()],
+            ],
+            trainable_items: 2,
+        })
+    }
+
+    #[test]
+    fn search_words_and_counts_come_from_every_field() {
+        let index = SearchIndex::build(&tags());
+        assert_eq!(index.text[0], "red dress crimson red dress item0.jpg");
+        assert_eq!(
+            index.tag_counts,
+            vec![("red".to_string(), 2), ("dress".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn the_background_view_finds_what_the_immediate_one_finds() {
+        let now = CatalogueView::new(tags());
+        let mut later = CatalogueView::new_in_background(tags(), Repaint::default());
+        let words = vec!["red".to_string()];
+        // Before the words arrive, each item's are made on the fly: same answers.
+        let found = |v: &CatalogueView| (0..3).filter(|&i| v.matches(i, &words, &[])).count();
+        assert_eq!(found(&later), found(&now));
+        let generation = later.generation;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !later.poll_search() {
+            assert!(std::time::Instant::now() < deadline, "no search words");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(later.generation > generation, "the grid filters again");
+        assert_eq!(later.tag_counts, now.tag_counts);
+        assert_eq!(found(&later), 2);
+        assert!(!later.poll_search());
+    }
+}
