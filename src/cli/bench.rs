@@ -230,7 +230,7 @@ fn match_rows(table: &mut Table, rng: &mut rand::rngs::StdRng) {
         }
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let index = MatchIndex::new(
-            shape,
+            Arc::new(shape),
             Some(Arc::new(CatalogueColours::from_palettes(&palettes))),
             Arc::new(TextIndex::build(&refs)),
         );

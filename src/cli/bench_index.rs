@@ -271,7 +271,7 @@ fn graph_rows(
         let mut total = 0usize;
         let mut times = Vec::new();
         for (&item, exact) in items.iter().zip(exact) {
-            let q = index.vector(item).map(<[f32]>::to_vec).unwrap_or_default();
+            let q = index.vector(item).unwrap_or_default();
             let t = Instant::now();
             let found = graph.search(index, &q, LOOKALIKES + 1, None)?;
             times.push(t.elapsed().as_secs_f64() * 1e3);

@@ -92,7 +92,7 @@ pub(crate) fn ensure(
     state.embeddings = Some(StoredEmbeddings {
         shared: Arc::new(CatalogueEmbeddings {
             model: net.identity.clone(),
-            index,
+            index: Arc::new(index),
         }),
     });
     Ok(true)

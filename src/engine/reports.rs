@@ -230,8 +230,9 @@ impl ItemPredictions {
 pub struct CatalogueEmbeddings {
     /// The network whose pooled features these are.
     pub model: ModelIdentity,
-    /// Mean-centred unit vectors, one slot per item (missing where the photo could not be used).
-    pub index: EmbeddingIndex,
+    /// Mean-centred unit vectors, one slot per item (missing where the photo could not be used);
+    /// shared, never copied, by the window and the Match index.
+    pub index: Arc<EmbeddingIndex>,
 }
 
 impl CatalogueEmbeddings {

@@ -146,13 +146,13 @@ impl AnnIndex {
                 Some(p) => {
                     let mut flat = Vec::with_capacity(chunk.len() * index.dim());
                     for &slot in chunk {
-                        flat.extend_from_slice(index.vector(slot).unwrap_or_default());
+                        flat.extend(index.vector(slot).unwrap_or_default());
                     }
                     p.apply_many(&flat)?
                 }
                 None => chunk
                     .iter()
-                    .flat_map(|&slot| index.vector(slot).unwrap_or_default().iter().copied())
+                    .flat_map(|&slot| index.vector(slot).unwrap_or_default())
                     .collect(),
             };
             chunk
@@ -249,8 +249,8 @@ impl AnnIndex {
         let kernels = kernels();
         let mut top = TopK::new(k);
         for slot in self.candidates(q, self.rerank_candidates().max(8 * k), exclude)? {
-            if let Some(v) = index.vector(slot) {
-                top.offer(slot, kernels.dot_f32(v, q));
+            if let Some(v) = index.vector_f16(slot) {
+                top.offer(slot, kernels.dot_f16(v, q));
             }
         }
         Ok(top.into_vec())

@@ -5,9 +5,12 @@
 //! content, so a second launch does not recompute them.
 //!
 //! The index is the only copy of a catalogue's embeddings in memory: the tag head's raw
-//! features are rebuilt from it ([`EmbeddingIndex::raw_vector`]). Beside the f32 vectors it
-//! keeps an int8 copy (a quarter of the bytes) that large searches scan on every core with
-//! SIMD dot products, then re-rank in f32 (see `search.rs`): the result is the exact top-k.
+//! features are rebuilt from it ([`EmbeddingIndex::raw_vector`]). The unit vectors are stored
+//! in f16 (half the bytes of f32; the relative rounding, 2⁻¹¹ at most, leaves the lookalikes'
+//! quality unchanged, see README), and every score is computed in f32 from them. Beside them
+//! it keeps an int8 copy of the stored vectors (a quarter of the f32 bytes) that large
+//! searches scan on every core with SIMD dot products, then re-rank in f32 from the f16
+//! vectors (see `search.rs`): the result is the exact top-k of the stored vectors.
 //! Above [`ann::ANN_FROM_ITEMS`] items an approximate HNSW graph ([`ann::AnnIndex`]) answers
 //! instead.
 
@@ -21,6 +24,7 @@ mod simd;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use half::f16;
 use serde::{Deserialize, Serialize};
 
 pub use ann::AnnIndex;
@@ -44,22 +48,20 @@ pub struct Neighbour {
 /// dominating the similarity, and lookalikes of the same kind of garment rank higher (on the
 /// demo catalogue, 58% instead of 56% of lookalikes share the item's category, 41% instead
 /// of 32% for dresses).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct EmbeddingIndex {
     dim: usize,
-    vectors: Vec<f32>,
+    /// The centred unit vectors, rounded to f16 (`dim` per slot, one after the other).
+    vectors: Vec<f16>,
     /// Subtracted from every vector before normalising (empty: nothing subtracted).
     mean: Vec<f32>,
     /// False for slots whose item has no embedding; they are never returned.
     present: Vec<bool>,
     /// Length of each centred vector before normalising (to rebuild the raw vector).
-    #[serde(default)]
     norms: Vec<f32>,
     /// The int8 copy scanned by large searches.
-    #[serde(default)]
     quantised: quant::Quantised,
     /// An approximate graph over the vectors, used instead of the scan when attached.
-    #[serde(skip)]
     ann: Option<Arc<AnnIndex>>,
 }
 
@@ -190,32 +192,38 @@ impl EmbeddingIndex {
         self.quantised.reserve(additional, self.dim);
     }
 
-    /// Adds a vector (normalised on the way in). Vectors of the wrong length are padded or
-    /// truncated to keep the layout intact; callers build indexes from one backbone only.
+    /// Adds a vector (centred and normalised in f32 on the way in, then stored in f16; the
+    /// int8 copy is made from the stored f16 values). Vectors of the wrong length are padded
+    /// or truncated to keep the layout intact; callers build indexes from one backbone only.
     pub fn push(&mut self, v: &[f32]) {
-        let start = self.vectors.len();
-        self.vectors.extend(v.iter().copied().take(self.dim));
-        self.vectors.resize(start + self.dim, 0.0);
-        let norm = self.prepare(start);
+        let mut unit: Vec<f32> = v.iter().copied().take(self.dim).collect();
+        unit.resize(self.dim, 0.0);
+        let norm = self.prepare(&mut unit);
+        self.vectors.extend(unit.iter().map(|&x| f16::from_f32(x)));
+        // What the searches see is the f16 vector: quantise exactly that.
+        let start = self.vectors.len() - self.dim;
+        unit.iter_mut()
+            .zip(&self.vectors[start..])
+            .for_each(|(u, h)| *u = h.to_f32());
         self.norms.push(norm);
-        self.quantised.push(&self.vectors[start..]);
+        self.quantised.push(&unit);
         self.present.push(true);
         self.ann = None;
     }
 
     /// Adds a slot for an item without an embedding (keeps item positions aligned).
     pub fn push_missing(&mut self) {
-        self.vectors.extend(std::iter::repeat_n(0.0, self.dim));
+        self.vectors
+            .extend(std::iter::repeat_n(f16::ZERO, self.dim));
         self.norms.push(0.0);
         self.quantised.push_missing(self.dim);
         self.present.push(false);
         self.ann = None;
     }
 
-    /// Centres (when the index is centred) and normalises the vector starting at `start`;
-    /// returns the factor that was divided out (1 for a vector too short to normalise).
-    fn prepare(&mut self, start: usize) -> f32 {
-        let v = &mut self.vectors[start..start + self.dim];
+    /// Centres (when the index is centred) and normalises `v` in place; returns the factor
+    /// that was divided out (1 for a vector too short to normalise).
+    fn prepare(&self, v: &mut [f32]) -> f32 {
         if self.mean.len() == v.len() {
             v.iter_mut().zip(&self.mean).for_each(|(x, m)| *x -= m);
         }
@@ -253,40 +261,47 @@ impl EmbeddingIndex {
         self.dim
     }
 
-    /// The normalised vector at `index`.
-    pub fn vector(&self, index: usize) -> Option<&[f32]> {
+    /// The stored (f16) normalised vector at `index`.
+    pub fn vector_f16(&self, index: usize) -> Option<&[f16]> {
         let start = index.checked_mul(self.dim)?;
         self.vectors.get(start..start + self.dim)
     }
 
-    /// All normalised vectors, one after the other (`len() * dim()` values).
-    pub fn vectors_flat(&self) -> &[f32] {
+    /// The normalised vector at `index`, widened to f32 from the stored f16 (exactly: every
+    /// f16 is an f32).
+    pub fn vector(&self, index: usize) -> Option<Vec<f32>> {
+        self.vector_f16(index)
+            .map(|v| v.iter().map(|x| x.to_f32()).collect())
+    }
+
+    /// All stored normalised vectors, one after the other (`len() * dim()` values).
+    pub fn vectors_flat(&self) -> &[f16] {
         &self.vectors
     }
 
     /// The vector that was pushed at `index`, rebuilt from the stored one (un-normalised and
-    /// the mean added back; equal to the original within f32 rounding); `None` for a missing
-    /// slot.
+    /// the mean added back; equal to the original within the f16 rounding of the unit vector,
+    /// a relative 2⁻¹¹ per value at most); `None` for a missing slot.
     pub fn raw_vector(&self, index: usize) -> Option<Vec<f32>> {
         if !self.is_present(index) {
             return None;
         }
-        let v = self.vector(index)?;
+        let v = self.vector_f16(index)?;
         let norm = self.norms.get(index).copied().unwrap_or(1.0);
         Some(if self.mean.len() == v.len() {
             v.iter()
                 .zip(&self.mean)
-                .map(|(x, m)| x * norm + m)
+                .map(|(x, m)| x.to_f32() * norm + m)
                 .collect()
         } else {
-            v.iter().map(|x| x * norm).collect()
+            v.iter().map(|x| x.to_f32() * norm).collect()
         })
     }
 
-    /// Bytes of vector data held (f32 vectors, int8 copy, mean, per-slot values; without an
+    /// Bytes of vector data held (f16 vectors, int8 copy, mean, per-slot values; without an
     /// attached graph).
     pub fn memory_bytes(&self) -> usize {
-        self.vectors.len() * 4
+        self.vectors.len() * 2
             + self.mean.len() * 4
             + self.norms.len() * 4
             + self.present.len()
@@ -329,7 +344,7 @@ impl EmbeddingIndex {
             return Vec::new();
         };
         // Stored vectors are already centred and normalised.
-        self.top_k_prepared(v, k, Some(index))
+        self.top_k_prepared(&v, k, Some(index))
     }
 
     /// The exact top `k` by cosine similarity, whatever is attached (same order and ties as

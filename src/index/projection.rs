@@ -39,11 +39,11 @@ impl Projection {
     /// Fits the `dims_out` principal directions of `count` vectors given by `vector(i)` (the
     /// vectors are taken as already centred, as the index's are). Fewer directions when there
     /// are fewer dimensions.
-    pub fn fit<'a>(
+    pub fn fit(
         count: usize,
         dims_in: usize,
         dims_out: usize,
-        vector: impl Fn(usize) -> Option<&'a [f32]>,
+        vector: impl Fn(usize) -> Option<Vec<f32>>,
     ) -> Result<Self, AnnError> {
         let dims_out = dims_out.min(dims_in).max(1);
         let step = count.div_ceil(Self::SAMPLE).max(1);
@@ -177,8 +177,7 @@ mod tests {
     #[test]
     fn finds_the_directions_the_vectors_vary_along() {
         let vectors = planar(500, 16);
-        let p = Projection::fit(vectors.len(), 16, 2, |i| vectors.get(i).map(Vec::as_slice))
-            .expect("fits");
+        let p = Projection::fit(vectors.len(), 16, 2, |i| vectors.get(i).cloned()).expect("fits");
         assert_eq!((p.dims_in(), p.dims_out()), (16, 2));
         // The strongest direction is the first axis, then the second (up to sign).
         assert!(p.basis[0].abs() > 0.99, "{:?}", &p.basis[..16]);
@@ -195,7 +194,7 @@ mod tests {
     #[test]
     fn saves_and_loads_the_same_basis() {
         let vectors = planar(50, 8);
-        let p = Projection::fit(50, 8, 3, |i| vectors.get(i).map(Vec::as_slice)).expect("fits");
+        let p = Projection::fit(50, 8, 3, |i| vectors.get(i).cloned()).expect("fits");
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("p.safetensors");
         p.save(&path).expect("saves");

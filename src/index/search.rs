@@ -1,10 +1,11 @@
-//! Searching an [`EmbeddingIndex`]: the exact f32 scan for small indexes, and for large ones
-//! an int8 scan on every core followed by an f32 re-ranking that provably returns the exact
-//! top-k.
+//! Searching an [`EmbeddingIndex`]: the exact scan (f16 vectors widened to f32, sums in
+//! f32) for small indexes, and for large ones an int8 scan on every core followed by an f32
+//! re-ranking that provably returns the exact top-k of the stored vectors.
 //!
 //! Why the re-ranking is exact: for a unit query `q`, the int8 score `a_j` of slot `j` and its
-//! f32 score `s_j` differ by at most `e_j = ‖v_j − scale_j·codes_j‖` (Cauchy–Schwarz), stored
-//! per slot. After re-ranking the best int8 candidates, let `t` be the k-th best f32 score
+//! f32 score `s_j` of the stored vector `v_j` (f16 values) differ by at most
+//! `e_j = ‖v_j − scale_j·codes_j‖` (Cauchy–Schwarz), stored per slot (the codes are made from
+//! `v_j` itself). After re-ranking the best int8 candidates, let `t` be the k-th best f32 score
 //! found; every slot with `a_j + e_j ≥ t` is re-ranked too. Any slot left out has
 //! `s_j ≤ a_j + e_j < t`, so it cannot belong to the top k.
 
@@ -95,7 +96,7 @@ impl EmbeddingIndex {
         self.rerank(q, k, &approx)
     }
 
-    /// One core, every present slot, f32.
+    /// One core, every present slot, f32 sums of the f16 vectors.
     fn scan_f32(&self, q: &[f32], k: usize, exclude: Option<usize>) -> Vec<Neighbour> {
         let kernels = kernels();
         let mut top = TopK::new(k);
@@ -103,7 +104,7 @@ impl EmbeddingIndex {
             if Some(index) == exclude || !self.present[index] {
                 continue;
             }
-            top.offer(index, kernels.dot_f32(v, q));
+            top.offer(index, kernels.dot_f16(v, q));
         }
         top.into_vec()
     }
@@ -135,7 +136,7 @@ impl EmbeddingIndex {
         let kernels = kernels();
         let exact = |slot: usize| {
             let v = &self.vectors[slot * self.dim..(slot + 1) * self.dim];
-            kernels.dot_f32(v, q)
+            kernels.dot_f16(v, q)
         };
         let first_round = (8 * k).max(32);
         let cut = kth_largest(approx, first_round);
@@ -178,7 +179,7 @@ impl EmbeddingIndex {
                 let first = chunk * CHUNK_SLOTS;
                 for (j, (s, v)) in out.iter_mut().zip(vectors.chunks_exact(dim)).enumerate() {
                     if self.present[first + j] {
-                        *s = kernels.dot_f32(v, q);
+                        *s = kernels.dot_f16(v, q);
                     }
                 }
             });

@@ -13,7 +13,7 @@ impl EmbeddingIndex {
         if self.dim == 0 || query.len() != self.dim {
             return vec![f32::NEG_INFINITY; self.len()];
         }
-        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let dot = |a: &[f32], b: &[f32]| super::simd::kernels().dot_f32(a, b);
         let mean: &[f32] = if self.mean.len() == self.dim {
             &self.mean
         } else {
@@ -64,7 +64,7 @@ impl EmbeddingIndex {
     pub fn item_scores(&self, index: usize) -> Vec<f32> {
         match self.vector(index).filter(|_| self.is_present(index)) {
             // Stored vectors are already centred and normalised.
-            Some(v) => zero_missing(self.exact_scores(v)),
+            Some(v) => zero_missing(self.exact_scores(&v)),
             None => vec![0.0; self.len()],
         }
     }

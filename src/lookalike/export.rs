@@ -119,7 +119,7 @@ pub fn all_lookalikes(
     let mut shape_rows = vec![0.0f32; n * dim];
     for (i, row) in shape_rows.chunks_exact_mut(dim.max(1)).enumerate() {
         if let Some(v) = index.shape.vector(i).filter(|_| index.shape.is_present(i)) {
-            row.copy_from_slice(v);
+            row.copy_from_slice(&v);
         }
     }
     let shape = matrix(&shape_rows, n, dim)?;

@@ -199,8 +199,8 @@ impl Weights {
 /// catalogue, and their normalisation.
 #[derive(Clone, Debug)]
 pub struct MatchIndex {
-    /// The image embeddings (the network in use).
-    pub shape: EmbeddingIndex,
+    /// The image embeddings (the network in use), shared with the worker and the window.
+    pub shape: Arc<EmbeddingIndex>,
     /// Colour descriptors (None until computed).
     pub colours: Option<Arc<CatalogueColours>>,
     /// Description vectors.
@@ -237,7 +237,7 @@ fn normalise_in_place(raw: &mut [f32], stats: Option<TermStats>) {
 impl MatchIndex {
     /// Builds the index and measures its normalisation.
     pub fn new(
-        shape: EmbeddingIndex,
+        shape: Arc<EmbeddingIndex>,
         colours: Option<Arc<CatalogueColours>>,
         text: Arc<TextIndex>,
     ) -> Self {
@@ -292,7 +292,7 @@ impl MatchIndex {
                 continue;
             }
             if let (Some(a), Some(b)) = (self.shape.vector(i), self.shape.vector(j)) {
-                shape.push(dot(a, b));
+                shape.push(dot(&a, &b));
             }
             if let (Some(a), Some(b)) = (self.colour_of(i), self.colour_of(j)) {
                 colour.push(dot(a, b));

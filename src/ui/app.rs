@@ -167,12 +167,19 @@ impl VitrineApp {
             apply_style(&ctx);
             self.style_applied = true;
         }
+        let mut trace = super::frame_trace::FrameTrace::start();
         self.images.begin_frame(&ctx);
         self.poll_loader();
         self.poll_dialogs();
+        trace.mark("loader and dialogs");
         self.poll_worker();
+        if let Some(view) = &mut self.view {
+            view.poll_search();
+        }
+        trace.mark("worker events");
         self.refresh_lookalikes();
         self.refresh_matches();
+        trace.mark("lookalikes");
 
         let mut actions = Vec::new();
         if self.reveal_item_tags
@@ -206,7 +213,9 @@ impl VitrineApp {
             .default_size(400.0)
             .size_range(300.0..=700.0)
             .show(ui, |ui| self.side_panel_ui(ui, &mut actions));
+        trace.mark("toolbar and side panel");
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui, &mut actions));
+        trace.mark("central panel");
 
         if self.report_open {
             if let Some(view) = &self.view {
@@ -224,9 +233,12 @@ impl VitrineApp {
         self.export_prompt_ui(&ctx);
         hover_overlay_ui(&ctx);
         self.images.end_frame();
+        trace.mark("windows");
         for action in actions {
             self.apply(action);
         }
+        trace.mark("actions");
+        trace.finish();
     }
 
     /// Keeps the selected item's lookalikes found with the current embeddings.

@@ -24,7 +24,10 @@ impl VitrineApp {
             let Some(event) = self.worker.as_ref().and_then(Worker::try_recv) else {
                 return;
             };
+            let name = super::frame_trace::event_name(&event.body);
+            let started = std::time::Instant::now();
             self.handle(event);
+            super::frame_trace::note_event(name, started.elapsed());
         }
         self.repaint.request();
     }
@@ -99,7 +102,7 @@ impl VitrineApp {
         let has_problems = !ready.catalogue.report.problems.is_empty();
         let format_folder = ready.catalogue.format == CatalogueFormat::Folder;
         let trainable_items = ready.trainable_items;
-        let view = CatalogueView::new(ready);
+        let view = CatalogueView::new_in_background(ready, self.repaint.clone());
         if view.is_empty() {
             self.messages.warning(format!(
                 "{} has no usable photos. See the import report for why.",

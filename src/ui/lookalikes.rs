@@ -150,7 +150,7 @@ mod tests {
                 backbone: BackboneKind::EfficientNetLite0,
                 weights_hash: 1,
             },
-            index: EmbeddingIndex::from_vectors(&vectors),
+            index: Arc::new(EmbeddingIndex::from_vectors(&vectors)),
         })
     }
 

@@ -9,6 +9,8 @@ use crate::engine::protocol::{CatalogueEmbeddings, CatalogueTags, ItemPrediction
 use crate::engine::split::{ItemSplit, SplitRole};
 use crate::index::Neighbour;
 use crate::review::TagSources;
+use crate::ui::search_text::{item_text, PendingSearch, SearchIndex};
+use crate::ui::Repaint;
 
 /// The open catalogue with everything the worker derived from it.
 pub struct CatalogueView {
@@ -16,10 +18,14 @@ pub struct CatalogueView {
     pub catalogue: Arc<Catalogue>,
     /// The vocabulary and each item's true tags, as the worker derived them (shared).
     pub tags: Arc<CatalogueTags>,
-    /// Each vocabulary tag with its number of items, most frequent first.
+    /// Each vocabulary tag with its number of items, most frequent first (empty while the
+    /// search index is being made).
     pub tag_counts: Vec<(String, usize)>,
-    /// Lowercase words searched by the search box, per item.
-    search_text: Vec<String>,
+    /// Lowercase words searched by the search box, per item (shared with the thread that
+    /// made them); `None` while they are being made.
+    search: Option<Arc<SearchIndex>>,
+    /// The search index being made off the window's thread.
+    pending_search: Option<PendingSearch>,
     /// Predicted tags, once a model exists (shared with the worker).
     pub predictions: Option<Arc<ItemPredictions>>,
     /// Lookalike index, once embeddings are computed (shared with the worker and the search
@@ -37,45 +43,36 @@ pub struct CatalogueView {
 }
 
 impl CatalogueView {
-    /// The view of a catalogue the worker has just taken.
+    /// The view of a catalogue the worker has just taken, its search words made at once on
+    /// this thread (see [`Self::new_in_background`] for the window).
     pub fn new(ready: Arc<CatalogueTags>) -> Self {
-        let catalogue = ready.catalogue.clone();
-        let vocabulary = &ready.vocabulary;
-        let item_tags = &ready.item_tags;
-        let mut counts = vec![0usize; vocabulary.len()];
-        for tags in item_tags {
-            for tag in tags {
-                if let Some(t) = vocabulary.iter().position(|v| v == tag) {
-                    counts[t] += 1;
-                }
+        let search = Arc::new(SearchIndex::build(&ready));
+        let mut view = Self::empty(ready);
+        view.take_search(search);
+        view
+    }
+
+    /// The view of a catalogue the worker has just taken; its search words and tag counts
+    /// are made on their own thread ([`Self::poll_search`] takes them), so a large catalogue
+    /// never stalls a frame.
+    pub fn new_in_background(ready: Arc<CatalogueTags>, repaint: Repaint) -> Self {
+        match PendingSearch::start(ready.clone(), repaint) {
+            Some(pending) => {
+                let mut view = Self::empty(ready);
+                view.pending_search = Some(pending);
+                view
             }
+            None => Self::new(ready),
         }
-        let mut tag_counts: Vec<(String, usize)> = vocabulary.iter().cloned().zip(counts).collect();
-        tag_counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let search_text = catalogue
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let mut text = item.description.to_lowercase();
-                for value in item.attributes.values() {
-                    text.push(' ');
-                    text.push_str(&value.to_lowercase());
-                }
-                for tag in item_tags.get(i).into_iter().flatten() {
-                    text.push(' ');
-                    text.push_str(&tag.to_lowercase());
-                }
-                text.push(' ');
-                text.push_str(&item.id.to_lowercase());
-                text
-            })
-            .collect();
+    }
+
+    fn empty(ready: Arc<CatalogueTags>) -> Self {
         Self {
-            catalogue,
+            catalogue: ready.catalogue.clone(),
             tags: ready,
-            tag_counts,
-            search_text,
+            tag_counts: Vec::new(),
+            search: None,
+            pending_search: None,
             predictions: None,
             embeddings: None,
             generation: 0,
@@ -83,6 +80,29 @@ impl CatalogueView {
             split: None,
             extra_search_text: Vec::new(),
         }
+    }
+
+    /// Takes the search index once its thread made it; true when it arrived now.
+    pub fn poll_search(&mut self) -> bool {
+        let Some(search) = self
+            .pending_search
+            .as_ref()
+            .and_then(PendingSearch::try_take)
+        else {
+            return false;
+        };
+        self.pending_search = None;
+        self.take_search(search);
+        true
+    }
+
+    fn take_search(&mut self, search: Arc<SearchIndex>) {
+        // A catalogue without descriptions counts predicted tags instead (set with them).
+        if !self.tags.vocabulary.is_empty() {
+            self.tag_counts = search.tag_counts.clone();
+        }
+        self.search = Some(search);
+        self.generation += 1;
     }
 
     /// Number of items.
@@ -123,15 +143,26 @@ impl CatalogueView {
     /// True when the item contains every word of `words` (lowercase) in its description, tags,
     /// attributes or file name, and has every tag of `tags` (described or predicted).
     pub fn matches(&self, item: usize, words: &[String], tags: &[&str]) -> bool {
-        let Some(text) = self.search_text.get(item) else {
+        if item >= self.len() {
             return false;
-        };
-        let extra = self.extra_search_text.get(item).map_or("", String::as_str);
-        if !words
-            .iter()
-            .all(|w| text.contains(w.as_str()) || extra.contains(w.as_str()))
-        {
-            return false;
+        }
+        if !words.is_empty() {
+            // While the search words are being made, this item's are made now.
+            let made;
+            let text = match &self.search {
+                Some(search) => search.text.get(item).map_or("", String::as_str),
+                None => {
+                    made = item_text(&self.catalogue.items[item], self.true_tags(item));
+                    made.as_str()
+                }
+            };
+            let extra = self.extra_search_text.get(item).map_or("", String::as_str);
+            if !words
+                .iter()
+                .all(|w| text.contains(w.as_str()) || extra.contains(w.as_str()))
+            {
+                return false;
+            }
         }
         tags.iter().all(|tag| self.has_tag(item, tag))
     }
@@ -389,7 +420,7 @@ mod tests {
                     backbone: BackboneKind::EfficientNetLite0,
                     weights_hash: 1,
                 },
-                index: EmbeddingIndex::centered(vectors),
+                index: Arc::new(EmbeddingIndex::centered(vectors)),
             })
         };
         assert!(v.set_embeddings(embeddings(&vectors)));

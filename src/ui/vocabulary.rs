@@ -82,7 +82,8 @@ impl VitrineApp {
             let same_catalogue = Arc::ptr_eq(&view.catalogue, &report.tags.catalogue);
             if same_catalogue && !Arc::ptr_eq(&view.tags, &report.tags) {
                 let same_names = view.tags.vocabulary == report.tags.vocabulary;
-                let mut fresh = CatalogueView::new(report.tags.clone());
+                let mut fresh =
+                    CatalogueView::new_in_background(report.tags.clone(), self.repaint.clone());
                 fresh.embeddings = view.embeddings.take();
                 if same_names {
                     fresh.predictions = view.predictions.take();

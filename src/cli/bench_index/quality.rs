@@ -56,7 +56,7 @@ pub(super) fn quality_rows(path: &Path, cache_folder: &Path) -> anyhow::Result<(
         format!("{:+.4} against f32", p - base),
     );
     let int8: Vec<Vec<f32>> = (0..n)
-        .map(|i| int8_round_trip(f32_index.vector(i).unwrap_or_default()))
+        .map(|i| int8_round_trip(&f32_index.vector(i).unwrap_or_default()))
         .collect();
     let p = precision_at_5(&EmbeddingIndex::from_vectors(&int8), &categories);
     row(

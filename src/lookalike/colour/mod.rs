@@ -115,31 +115,43 @@ pub struct CatalogueColours {
 
 impl CatalogueColours {
     /// Builds the descriptors from one optional palette per item.
+    /// Each raw descriptor is written once, into the flat buffer, and centred there (no
+    /// second copy of every descriptor is alive at any time).
     pub fn from_palettes(palettes: &[Option<Palette>]) -> Self {
-        let raw: Vec<Option<Vec<f32>>> = palettes
-            .iter()
-            .map(|p| p.as_ref().map(Palette::descriptor))
-            .collect();
+        let mut descriptors = Vec::with_capacity(palettes.len() * DESCRIPTOR_LEN);
+        for p in palettes {
+            match p {
+                Some(p) => descriptors.extend(p.descriptor()),
+                None => descriptors.extend(std::iter::repeat_n(0.0, DESCRIPTOR_LEN)),
+            }
+        }
+        let present: Vec<bool> = palettes.iter().map(Option::is_some).collect();
+        let rows = || {
+            descriptors
+                .chunks_exact(DESCRIPTOR_LEN)
+                .zip(&present)
+                .filter_map(|(d, &p)| p.then_some(d))
+        };
         let mut mean = vec![0.0f32; DESCRIPTOR_LEN];
-        let count = raw.iter().flatten().count();
-        for d in raw.iter().flatten() {
+        let count = rows().count();
+        for d in rows() {
             mean.iter_mut()
                 .zip(d)
                 .for_each(|(m, x)| *m += x / count as f32);
         }
-        let mut colours = Self {
-            descriptors: Vec::with_capacity(palettes.len() * DESCRIPTOR_LEN),
-            mean,
-            present: palettes.iter().map(Option::is_some).collect(),
-        };
-        for d in raw {
-            let row = match d {
-                Some(d) => colours.centre(d),
-                None => vec![0.0; DESCRIPTOR_LEN],
-            };
-            colours.descriptors.extend(row);
+        for (d, _) in descriptors
+            .chunks_exact_mut(DESCRIPTOR_LEN)
+            .zip(&present)
+            .filter(|(_, &p)| p)
+        {
+            d.iter_mut().zip(&mean).for_each(|(x, m)| *x -= m);
+            crate::index::normalize(d);
         }
-        colours
+        Self {
+            descriptors,
+            mean,
+            present,
+        }
     }
 
     /// A descriptor centred on the catalogue's mean and normalised, ready to compare with the

@@ -79,6 +79,7 @@ fn serve(
         while let Ok(newer) = job_rx.try_recv() {
             job = newer;
         }
+        let started = std::time::Instant::now();
         if index.as_ref().map(|(g, _)| *g) != Some(job.generation) {
             let built = Arc::new(match_index(
                 &job.sources.embeddings,
@@ -87,10 +88,17 @@ fn serve(
             if let Ok(mut slot) = shared.lock() {
                 *slot = Some(built.clone());
             }
+            log::info!(
+                target: "vitrine::match",
+                "Match index of {} items built in {:.1} ms",
+                built.len(),
+                started.elapsed().as_secs_f64() * 1e3
+            );
             index = Some((job.generation, built));
             scores = None;
         }
         let Some((_, idx)) = &index else { continue };
+        let query_started = std::time::Instant::now();
         let fresh = scores
             .as_ref()
             .is_some_and(|(g, k, _)| *g == job.generation && *k == job.key);
@@ -103,12 +111,21 @@ fn serve(
             scores = Some((job.generation, job.key.clone(), idx.scores(&query)));
         }
         let Some((_, _, s)) = &scores else { continue };
+        let summed = std::time::Instant::now();
         let found = MatchFound {
             generation: job.generation,
             key: job.key,
             weights: job.weights,
             matches: s.top(&job.weights, LOOKALIKES),
         };
+        log::info!(
+            target: "vitrine::match",
+            "Match query of {} items: {:.1} ms ({}; weights summed in {:.2} ms)",
+            s.eligible.len(),
+            query_started.elapsed().as_secs_f64() * 1e3,
+            if fresh { "same query, new weights" } else { "new query" },
+            summed.elapsed().as_secs_f64() * 1e3
+        );
         if found_tx.send(found).is_err() {
             return;
         }
