@@ -8,8 +8,7 @@
 //! queue is empty.
 
 use std::collections::{HashSet, VecDeque};
-use std::hash::Hash;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -18,9 +17,11 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 use lru::LruCache;
 
 mod disk;
+mod key;
 mod paint;
 
 use disk::load;
+pub use key::ImageKey;
 pub use paint::{fitted_rect, paint_photo};
 
 use super::Repaint;
@@ -38,45 +39,6 @@ pub const DISK_BUDGET_BYTES: u64 = 512 << 20;
 const UPLOADS_PER_FRAME: usize = 48;
 /// JPEG quality of the cached thumbnails.
 const CACHE_JPEG_QUALITY: u8 = 85;
-
-/// A photo at a given size.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ImageKey {
-    /// The photo file.
-    pub path: PathBuf,
-    /// Longest side wanted, in pixels.
-    pub size_px: u32,
-    /// The photo with its garment mask laid over it (what the colour similarity reads).
-    pub garment_mask: bool,
-}
-
-impl ImageKey {
-    /// The grid-sized thumbnail of `path`.
-    pub fn thumbnail(path: &Path) -> Self {
-        Self {
-            path: path.to_path_buf(),
-            size_px: THUMBNAIL_PX,
-            garment_mask: false,
-        }
-    }
-
-    /// The detail-sized photo of `path`.
-    pub fn photo(path: &Path) -> Self {
-        Self {
-            path: path.to_path_buf(),
-            size_px: PHOTO_PX,
-            garment_mask: false,
-        }
-    }
-
-    /// The detail-sized photo of `path` with its garment mask laid over it.
-    pub fn garment_mask(path: &Path) -> Self {
-        Self {
-            garment_mask: true,
-            ..Self::photo(path)
-        }
-    }
-}
 
 /// What the cache can say about a photo this frame.
 pub enum ImageState<'a> {
