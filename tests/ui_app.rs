@@ -3,70 +3,23 @@
 //! labels and clicked; assertions read the app state.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use vitrine::ui::{AppOptions, RightView, RunStatus, Tab, VitrineApp};
+use vitrine::ui::{RightView, RunStatus, Tab, VitrineApp};
 
-/// The longest any wait may take before the test gives up (a safety net, not a timing check:
-/// a slow machine only makes the loops below run longer).
-const GIVE_UP: Duration = Duration::from_secs(900);
-
-/// A scratch folder shared by the tests of this binary and kept between runs (so the
-/// embedding and thumbnail caches make reruns fast): the demo catalogue, the embedding and
-/// thumbnail caches. Set before anything reads `VITRINE_CACHE_DIR`.
-fn shared_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vitrine-ui-tests");
-        std::fs::create_dir_all(&dir).expect("a scratch folder");
-        std::env::set_var(vitrine::paths::CACHE_DIR_ENV, &dir);
-        dir
-    })
-}
+#[path = "common/window.rs"]
+mod window;
+use window::{app_options, harness, run_until};
 
 /// The app on the demo catalogue, with its checkpoints in `checkpoints`.
 fn new_app(checkpoints: &Path) -> VitrineApp {
-    let shared = shared_dir();
-    let mut options = AppOptions::new(None);
-    options.engine.checkpoint_root = checkpoints.to_path_buf();
-    options.engine.cache_root = shared.join("embeddings");
-    options.thumbnail_cache = Some(shared.join("thumbnails"));
-    VitrineApp::new(options)
-}
-
-fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut VitrineApp| app.ui(ui), app)
-}
-
-/// Runs frames until `done` holds, failing with the window's messages after [`GIVE_UP`].
-fn run_until(
-    harness: &mut Harness<'static, VitrineApp>,
-    what: &str,
-    done: impl Fn(&VitrineApp) -> bool,
-) {
-    let started = Instant::now();
-    while !done(harness.state()) {
-        if started.elapsed() > GIVE_UP {
-            let messages: Vec<String> = harness
-                .state()
-                .messages()
-                .items()
-                .iter()
-                .map(|m| m.text.clone())
-                .collect();
-            panic!("gave up waiting for {what}; messages in the window: {messages:#?}");
-        }
-        harness.step();
-        // Let the worker and the loaders run between frames.
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    harness.step();
+    VitrineApp::new(app_options(
+        window::shared_dir("vitrine-ui-tests"),
+        checkpoints,
+    ))
 }
 
 /// Scrolls the widget whose label contains `label` into view, then clicks it.

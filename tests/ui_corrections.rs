@@ -3,68 +3,24 @@
 //! Retrain with corrections is one click, and the validation gallery and the split come back
 //! with a loaded checkpoint.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use eframe::egui;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use vitrine::engine::corrections::Corrections;
-use vitrine::ui::{AppOptions, RunStatus, Tab, VitrineApp};
+use vitrine::ui::{RunStatus, Tab, VitrineApp};
 
-/// A safety net against hangs, not a timing check.
-const GIVE_UP: Duration = Duration::from_secs(900);
-
-/// Caches shared by the tests of this binary (set before anything reads `VITRINE_CACHE_DIR`).
-fn shared_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vitrine-ui-corrections");
-        std::fs::create_dir_all(&dir).expect("a scratch folder");
-        std::env::set_var(vitrine::paths::CACHE_DIR_ENV, &dir);
-        dir
-    })
-}
+#[path = "common/window.rs"]
+mod window;
+use window::{app_options, harness, run_until};
 
 fn new_app(scratch: &Path) -> VitrineApp {
-    let shared = shared_dir();
-    let mut options = AppOptions::new(None);
-    options.engine.checkpoint_root = scratch.join("checkpoints");
-    options.engine.cache_root = shared.join("embeddings");
-    options.thumbnail_cache = Some(shared.join("thumbnails"));
+    let shared = window::shared_dir("vitrine-ui-corrections");
+    let mut options = app_options(shared, &scratch.join("checkpoints"));
     options.catalogue_state_root = scratch.join("catalogues");
     VitrineApp::new(options)
-}
-
-fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut VitrineApp| app.ui(ui), app)
-}
-
-fn run_until(
-    harness: &mut Harness<'static, VitrineApp>,
-    what: &str,
-    done: impl Fn(&VitrineApp) -> bool,
-) {
-    let started = Instant::now();
-    while !done(harness.state()) {
-        if started.elapsed() > GIVE_UP {
-            let messages: Vec<String> = harness
-                .state()
-                .messages()
-                .items()
-                .iter()
-                .map(|m| m.text.clone())
-                .collect();
-            panic!("gave up waiting for {what}; messages in the window: {messages:#?}");
-        }
-        harness.step();
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    harness.step();
 }
 
 /// Scrolls the tick box of `tag` into view and clicks it.

@@ -2,53 +2,13 @@
 //! the toolbar, add a word of the descriptions, remove it again; each edit remakes the
 //! catalogue's tags through the worker and is saved with the catalogue's vitrine state.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
-
-use eframe::egui;
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
 use vitrine::text::vocab::{store, VocabEdit};
-use vitrine::ui::{AppOptions, VitrineApp};
+use vitrine::ui::VitrineApp;
 
-/// A safety net, not a timing check.
-const GIVE_UP: Duration = Duration::from_secs(900);
-
-/// The scratch folder the window tests share (demo catalogue, caches).
-fn shared_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vitrine-ui-tests");
-        std::fs::create_dir_all(&dir).expect("a scratch folder");
-        std::env::set_var(vitrine::paths::CACHE_DIR_ENV, &dir);
-        dir
-    })
-}
-
-fn run_until(
-    harness: &mut Harness<'static, VitrineApp>,
-    what: &str,
-    done: impl Fn(&VitrineApp) -> bool,
-) {
-    let started = Instant::now();
-    while !done(harness.state()) {
-        assert!(
-            started.elapsed() < GIVE_UP,
-            "gave up waiting for {what}; messages: {:?}",
-            harness
-                .state()
-                .messages()
-                .items()
-                .iter()
-                .map(|m| m.text.clone())
-                .collect::<Vec<_>>()
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    harness.step();
-}
+#[path = "common/window.rs"]
+mod window;
+use window::{app_options, harness, run_until};
 
 fn has_tag(app: &VitrineApp, name: &str) -> bool {
     app.catalogue()
@@ -57,18 +17,13 @@ fn has_tag(app: &VitrineApp, name: &str) -> bool {
 
 #[test]
 fn the_editor_adds_and_removes_tags_and_saves_them() {
-    let shared = shared_dir();
+    let shared = window::shared_dir("vitrine-ui-tests");
     let dir = tempfile::tempdir().unwrap();
-    let mut options = AppOptions::new(None);
-    options.engine.checkpoint_root = dir.path().join("checkpoints");
-    options.engine.cache_root = shared.join("embeddings");
+    let mut options = app_options(shared, &dir.path().join("checkpoints"));
     options.engine.vocabulary_root = Some(dir.path().join("catalogues"));
-    options.thumbnail_cache = Some(shared.join("thumbnails"));
     options.auto_load_checkpoint = false;
     let app = VitrineApp::new(options);
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut VitrineApp| app.ui(ui), app);
+    let mut harness = harness(app);
     run_until(&mut harness, "the catalogue's vocabulary", |app| {
         app.catalogue().is_some() && app.vocabulary_editor().report.is_some()
     });
