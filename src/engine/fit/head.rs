@@ -77,16 +77,7 @@ pub(crate) fn head_step(
     let target = Tensor::from_slice(&flat)
         .view([batch.len() as i64, -1])
         .to_device(features.device());
-    let loss = logits.f_binary_cross_entropy_with_logits::<Tensor>(
-        &target,
-        None,
-        None,
-        tch::Reduction::Mean,
-    )?;
-    opt.zero_grad();
-    loss.f_backward()?;
-    opt.step();
-    Ok(loss.double_value(&[]) as f32)
+    super::bce_step(&logits, &target, opt)
 }
 
 /// Logits of `items` in inference mode.

@@ -356,8 +356,18 @@ pub(crate) fn train_step(
 ) -> Result<f32, EngineError> {
     let logits = eval::logits(net, inputs, batch, mode, true, Some(rng))?;
     let targets = inputs.target_tensor(batch, net.vs.device());
+    bce_step(&logits, &targets, opt)
+}
+
+/// Mean binary cross-entropy of `logits` against `targets`, one optimiser step on it; returns
+/// the loss.
+pub(crate) fn bce_step(
+    logits: &Tensor,
+    targets: &Tensor,
+    opt: &mut nn::Optimizer,
+) -> Result<f32, EngineError> {
     let loss = logits.f_binary_cross_entropy_with_logits::<Tensor>(
-        &targets,
+        targets,
         None,
         None,
         tch::Reduction::Mean,
