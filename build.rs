@@ -1,6 +1,7 @@
 //! Makes every vitrine binary (app, tests, benchmarks) find libtorch at run time without
 //! environment variables: the libtorch folder named by `LIBTORCH` (set in `.cargo/config.toml`
-//! to the project-local copy that `scripts/setup.sh` installs) is baked in as an rpath.
+//! to the project-local copy that `scripts/setup.sh` installs) is baked in as an rpath, and the
+//! folder is passed to the code, which opens libtorch's CUDA library from it when a GPU is there.
 
 use std::path::PathBuf;
 
@@ -15,9 +16,13 @@ fn main() {
     // `$ORIGIN`-relative run paths, which must resolve inside the real installation.
     let lib_dir = std::fs::canonicalize(&lib_dir).unwrap_or(lib_dir);
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib_dir.display());
-    // Nothing in vitrine calls into libtorch_cuda directly, so the linker's --as-needed would
-    // drop it and CUDA would never be found; keep it linked when the wheel ships it.
+    // libtorch_cuda is not linked (nothing calls into it, and --as-needed drops it): loading it
+    // costs ~270 MiB even without a GPU. `vision::cuda::load_backend` opens it from here at
+    // start-up on machines with an NVIDIA driver.
     if lib_dir.join("libtorch_cuda.so").exists() {
-        println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
+        println!(
+            "cargo:rustc-env=VITRINE_TORCH_LIB_DIR={}",
+            lib_dir.display()
+        );
     }
 }

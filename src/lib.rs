@@ -13,6 +13,7 @@
 //!   the Review ranking and the tags export;
 //! - [`photo`]: opening photo files safely (limits, special files, truncation);
 //! - [`durable`]: crash-safe file writes (temporary file, fsync, rename);
+//! - [`memory`]: keeping resident memory close to what is live (malloc arenas and trimming);
 //! - [`paths`]: where weights, checkpoints and caches live.
 
 pub mod catalogue;
@@ -20,6 +21,7 @@ pub mod durable;
 pub mod engine;
 pub mod index;
 pub mod lookalike;
+pub mod memory;
 pub mod paths;
 pub mod photo;
 pub mod review;

@@ -149,6 +149,8 @@ fn run_command(engine: &mut Engine, command: Command, emit: &(dyn Fn(EventBody) 
         Command::SetCorrections(corrections) => engine.set_corrections(corrections),
         Command::PrepareMatch => engine.prepare_match(emit),
     }));
+    // Catalogue phases free most of what they allocate; hand those pages back before the next.
+    crate::memory::release_freed();
     let failure = match outcome {
         Ok(Ok(())) => {
             emit(EventBody::Done);

@@ -69,6 +69,7 @@ impl Loading {
                     log::debug!("a catalogue was imported after the window stopped waiting");
                 }
                 repaint.request();
+                crate::memory::release_freed();
             })?;
         Ok(Self {
             rx,

@@ -96,6 +96,7 @@ impl PendingSearch {
                     log::debug!("search words made for a catalogue that is no longer open");
                 }
                 repaint.request();
+                crate::memory::release_freed();
             });
         match spawned {
             Ok(_) => Some(Self(rx)),

@@ -28,6 +28,7 @@
 //! # }
 //! ```
 
+pub mod cuda;
 pub mod efficientnet;
 mod error;
 pub mod fold;
