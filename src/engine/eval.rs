@@ -87,7 +87,7 @@ pub(crate) fn logits(
             }
             let xs = transforms::to_tensor(&images, net.kind)?.to_device(device);
             if train {
-                net.backbone.features(&xs, true)
+                net.training_features(&xs)?
             } else {
                 net.inference_features(&xs)
             }

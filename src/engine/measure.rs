@@ -162,49 +162,109 @@ pub fn training_images_per_sec(
     images: &[RgbImage],
     n_tags: usize,
 ) -> Result<f64, EngineError> {
-    let mut net = Network::pretrained(options, kind, 1, &|_| {})?;
-    let vocabulary = Vocabulary {
-        tags: (0..n_tags)
-            .map(|i| VocabTag {
-                name: format!("tag{i}"),
-                kind: TermKind::Noun,
-                count: 1,
+    let run = TrainingRun {
+        kind,
+        mode,
+        batch_size,
+        steps,
+        n_tags,
+    };
+    Ok(run.run(options, images)?.images_per_sec)
+}
+
+/// The loss of each of `steps` fine-tuning steps (after one warm-up step) on the same batch of
+/// prepared photos with `n_tags` synthetic targets, augmentations and dropout seeded: the
+/// curve of the network's precision (`options.precision`) against another's.
+pub fn fine_tune_losses(
+    options: &EngineOptions,
+    kind: BackboneKind,
+    batch_size: usize,
+    steps: usize,
+    images: &[RgbImage],
+    n_tags: usize,
+) -> Result<Vec<f32>, EngineError> {
+    let run = TrainingRun {
+        kind,
+        mode: TrainMode::FineTune,
+        batch_size,
+        steps,
+        n_tags,
+    };
+    Ok(run.run(options, images)?.losses)
+}
+
+/// A few optimisation steps of a freshly loaded network on synthetic targets.
+struct TrainingRun {
+    kind: BackboneKind,
+    mode: TrainMode,
+    batch_size: usize,
+    steps: usize,
+    n_tags: usize,
+}
+
+/// What a [`TrainingRun`] measured.
+struct TrainingFigures {
+    images_per_sec: f64,
+    losses: Vec<f32>,
+}
+
+impl TrainingRun {
+    fn run(
+        &self,
+        options: &EngineOptions,
+        images: &[RgbImage],
+    ) -> Result<TrainingFigures, EngineError> {
+        let (kind, mode, n_tags) = (self.kind, self.mode, self.n_tags);
+        tch::manual_seed(7);
+        let mut net = Network::pretrained(options, kind, 1, &|_| {})?;
+        let vocabulary = Vocabulary {
+            tags: (0..n_tags)
+                .map(|i| VocabTag {
+                    name: format!("tag{i}"),
+                    kind: TermKind::Noun,
+                    count: 1,
+                })
+                .collect(),
+        };
+        net.head = Some(Head::new(&net.vs, kind, vocabulary, vec![0.5; n_tags]));
+        let n = images.len().max(1);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let targets: Vec<Vec<f32>> = (0..n)
+            .map(|i| {
+                (0..n_tags)
+                    .map(|t| ((i * 7 + t * 3) % 5 == 0) as u8 as f32)
+                    .collect()
             })
-            .collect(),
-    };
-    net.head = Some(Head::new(&net.vs, kind, vocabulary, vec![0.5; n_tags]));
-    let n = images.len().max(1);
-    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let targets: Vec<Vec<f32>> = (0..n)
-        .map(|i| {
-            (0..n_tags)
-                .map(|t| ((i * 7 + t * 3) % 5 == 0) as u8 as f32)
-                .collect()
-        })
-        .collect();
-    let features = match mode {
-        TrainMode::Fast => Some(Tensor::randn(
-            [n as i64, kind.feature_dim()],
-            (Kind::Float, options.device),
-        )),
-        TrainMode::FineTune => None,
-    };
-    let prepared = PreparedImages {
-        size_px: kind.input_size_px(),
-        images: images.iter().cloned().map(Some).collect(),
-        failures: Vec::new(),
-    };
-    let inputs = Inputs {
-        features,
-        images: Some(&prepared),
-        targets,
-    };
-    let mut opt = nn::adam(0.9, 0.999, 0.0).build(&net.vs, 1e-3)?;
-    let batch: Vec<usize> = (0..batch_size).map(|i| i % n).collect();
-    train_step(&net, &inputs, &batch, mode, &mut rng, &mut opt)?;
-    let started = Instant::now();
-    for _ in 0..steps {
+            .collect();
+        let features = match mode {
+            TrainMode::Fast => Some(Tensor::randn(
+                [n as i64, kind.feature_dim()],
+                (Kind::Float, options.device),
+            )),
+            TrainMode::FineTune => None,
+        };
+        let prepared = PreparedImages {
+            size_px: kind.input_size_px(),
+            images: images.iter().cloned().map(Some).collect(),
+            failures: Vec::new(),
+        };
+        let inputs = Inputs {
+            features,
+            images: Some(&prepared),
+            targets,
+        };
+        let mut opt = nn::adam(0.9, 0.999, 0.0).build(&net.vs, 1e-3)?;
+        let batch: Vec<usize> = (0..self.batch_size).map(|i| i % n).collect();
         train_step(&net, &inputs, &batch, mode, &mut rng, &mut opt)?;
+        let started = Instant::now();
+        let mut losses = Vec::with_capacity(self.steps);
+        for _ in 0..self.steps {
+            losses.push(train_step(&net, &inputs, &batch, mode, &mut rng, &mut opt)?);
+        }
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        Ok(TrainingFigures {
+            images_per_sec: (self.steps * self.batch_size) as f64 / secs,
+            losses,
+        })
     }
-    Ok((steps * batch_size) as f64 / started.elapsed().as_secs_f64().max(1e-9))
 }

@@ -259,6 +259,19 @@ impl Network {
         })
     }
 
+    /// Pooled features of a batch in training mode (batch statistics, dropout), as f32. In bf16
+    /// precision the backbone runs under bf16 autocast (mixed precision: the weights and their
+    /// gradients stay f32).
+    pub(crate) fn training_features(&self, xs: &Tensor) -> Result<Tensor, EngineError> {
+        Ok(match self.precision {
+            Precision::F32 => self.backbone.features(xs, true),
+            Precision::Bf16 => {
+                vision::autocast::bf16(self.vs.device(), || self.backbone.features(xs, true))
+                    .f_to_kind(Kind::Float)?
+            }
+        })
+    }
+
     /// Pooled features of a batch of input tensors in inference mode (folded batch norm, in
     /// the network's precision).
     pub(crate) fn inference_features(&self, xs: &Tensor) -> Tensor {

@@ -28,6 +28,7 @@
 //! # }
 //! ```
 
+pub mod autocast;
 pub mod cuda;
 pub mod efficientnet;
 mod error;
