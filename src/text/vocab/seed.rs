@@ -83,6 +83,8 @@ pub(super) fn most_common<'a>(
 
 /// Ranks the candidate terms of every item and builds the vocabulary and the item tags
 /// (the part of [`extract_tags`] after tagging, in the seed recipe whatever `opts.mode`).
+///
+/// [`extract_tags`]: super::extract_tags
 pub fn tag_set_from_candidates(candidates: &[Candidates], opts: &TagOptions) -> TagSet {
     let noun_counts: Vec<_> = candidates.iter().map(|c| term_counts(&c.nouns)).collect();
     let adjective_counts: Vec<_> = candidates
