@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -67,5 +67,38 @@ pub fn run_until(
         // Let the worker and the loaders run between frames.
         std::thread::sleep(Duration::from_millis(15));
     }
+    harness.step();
+}
+
+/// Every message in the window's message area, one per line.
+pub fn messages_text(app: &VitrineApp) -> String {
+    app.messages()
+        .items()
+        .iter()
+        .map(|m| m.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A file dropped on the window, read from disk when asked.
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Drops the file at `path` on the window, as a file manager does, and runs a frame.
+pub fn drop_file(harness: &mut Harness<'static, VitrineApp>, path: &Path) {
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(path.to_path_buf())));
     harness.step();
 }

@@ -8,24 +8,26 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use tch::nn::{self, OptimizerConfig};
-use tch::Tensor;
 
+mod clock;
 pub mod early_stop;
 mod fast_end;
 pub(crate) mod head;
 mod plan;
 mod save;
+mod step;
 pub(crate) mod tune;
 
+use clock::StepClock;
 use early_stop::{EarlyStop, Verdict};
 use fast_end::FastEnd;
 use head::{head_step, snapshot, OneTorchThread};
 use plan::{plan, prepare_inputs, prior_biases, standardise};
+pub(crate) use step::{bce_step, train_step};
 
 use super::checkpoint::{Checkpoint, EvalPoint, History, LossPoint};
 use super::config::{TrainConfig, TrainMode};
@@ -33,7 +35,7 @@ use super::eval::{self, EvalSplit, Inputs};
 use super::identity::ModelIdentity;
 use super::network::{Emit, Head, Network};
 use super::options::EngineOptions;
-use super::protocol::{EvalReport, EventBody, Progress, RunEnd, RunOutcome, RunStarted};
+use super::protocol::{EvalReport, EventBody, RunEnd, RunOutcome, RunStarted};
 use super::split::Split;
 use super::state::CatalogueState;
 use super::EngineError;
@@ -342,81 +344,5 @@ impl<'a> TrainingRun<'a> {
             model: net.identity.clone(),
         };
         (net, end)
-    }
-}
-
-/// One optimisation step of `net` on a batch; returns its loss.
-pub(crate) fn train_step(
-    net: &Network,
-    inputs: &Inputs,
-    batch: &[usize],
-    mode: TrainMode,
-    rng: &mut rand::rngs::StdRng,
-    opt: &mut nn::Optimizer,
-) -> Result<f32, EngineError> {
-    let logits = eval::logits(net, inputs, batch, mode, true, Some(rng))?;
-    let targets = inputs.target_tensor(batch, net.vs.device());
-    bce_step(&logits, &targets, opt)
-}
-
-/// Mean binary cross-entropy of `logits` against `targets`, one optimiser step on it; returns
-/// the loss.
-pub(crate) fn bce_step(
-    logits: &Tensor,
-    targets: &Tensor,
-    opt: &mut nn::Optimizer,
-) -> Result<f32, EngineError> {
-    let loss = logits.f_binary_cross_entropy_with_logits::<Tensor>(
-        targets,
-        None,
-        None,
-        tch::Reduction::Mean,
-    )?;
-    opt.zero_grad();
-    loss.f_backward()?;
-    opt.step();
-    Ok(loss.double_value(&[]) as f32)
-}
-
-/// Throughput and time left, from the steps taken in this run.
-struct StepClock {
-    started: Instant,
-    steps_this_run: usize,
-    total_steps: usize,
-}
-
-impl StepClock {
-    fn new(total_steps: usize) -> Self {
-        Self {
-            started: Instant::now(),
-            steps_this_run: 0,
-            total_steps,
-        }
-    }
-
-    /// Progress after one more step: `(epoch, step)` are 0-based within the run,
-    /// `(global_step, done_steps)` count from the first run of the checkpoint chain.
-    fn progress(
-        &mut self,
-        config: &TrainConfig,
-        (epoch, step): (usize, usize),
-        steps_per_epoch: usize,
-        (global_step, done_steps): (usize, usize),
-        loss: f32,
-    ) -> Progress {
-        self.steps_this_run += 1;
-        let elapsed_secs = self.started.elapsed().as_secs_f64();
-        let secs_per_step = elapsed_secs / self.steps_this_run as f64;
-        Progress {
-            epoch: epoch + 1,
-            epochs: config.epochs,
-            step: step + 1,
-            steps_per_epoch,
-            global_step,
-            loss,
-            images_per_sec: (self.steps_this_run * config.batch_size) as f64
-                / elapsed_secs.max(1e-9),
-            eta_secs: secs_per_step * self.total_steps.saturating_sub(done_steps) as f64,
-        }
     }
 }

@@ -6,24 +6,26 @@
 //! cached.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use image::RgbImage;
-
-use super::data::prepare_images;
 use super::identity::ModelIdentity;
 use super::network::{Emit, Network, INFERENCE_BATCH};
 use super::options::EngineOptions;
-use super::prefetch::pipelined;
 use super::protocol::{CatalogueEmbeddings, EventBody, Task};
 use super::state::{CatalogueState, StoredEmbeddings};
 use super::EngineError;
 use crate::index::ann::ANN_FROM_ITEMS;
 use crate::index::cache::{file_hash, EmbeddingCache};
-use crate::index::{AnnIndex, EmbeddingIndex};
+use crate::index::EmbeddingIndex;
+
+mod graph;
+mod photos;
+
+use graph::attach_graph;
+use photos::embed_images;
+pub(crate) use photos::{embed_paths, features, BatchResults};
 
 /// Makes sure `state` holds the embeddings of `net`; returns false when stopped first (the
 /// vectors computed so far are cached all the same).
@@ -252,27 +254,6 @@ impl Pass<'_> {
     }
 }
 
-/// The embeddings of prepared photos; with `flip`, each is the mean of the photo's and its
-/// mirror image's (a garment seen from the other side is the same garment). The catalogue's
-/// are computed the same way, the two halves cached apart.
-pub(crate) fn features(
-    net: &Network,
-    images: &[RgbImage],
-    flip: bool,
-) -> Result<Vec<Vec<f32>>, EngineError> {
-    let mut plain = net.features(images)?;
-    if flip {
-        let mirrored: Vec<RgbImage> = images
-            .iter()
-            .map(image::imageops::flip_horizontal)
-            .collect();
-        for (p, m) in plain.iter_mut().zip(net.features(&mirrored)?) {
-            p.iter_mut().zip(m).for_each(|(a, b)| *a = 0.5 * (*a + b));
-        }
-    }
-    Ok(plain)
-}
-
 /// The cache key of this network's vectors (of mirror images with `mirror`), or None when its
 /// vectors must not be cached.
 fn cache_key(identity: &ModelIdentity, options: &EngineOptions, mirror: bool) -> Option<String> {
@@ -297,47 +278,6 @@ fn open_cache(key: &str, options: &EngineOptions, dim: usize, emit: Emit) -> Emb
         emit(EventBody::Notice(note.clone()));
     }
     cache
-}
-
-/// Loads the lookalike graph saved for exactly these photos by this network, or builds it
-/// and saves it next to the embedding cache. Without a graph the exact search still answers.
-fn attach_graph(
-    index: &mut EmbeddingIndex,
-    cache_key: &str,
-    options: &EngineOptions,
-    hashes: &[Option<u128>],
-    emit: Emit,
-) {
-    let mut bytes = Vec::with_capacity(hashes.len() * 17);
-    for h in hashes {
-        bytes.push(u8::from(h.is_some()));
-        bytes.extend_from_slice(&h.unwrap_or(0).to_le_bytes());
-    }
-    let photos = xxhash_rust::xxh3::xxh3_128(&bytes);
-    let path = EmbeddingCache::path_for(&options.cache_root, cache_key)
-        .join(format!("lookalike-graph-{photos:032x}.usearch"));
-    if path.is_file() {
-        match AnnIndex::load(&path, index).map(Arc::new) {
-            Ok(graph) if index.attach_ann(graph.clone()).is_ok() => return,
-            Ok(_) => log::warn!("lookalike graph {} does not fit; rebuilt", path.display()),
-            Err(e) => log::warn!("{e}; rebuilt"),
-        }
-    }
-    emit(EventBody::Notice(format!(
-        "{} photos: building the lookalike graph (once for these photos)",
-        index.present_count()
-    )));
-    if let Err(e) = index.build_ann() {
-        emit(EventBody::Notice(format!(
-            "{e}; lookalikes use the exact search"
-        )));
-        return;
-    }
-    if let Some(graph) = index.ann() {
-        if let Err(e) = graph.save(&path) {
-            log::warn!("{e} (the graph is built again next time)");
-        }
-    }
 }
 
 fn report_failures(state: &CatalogueState, mut failures: Vec<(usize, String)>, emit: Emit) {
@@ -365,83 +305,4 @@ fn busy(done: usize, total: usize) -> EventBody {
         done,
         total,
     }
-}
-
-/// One batch's vectors, or why a photo could not be used, in the batch's order.
-pub(crate) type BatchResults = Vec<Result<Vec<f32>, String>>;
-
-/// The vectors of prepared photos, or of their mirror images with `mirror` (or the reason a
-/// photo is missing, passed through).
-fn embed_images(
-    net: &Network,
-    images: Vec<Result<RgbImage, String>>,
-    mirror: bool,
-) -> Result<BatchResults, EngineError> {
-    let ok: Vec<RgbImage> = images
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .map(|img| {
-            if mirror {
-                image::imageops::flip_horizontal(img)
-            } else {
-                img.clone()
-            }
-        })
-        .collect();
-    let mut vectors = if ok.is_empty() {
-        Vec::new()
-    } else {
-        net.features(&ok)?
-    }
-    .into_iter();
-    Ok(images
-        .into_iter()
-        .map(|r| r.and_then(|_| vectors.next().ok_or_else(|| "no vector came back".into())))
-        .collect())
-}
-
-/// Embeds `paths` in batches of [`INFERENCE_BATCH`], decoding and resizing the next batch on
-/// the decoding pool while the network runs on the current one. `on_batch` gets each batch's
-/// positions in `paths` and its results, in order. Stops before the next batch once `stop` is
-/// set.
-pub(crate) fn embed_paths(
-    net: &Network,
-    paths: &[PathBuf],
-    options: &EngineOptions,
-    stop: &AtomicBool,
-    mirror: bool,
-    on_batch: &mut dyn FnMut(std::ops::Range<usize>, BatchResults) -> Result<(), EngineError>,
-) -> Result<(), EngineError> {
-    let batches: Vec<std::ops::Range<usize>> = (0..paths.len())
-        .step_by(INFERENCE_BATCH)
-        .map(|start| start..(start + INFERENCE_BATCH).min(paths.len()))
-        .collect();
-    let size_px = net.kind.input_size_px();
-    let decode = |range: &std::ops::Range<usize>| {
-        decoded(&paths[range.clone()], size_px, options.decode_threads, stop)
-    };
-    pipelined(&batches, &decode, &mut |i, images| {
-        if stop.load(Ordering::Relaxed) {
-            return Ok(false);
-        }
-        on_batch(batches[i].clone(), embed_images(net, images, mirror)?)?;
-        Ok(true)
-    })
-}
-
-/// Decodes and prepares `paths` on the decoding pool: each photo, or why it is missing.
-fn decoded(
-    paths: &[PathBuf],
-    size_px: u32,
-    threads: usize,
-    stop: &AtomicBool,
-) -> Vec<Result<RgbImage, String>> {
-    let prepared = prepare_images(paths, size_px, threads, stop, &|_, _| {});
-    let mut reasons: HashMap<usize, String> = prepared.failures.into_iter().collect();
-    prepared
-        .images
-        .into_iter()
-        .enumerate()
-        .map(|(k, img)| img.ok_or_else(|| reasons.remove(&k).unwrap_or_else(|| "stopped".into())))
-        .collect()
 }
