@@ -3,7 +3,8 @@
 //! On x86 CPUs with bfloat16 dot-product instructions (AVX512-BF16) or bfloat16 matrix units
 //! (AMX-BF16), libtorch's oneDNN convolutions run about twice as fast in bfloat16 as in f32, and
 //! the pooled embeddings stay within a cosine of 0.999 of the f32 ones. Everywhere else, and
-//! whenever `VITRINE_PRECISION=f32` is set, inference runs in f32. Training keeps f32 weights.
+//! whenever `VITRINE_PRECISION=f32` is set, inference runs in f32. Training keeps f32 weights;
+//! in bf16 precision its backbone runs under bf16 autocast ([`crate::vision::autocast`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,7 +14,8 @@ use serde::{Deserialize, Serialize};
 /// Environment variable that forces a precision: `f32`, `bf16` or `auto` (the default).
 pub const PRECISION_ENV: &str = "VITRINE_PRECISION";
 
-/// Number format of inference (embedding, prediction, evaluation).
+/// Number format of inference (embedding, prediction, evaluation), and of fine-tuning's
+/// mixed-precision forward pass.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Precision {
     /// 32-bit floats everywhere.
