@@ -9,8 +9,6 @@ fn main() -> std::process::ExitCode {
     // as warnings; `RUST_LOG=vitrine=debug` shows more.
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     vitrine::memory::limit_malloc_arenas();
-    // Before any tensor exists, so a GPU is seen as if libtorch_cuda were linked.
-    vitrine::vision::cuda::load_backend();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -22,9 +22,14 @@ fn forced_load_registers_the_cuda_backend() {
     assert!(before.contains(NO_BACKEND), "before loading: {before}");
     // SAFETY: the only test in this binary; no other thread reads the environment.
     unsafe { std::env::set_var("VITRINE_CUDA", "1") };
-    match load_backend() {
+    match load_backend().clone() {
         CudaBackend::Loaded(path) => {
             assert!(path.ends_with("libtorch_cuda.so"), "{}", path.display());
+            assert_eq!(
+                load_backend(),
+                &CudaBackend::Loaded(path.clone()),
+                "loaded once"
+            );
             let after = cuda_tensor_error();
             // With a GPU the tensor is made; without one the CUDA hooks answer for the driver.
             assert!(!after.contains(NO_BACKEND), "after loading: {after}");

@@ -58,7 +58,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         });
     }
     let catalogue = vitrine::catalogue::demo().context("cannot open the demo catalogue")?;
-    let device = tch::Device::cuda_if_available();
+    let device = vitrine::vision::cuda::device();
     println!(
         "vitrine bench — {} threads for libtorch, device {:?}, inference in {}",
         tch::get_num_threads(),

@@ -43,7 +43,7 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        let device = Device::cuda_if_available();
+        let device = crate::vision::cuda::device();
         Self {
             checkpoint_root: crate::paths::checkpoints_dir(),
             cache_root: crate::paths::cache_dir().join("embeddings"),

@@ -2,8 +2,8 @@
 //!
 //! libtorch's CUDA library and the CUDA libraries it pulls in (cuBLAS, cuDNN, NVRTC…) cost
 //! about 270 MiB of resident memory the moment they load, GPU or not. The binaries are linked
-//! without it and [`load_backend`] opens it at start-up when the machine has an NVIDIA driver:
-//! its static initialisers register the CUDA kernels and device hooks with libtorch, exactly
+//! without it, and [`load_backend`] opens it when vitrine first chooses a device ([`device`]),
+//! if the machine has an NVIDIA driver: its static initialisers register the CUDA kernels and device hooks with libtorch, exactly
 //! as when it is linked, and `tch::Device::cuda_if_available()` then sees the GPU.
 
 use std::path::{Path, PathBuf};
@@ -36,26 +36,44 @@ fn wanted() -> bool {
     }
 }
 
-/// Opens libtorch's CUDA library when the machine can use it. Call it once, first thing in
-/// `main`, before any tensor is made; the outcome is logged.
-pub fn load_backend() -> CudaBackend {
-    let outcome = if !wanted() {
-        CudaBackend::NotWanted
-    } else {
-        match TORCH_LIB_DIR.map(|d| Path::new(d).join("libtorch_cuda.so")) {
-            Some(path) if path.exists() => open(&path),
-            _ => CudaBackend::NotShipped,
-        }
-    };
-    match &outcome {
+/// Opens libtorch's CUDA library when the machine can use it, once per process (later calls
+/// return the first outcome); the outcome is logged. [`device`] calls it, so every path that
+/// chooses a device sees a GPU as if the library were linked.
+pub fn load_backend() -> &'static CudaBackend {
+    static LOADED: std::sync::OnceLock<CudaBackend> = std::sync::OnceLock::new();
+    LOADED.get_or_init(|| {
+        let outcome = if !wanted() {
+            CudaBackend::NotWanted
+        } else {
+            match TORCH_LIB_DIR.map(|d| Path::new(d).join("libtorch_cuda.so")) {
+                Some(path) if path.exists() => open(&path),
+                _ => CudaBackend::NotShipped,
+            }
+        };
+        log_outcome(&outcome);
+        outcome
+    })
+}
+
+/// The device to train and embed on: the first GPU when libtorch's CUDA backend is loaded and
+/// sees one, the CPU otherwise.
+pub fn device() -> tch::Device {
+    load_backend();
+    tch::Device::cuda_if_available()
+}
+
+fn log_outcome(outcome: &CudaBackend) {
+    match outcome {
         CudaBackend::Loaded(path) => log::info!("CUDA backend loaded from {}", path.display()),
         CudaBackend::NotWanted => log::debug!("no NVIDIA driver here: CUDA backend not loaded"),
         CudaBackend::NotShipped => log::debug!("this libtorch has no CUDA backend"),
         CudaBackend::Failed(why) => {
-            log::warn!("an NVIDIA driver is present but libtorch's CUDA backend did not load, so training runs on the CPU: {why}")
+            log::warn!(
+                "an NVIDIA driver is present but libtorch's CUDA backend did not load, so \
+                 training runs on the CPU: {why}"
+            )
         }
     }
-    outcome
 }
 
 #[cfg(unix)]
