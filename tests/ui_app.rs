@@ -57,15 +57,7 @@ fn selecting_an_item_shows_five_lookalikes() {
     );
     assert!(lookalikes.windows(2).all(|w| w[0].score >= w[1].score));
     // The Match scores are summed on their own thread: give it a few frames.
-    let mut shown = 0;
-    for _ in 0..500 {
-        shown = harness.query_all_by_label_contains("Lookalike ").count();
-        if shown == 5 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-        harness.step();
-    }
+    let shown = window::count_labels_when_shown(&mut harness, "Lookalike ", 5);
     assert_eq!(shown, 5, "the detail panel shows five lookalike thumbnails");
     // Before a model exists the panel says how to get predicted tags.
     harness.get_by_label_contains("Train a model to see predicted tags");

@@ -144,7 +144,10 @@ fn a_dropped_photo_gets_tags_and_lookalikes_after_training() {
     );
     harness.get_by_label("Dropped photo");
     harness.get_by_label("Predicted tags");
-    assert_eq!(harness.query_all_by_label_contains("Lookalike ").count(), 5);
+    assert_eq!(
+        window::count_labels_when_shown(&mut harness, "Lookalike ", 5),
+        5
+    );
 
     // Back to the catalogue item.
     harness.get_by_label("Back to the catalogue").click();

@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
+use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use vitrine::ui::{AppOptions, VitrineApp};
 
@@ -101,4 +102,24 @@ pub fn drop_file(harness: &mut Harness<'static, VitrineApp>, path: &Path) {
         .dropped_files
         .push(Arc::new(DroppedPath(path.to_path_buf())));
     harness.step();
+}
+
+/// How many widgets with a label containing `text` are shown, after running frames until there
+/// are `wanted` of them or about five seconds have passed: some panels fill in a few frames
+/// later, when the `vitrine-match` thread has summed the scores.
+pub fn count_labels_when_shown(
+    harness: &mut Harness<'static, VitrineApp>,
+    text: &str,
+    wanted: usize,
+) -> usize {
+    let mut shown = 0;
+    for _ in 0..500 {
+        shown = harness.query_all_by_label_contains(text).count();
+        if shown == wanted {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    shown
 }
