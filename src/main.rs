@@ -8,7 +8,7 @@ fn main() -> std::process::ExitCode {
     // Problems vitrine works around (a cache it cannot write, a checkpoint it skips) are logged
     // as warnings; `RUST_LOG=vitrine=debug` shows more.
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    vitrine::memory::limit_malloc_arenas();
+    vitrine::memory::tune_malloc();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
