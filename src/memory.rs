@@ -7,9 +7,9 @@
 //! [`tune_malloc`] keeps big blocks in the heap so that they are reused rather than mapped and
 //! zeroed afresh by the kernel on every batch.
 
-/// Sets malloc up for a process that holds a few big tensors, unless the environment already
-/// tunes malloc (`MALLOC_ARENA_MAX`, `MALLOC_MMAP_MAX_`, `MALLOC_TRIM_THRESHOLD_`,
-/// `GLIBC_TUNABLES`). Call it before any thread starts.
+/// Sets malloc up for a process that holds a few big tensors. Each setting is left to the user
+/// when the environment already sets it (its `MALLOC_*` variable or its `glibc.malloc.*`
+/// tunable in `GLIBC_TUNABLES`). Call it before any thread starts.
 ///
 /// - **Two arenas.** glibc gives every thread that allocates its own arena (up to 8 per core),
 ///   and each keeps the memory freed in it; with the worker, decoding, colour, search and
@@ -17,28 +17,46 @@
 /// - **Big blocks from the heap, not from `mmap`.** By default every block over the mmap
 ///   threshold (at most 32 MiB) gets fresh pages from the kernel and gives them back when
 ///   freed. A network's activations are such blocks, allocated and freed on every batch, so
-///   the kernel zeroed hundreds of MiB of pages per batch: over a third of the CPU time of
+///   the kernel zeroed hundreds of MiB of pages per batch: about a third of the CPU time of
 ///   embedding and fine-tuning was spent in the kernel. Blocks now come from the heap and are
 ///   reused, and the heap's top is not trimmed on every free; [`release_freed`], called when a
 ///   phase ends, hands the pages back instead.
 pub fn tune_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        let tuned_by_user = |name: &str| std::env::var_os(name).is_some();
-        if tuned_by_user("GLIBC_TUNABLES") {
-            return;
-        }
-        let mut settings = Vec::new();
-        if !tuned_by_user("MALLOC_ARENA_MAX") {
-            settings.push(("arena limit", libc::M_ARENA_MAX, 2));
-        }
-        if !tuned_by_user("MALLOC_MMAP_MAX_") {
-            settings.push(("no mmap for big blocks", libc::M_MMAP_MAX, 0));
-        }
-        if !tuned_by_user("MALLOC_TRIM_THRESHOLD_") {
-            settings.push(("trim threshold", libc::M_TRIM_THRESHOLD, i32::MAX));
-        }
-        for (what, param, value) in settings {
+        let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+        // (what, the user's variable, the user's tunables, mallopt parameter, value)
+        let settings: [(&str, &str, &[&str], i32, i32); 3] = [
+            (
+                "arena limit",
+                "MALLOC_ARENA_MAX",
+                &["arena_max"],
+                libc::M_ARENA_MAX,
+                2,
+            ),
+            (
+                "no mmap for big blocks",
+                "MALLOC_MMAP_MAX_",
+                &["mmap_max", "mmap_threshold"],
+                libc::M_MMAP_MAX,
+                0,
+            ),
+            (
+                "trim threshold",
+                "MALLOC_TRIM_THRESHOLD_",
+                &["trim_threshold"],
+                libc::M_TRIM_THRESHOLD,
+                i32::MAX,
+            ),
+        ];
+        for (what, variable, user_tunables, param, value) in settings {
+            let set_by_user = std::env::var_os(variable).is_some()
+                || user_tunables
+                    .iter()
+                    .any(|t| tunables.contains(&format!("glibc.malloc.{t}=")));
+            if set_by_user {
+                continue;
+            }
             // SAFETY: mallopt only sets a malloc tunable; it is called before any thread starts.
             let accepted = unsafe { libc::mallopt(param, value) };
             if accepted == 0 {
