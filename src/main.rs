@@ -13,7 +13,8 @@ fn main() -> std::process::ExitCode {
     match cli::run(args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Each cause once, in words (no Rust debug text, no OS error numbers).
+            eprintln!("error: {}", vitrine::durable::describe_chain(e.chain()));
             std::process::ExitCode::FAILURE
         }
     }

@@ -57,6 +57,7 @@ fn checkpoint_on(dir: &Path, vocabulary: vitrine::text::Vocabulary, settings: Vo
         includes_backbone: false,
         history: History::default(),
         tuning: None,
+        weights_checksum: None,
     };
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join(WEIGHTS_FILE), b"not weights").unwrap();

@@ -62,32 +62,9 @@ fn extract(embedded: &Dir<'_>, root: &Path) -> Result<(), CatalogueError> {
     Ok(())
 }
 
-/// Writes `contents` to a temporary file beside `target`, then renames it over `target`.
+/// Writes `contents` crash-safely over `target` (see [`crate::durable`]).
 fn write_atomically(target: &Path, contents: &[u8]) -> std::io::Result<()> {
-    // Process id plus a counter keeps temporary names apart across processes and threads.
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let file_name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp: PathBuf = target.with_file_name(format!(
-        ".{file_name}.{}-{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        fs::rename(&temp, target)
-    })();
-    if result.is_err() {
-        // Best effort: a leftover temporary file is harmless but untidy.
-        if let Err(e) = fs::remove_file(&temp) {
-            log::warn!("cannot remove temporary file {}: {e}", temp.display());
-        }
-    }
-    result
+    crate::durable::write_file(target, contents)
 }
 
 #[cfg(test)]

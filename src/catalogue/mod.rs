@@ -32,6 +32,7 @@ pub use self::demo::{demo, demo_into, DEMO_NAME};
 pub use self::error::CatalogueError;
 pub use self::folder::FOLDER_ATTRIBUTE;
 pub use self::report::{ImportReport, Problem, ProblemKind, Severity};
+pub use self::rows::MAX_DESCRIPTION_CHARS;
 
 /// One garment: a photo, its description and any extra facts about it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

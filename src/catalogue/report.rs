@@ -31,10 +31,16 @@ pub enum ProblemKind {
     /// A JSON entry is not an object or has a field of the wrong type.
     MalformedEntry,
     /// A CSV field opens a double quote that its line does not close, so it swallowed the
-    /// following rows; the row is skipped and the rows after it are read on their own.
+    /// following rows; the row is loaded from its own line and the rows after it are read on
+    /// their own.
     UnclosedQuote,
     /// A relative image path leads out of the catalogue's folder (`../`); the item loads.
     OutsideCatalogue,
+    /// The description is longer than [`MAX_DESCRIPTION_CHARS`](super::MAX_DESCRIPTION_CHARS);
+    /// the item loads with its beginning.
+    LongDescription,
+    /// The file has a header but no rows: nothing to load.
+    NoRows,
 }
 
 impl ProblemKind {
@@ -54,6 +60,8 @@ impl ProblemKind {
             ProblemKind::MalformedEntry => "malformed entry",
             ProblemKind::UnclosedQuote => "unclosed quote",
             ProblemKind::OutsideCatalogue => "outside the catalogue folder",
+            ProblemKind::LongDescription => "description cut",
+            ProblemKind::NoRows => "no rows",
         }
     }
 }

@@ -47,6 +47,41 @@ impl Locator {
     }
 }
 
+/// The longest description kept, in characters: a longer one is cut to its beginning and
+/// reported, so a runaway or machine-made description cannot make tagging and training use
+/// memory out of proportion to the catalogue.
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+
+/// The raw bytes of a description worth decoding: at most [`MAX_DESCRIPTION_CHARS`] characters
+/// of UTF-8 (4 bytes each at most), cut before a character's first byte, so an enormous field
+/// is never decoded whole.
+pub(crate) fn description_prefix(raw: &[u8]) -> &[u8] {
+    let limit = MAX_DESCRIPTION_CHARS * 4;
+    if raw.len() <= limit {
+        return raw;
+    }
+    let mut end = limit;
+    // UTF-8 continuation bytes are 0b10xx_xxxx.
+    while end > 0 && raw[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    &raw[..end]
+}
+
+/// Cuts `description` to [`MAX_DESCRIPTION_CHARS`]; returns the message to report when it
+/// was longer (`raw_len`: its length in bytes as written).
+pub(crate) fn cut_description(description: &mut String, raw_len: usize) -> Option<String> {
+    let cut_at = description
+        .char_indices()
+        .nth(MAX_DESCRIPTION_CHARS)
+        .map(|(at, _)| at)?;
+    description.truncate(cut_at);
+    Some(format!(
+        "the description is {raw_len} bytes long, more than the {MAX_DESCRIPTION_CHARS} \
+         characters vitrine keeps; its first {MAX_DESCRIPTION_CHARS} characters were loaded"
+    ))
+}
+
 /// One catalogue row read from its source, before its image is checked.
 #[derive(Clone, Debug)]
 pub(crate) struct Row {

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use vitrine::engine::checkpoint::Checkpoint;
 use vitrine::engine::corrections::{self, Corrections};
@@ -99,13 +98,15 @@ fn tags(args: &ExportTagsArgs) -> anyhow::Result<()> {
         split: model.as_ref().and_then(|m| m.split.as_ref()),
     };
     let records = sources.records();
-    let format = export::write(&args.out, &records)
-        .with_context(|| format!("cannot export the tags of {}", catalogue.name))?;
+    if let Some(note) = vitrine::durable::clear_leftovers_note(&args.out) {
+        eprintln!("note: {note}");
+    }
+    let format = export::write(&args.out, &records)?;
     eprintln!(
         "{} items written to {} ({format:?}); {} corrected by you",
         records.len(),
         args.out.display(),
-        corrections.items_corrected()
+        corrections.items_corrected_in(&catalogue)
     );
     Ok(())
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use vitrine::engine::Command;
@@ -59,8 +58,10 @@ pub fn run(args: &ExportLookalikesArgs) -> anyhow::Result<()> {
     )?;
     bar.finish_and_clear();
     let ids: Vec<String> = catalogue.items.iter().map(|i| i.id.clone()).collect();
-    let rows = write(&args.out, &ids, &found)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    if let Some(note) = vitrine::durable::clear_leftovers_note(&args.out) {
+        eprintln!("note: {note}");
+    }
+    let rows = write(&args.out, &ids, &found)?;
     println!(
         "{rows} rows ({} items × up to {LOOKALIKES} lookalikes, match: {}) written to {} in {:.1} s",
         found.len(),

@@ -139,11 +139,9 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         ready.trainable_items
     );
     let corrections = Corrections::load(&corrections::sidecar_path(&ready.catalogue))?;
-    if !corrections.is_empty() {
-        eprintln!(
-            "{} item(s) have tags checked by you; they train with your corrections",
-            corrections.items_corrected()
-        );
+    let corrected = corrections.items_corrected_in(&ready.catalogue);
+    if corrected > 0 {
+        eprintln!("{corrected} item(s) have tags checked by you; they train with your corrections");
         session.request(
             Command::SetCorrections(Arc::new(corrections)),
             |_, _| Ok(()),

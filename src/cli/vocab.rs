@@ -221,6 +221,12 @@ pub fn run(args: &VocabArgs) -> anyhow::Result<()> {
     };
     let catalogue = on.catalogue.load()?;
     let path = settings_file(&catalogue);
+    // An edit reads, changes and writes the file under its lock, so edits made at the same
+    // moment (another command, the window) all survive.
+    let lock = match change {
+        Some(_) => Some(store::lock(&path)?),
+        None => None,
+    };
     let mut settings = saved_settings(&catalogue)?;
     if let Some(change) = change {
         let current = derive(&catalogue, &settings);
@@ -243,6 +249,7 @@ pub fn run(args: &VocabArgs) -> anyhow::Result<()> {
             Change::Reset => settings.edits = VocabularyEdits::default(),
         }
         store::save(&path, &settings)?;
+        drop(lock);
         println!("saved in {}", path.display());
     }
     show(&catalogue, &settings);

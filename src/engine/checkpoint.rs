@@ -25,9 +25,11 @@ use crate::text::Vocabulary;
 mod error;
 mod resume;
 mod validate;
+mod weights;
 
 pub use error::CheckpointError;
 pub use resume::{resume_plan, ResumePlan};
+pub use weights::{checksum as weights_checksum, first_non_finite};
 
 /// File inside a checkpoint folder holding [`CheckpointMeta`].
 pub const META_FILE: &str = "checkpoint.json";
@@ -105,6 +107,10 @@ pub struct CheckpointMeta {
     /// epochs (a checkpoint that has it holds the kept weights; its folder ends in `-best`).
     #[serde(default)]
     pub tuning: Option<Tuning>,
+    /// xxh3-128 of the weights file (32 hex digits), checked when the checkpoint is loaded;
+    /// `None` in checkpoints written before vitrine recorded it. Filled in by [`write`].
+    #[serde(default)]
+    pub weights_checksum: Option<String>,
 }
 
 /// A checkpoint on disk.
@@ -298,8 +304,21 @@ pub fn write(
     let tmp_dir = run_dir.join(format!("{name}{}", durable::TMP_SUFFIX));
     std::fs::create_dir(&tmp_dir).map_err(io("create", &tmp_dir))?;
     let weights = tmp_dir.join(WEIGHTS_FILE);
-    save_weights(&weights)?;
+    let sealed = save_weights(&weights).and_then(|()| Ok(weights::seal(&weights)?));
+    let sum = match sealed {
+        Ok(sum) => sum,
+        Err(e) => {
+            // Nothing of a checkpoint that cannot be used is left behind.
+            if let Err(e) = std::fs::remove_dir_all(&tmp_dir) {
+                log::warn!("cannot remove {}: {e}", tmp_dir.display());
+            }
+            return Err(e);
+        }
+    };
     durable::sync_file(&weights).map_err(io("flush", &weights))?;
+    let mut meta = meta.clone();
+    meta.weights_checksum = Some(sum);
+    let meta = &meta;
     let text = serde_json::to_string_pretty(meta).map_err(CheckpointError::Encode)?;
     let meta_path = tmp_dir.join(META_FILE);
     write_synced(&meta_path, text.as_bytes()).map_err(io("write", &meta_path))?;

@@ -122,6 +122,16 @@ impl Corrections {
         self.items.len()
     }
 
+    /// Number of items of `catalogue` with at least one correction (corrections of items no
+    /// longer in it are kept in the file but not counted).
+    pub fn items_corrected_in(&self, catalogue: &Catalogue) -> usize {
+        catalogue
+            .items
+            .iter()
+            .filter(|item| self.items.contains_key(&item.id))
+            .count()
+    }
+
     /// True when there is no correction.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
@@ -155,8 +165,12 @@ impl Corrections {
             .collect()
     }
 
-    /// Reads a sidecar file; a missing file is no corrections.
+    /// Reads a sidecar file; a missing file is no corrections. Unfinished files of killed runs
+    /// in its folder are removed on the way.
     pub fn load(path: &Path) -> Result<Self, CorrectionsError> {
+        if let Some(dir) = path.parent() {
+            durable::remove_leftovers(dir);
+        }
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
@@ -206,6 +220,27 @@ impl Corrections {
         };
         let json = serde_json::to_vec_pretty(&file).map_err(|e| io(std::io::Error::other(e)))?;
         durable::write_file(path, &json).map_err(io)
+    }
+}
+
+impl Corrections {
+    /// Changes the sidecar file at `path` under its lock: reads what it holds now (corrections
+    /// saved by another window included), applies `change`, writes it, and returns the
+    /// corrections saved.
+    pub fn update(
+        path: &Path,
+        catalogue_name: &str,
+        change: impl FnOnce(&mut Corrections),
+    ) -> Result<Self, CorrectionsError> {
+        let _lock = durable::StateLock::acquire(path).map_err(|source| CorrectionsError::Io {
+            action: "lock",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut corrections = Self::load(path)?;
+        change(&mut corrections);
+        corrections.save(path, catalogue_name)?;
+        Ok(corrections)
     }
 }
 

@@ -96,6 +96,10 @@ pub enum EngineError {
     /// The catalogue's vocabulary file could not be written.
     #[error(transparent)]
     VocabularyFile(#[from] crate::text::vocab::store::StoreError),
+    /// A number the run depends on (a loss, a photo's features) is not finite: the run stops
+    /// rather than learn from it.
+    #[error("{0}")]
+    NonFinite(String),
 }
 
 impl EngineError {
@@ -113,7 +117,9 @@ impl EngineError {
             EngineError::WeightsUnreadable { .. } | EngineError::Cache(_) => FailureKind::Io,
             EngineError::VocabularyFile(_) => FailureKind::Io,
             EngineError::Vision(V::Photo(_)) => FailureKind::Photo,
-            EngineError::Vision(_) | EngineError::Torch(_) => FailureKind::Network,
+            EngineError::Vision(_) | EngineError::Torch(_) | EngineError::NonFinite(_) => {
+                FailureKind::Network
+            }
         }
     }
 }

@@ -207,6 +207,8 @@ impl Network {
             meta.vocabulary.clone(),
             meta.thresholds.clone(),
         );
+        // A damaged file, or weights that are not finite numbers, are refused before use.
+        ck.verify_weights()?;
         let missing = net.vs.load_partial(ck.weights_path()).map_err(|e| {
             EngineError::Checkpoint(format!(
                 "{} does not fit a {} network: {e}",

@@ -106,16 +106,19 @@ impl Engine {
 
     /// Remakes the open catalogue's tags with `settings` (saving them first when `save`), and
     /// drops a tag head trained on other tags; answered by [`EventBody::VocabularyReady`].
+    ///
+    /// Saving merges: edits saved by another vitrine since these settings were made (the
+    /// command line, another window) are kept, and the tags are made with the merged settings.
     pub fn set_vocabulary(
         &mut self,
-        settings: VocabularySettings,
+        mut settings: VocabularySettings,
         save: bool,
         emit: Emit,
     ) -> Result<(), EngineError> {
         let state = self.catalogue.as_mut().ok_or(EngineError::NoCatalogue)?;
         if save {
             if let Some(path) = vocabulary_file(&self.options, &state.catalogue) {
-                store::save(&path, &settings)?;
+                settings = store::save_merged(&path, &state.vocabulary, &settings)?;
             }
         }
         let derived = derive(&state.catalogue, &settings);

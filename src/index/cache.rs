@@ -14,8 +14,14 @@
 //! - `hashes`: `U8`, shape `[n, 16]`, row `i` the little-endian bytes of the `u128` xxh3-128
 //!   content hash of image `i`;
 //! - `vectors`: `F32`, shape `[n, dim]`, row `i` the embedding of image `i`;
-//! - `__metadata__`: `format_version` (this constant, in decimal), `dim` (decimal) and `model`
-//!   (the folder name).
+//! - `__metadata__`: `format_version` (this constant, in decimal), `dim` (decimal), `model`
+//!   (the folder name) and `checksum`: the xxh3-128 hash of the `hashes` bytes followed by the
+//!   `vectors` bytes, as 32 lowercase hex digits.
+//!
+//! A shard is used only when its checksum matches its payload and every vector value is a
+//! finite number; otherwise it is skipped with a logged warning (and deleted), and its
+//! embeddings are computed again. A shard without a checksum (written by an older vitrine) is
+//! treated the same way.
 //!
 //! Each [`EmbeddingCache::flush`] writes what was inserted since the previous flush as one new
 //! shard, so a long pass that is interrupted keeps what it computed. Opening reads every shard
@@ -50,6 +56,7 @@ pub const COMPACT_ABOVE_SHARDS: usize = 16;
 const TMP_GRACE_SECS: u64 = 120;
 const HASHES: &str = "hashes";
 const VECTORS: &str = "vectors";
+const CHECKSUM: &str = "checksum";
 const SHARD_PREFIX: &str = "shard-";
 const SHARD_SUFFIX: &str = ".safetensors";
 
@@ -82,6 +89,14 @@ pub enum CacheError {
 /// Hash of a file's bytes, the key of its cached embedding.
 pub fn content_hash(bytes: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// The checksum of a shard's payload (see the module docs).
+fn payload_checksum(hashes: &[u8], vectors: &[u8]) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(hashes);
+    h.update(vectors);
+    format!("{:032x}", h.digest128())
 }
 
 /// Hash of the file at `path`.
@@ -197,6 +212,10 @@ impl EmbeddingCache {
                 vector.len(),
                 self.dim
             );
+            return;
+        }
+        if vector.iter().any(|x| !x.is_finite()) {
+            log::warn!("an embedding holding values that are not finite numbers was not cached");
             return;
         }
         self.entries.insert(hash, vector);
@@ -331,6 +350,10 @@ impl EmbeddingCache {
             ),
         ];
         let metadata = HashMap::from([
+            (
+                CHECKSUM.to_string(),
+                payload_checksum(&hash_bytes, &vector_bytes),
+            ),
             ("format_version".to_string(), FORMAT_VERSION.to_string()),
             ("dim".to_string(), self.dim.to_string()),
             ("model".to_string(), model_name(&self.dir)),

@@ -67,13 +67,13 @@ pub enum ExportError {
     /// libtorch failed.
     #[error("computing lookalikes failed: {0}")]
     Tensor(#[from] tch::TchError),
-    /// Writing the file failed.
-    #[error("writing {path} failed: {source}")]
+    /// Writing the file failed (the previous file, if any, is untouched).
+    #[error("cannot write {path}: {reason}")]
     Io {
         /// The file.
         path: String,
-        /// What went wrong.
-        source: std::io::Error,
+        /// What went wrong, in words.
+        reason: String,
     },
     /// Stopped before the end.
     #[error("the export was stopped")]
@@ -231,45 +231,45 @@ fn text_block(
     matrix(&block, end - start, n)
 }
 
-/// Writes the lookalikes of every item to `path` (CSV or JSON Lines by its extension).
+/// Writes the lookalikes of every item to `path` (CSV or JSON Lines by its extension),
+/// streamed into a temporary file beside it that replaces the file only once complete
+/// ([`crate::durable::AtomicFile`]): a run killed or a disk filled mid-export leaves the
+/// previous export as it was. A symbolic link's destination is written.
 pub fn write(path: &Path, ids: &[String], lookalikes: &[Vec<Match>]) -> Result<usize, ExportError> {
-    let io = |source| ExportError::Io {
+    let io = |source: std::io::Error| ExportError::Io {
         path: path.display().to_string(),
-        source,
+        reason: crate::durable::describe_io(&source),
     };
     let format = ExportFormat::for_path(path);
-    let mut bytes: Vec<u8> = Vec::new();
+    let mut file = crate::durable::AtomicFile::create(path).map_err(io)?;
     let mut rows = 0usize;
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    // The header row comes from the field names of ExportRow, with the first row.
-    for (item, found) in lookalikes.iter().enumerate() {
-        for (r, m) in found.iter().enumerate() {
-            let row = ExportRow {
-                item: ids[item].clone(),
-                rank: r + 1,
-                neighbour: ids[m.index].clone(),
-                score: m.score,
-                shape: m.shape,
-                colour: m.colour,
-                text: m.text,
-            };
-            match format {
-                ExportFormat::Csv => csv.serialize(&row).map_err(|e| io(e.into()))?,
-                ExportFormat::JsonLines => {
-                    serde_json::to_writer(&mut bytes, &row).map_err(|e| io(e.into()))?;
-                    bytes.push(b'\n');
+    {
+        let mut csv = csv::Writer::from_writer(&mut file);
+        // The header row comes from the field names of ExportRow, with the first row.
+        for (item, found) in lookalikes.iter().enumerate() {
+            for (r, m) in found.iter().enumerate() {
+                let row = ExportRow {
+                    item: ids[item].clone(),
+                    rank: r + 1,
+                    neighbour: ids[m.index].clone(),
+                    score: m.score,
+                    shape: m.shape,
+                    colour: m.colour,
+                    text: m.text,
+                };
+                match format {
+                    ExportFormat::Csv => csv.serialize(&row).map_err(|e| io(e.into()))?,
+                    ExportFormat::JsonLines => {
+                        let inner = csv.get_mut();
+                        serde_json::to_writer(&mut *inner, &row).map_err(|e| io(e.into()))?;
+                        inner.write_all(b"\n").map_err(io)?;
+                    }
                 }
+                rows += 1;
             }
-            rows += 1;
         }
+        csv.flush().map_err(io)?;
     }
-    if format == ExportFormat::Csv {
-        bytes = csv
-            .into_inner()
-            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
-    }
-    let mut file = std::fs::File::create(path).map_err(io)?;
-    file.write_all(&bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
+    file.commit().map_err(io)?;
     Ok(rows)
 }

@@ -90,24 +90,32 @@ pub const CSV_COLUMNS: [&str; 9] = [
 
 /// The records in `format`, as bytes.
 pub fn render(records: &[TagRecord], format: ExportFormat) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    render_to(records, format, &mut out).map_err(|e| durable::describe_io(&e))?;
+    Ok(out)
+}
+
+/// Writes the records in `format` to `out`, one record at a time.
+pub fn render_to(
+    records: &[TagRecord],
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
-        ExportFormat::Csv => render_csv(records),
+        ExportFormat::Csv => render_csv(records, out),
         ExportFormat::JsonLines => {
-            let mut out = Vec::new();
             for record in records {
-                serde_json::to_writer(&mut out, record).map_err(|e| e.to_string())?;
-                out.push(b'\n');
+                serde_json::to_writer(&mut *out, record)?;
+                out.write_all(b"\n")?;
             }
-            Ok(out)
+            Ok(())
         }
     }
 }
 
-fn render_csv(records: &[TagRecord]) -> Result<Vec<u8>, String> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(CSV_COLUMNS)
-        .map_err(|e| e.to_string())?;
+fn render_csv(records: &[TagRecord], out: &mut dyn Write) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(CSV_COLUMNS)?;
     for r in records {
         let probabilities: Vec<String> = r
             .predicted
@@ -115,39 +123,32 @@ fn render_csv(records: &[TagRecord]) -> Result<Vec<u8>, String> {
             .map(|t| format!("{}:{:.3}", t.tag, t.probability))
             .collect();
         let predicted: Vec<&str> = r.predicted.iter().map(|t| t.tag.as_str()).collect();
-        writer
-            .write_record([
-                r.id.as_str(),
-                r.split.as_str(),
-                &r.description_tags.join("|"),
-                &r.corrected_tags.join("|"),
-                if r.checked_by_user { "yes" } else { "no" },
-                &r.added_by_user.join("|"),
-                &r.removed_by_user.join("|"),
-                &predicted.join("|"),
-                &probabilities.join("|"),
-            ])
-            .map_err(|e| e.to_string())?;
+        writer.write_record([
+            r.id.as_str(),
+            r.split.as_str(),
+            &r.description_tags.join("|"),
+            &r.corrected_tags.join("|"),
+            if r.checked_by_user { "yes" } else { "no" },
+            &r.added_by_user.join("|"),
+            &r.removed_by_user.join("|"),
+            &predicted.join("|"),
+            &probabilities.join("|"),
+        ])?;
     }
-    let mut bytes = writer.into_inner().map_err(|e| e.to_string())?;
-    bytes.flush().map_err(|e| e.to_string())?;
-    Ok(bytes)
+    writer.flush()
 }
 
-/// Writes the records to `path` (crash-safely), in the format its extension names; returns
-/// the format written.
+/// Writes the records to `path` crash-safely (streamed into a temporary file beside it that
+/// replaces it once complete; a symbolic link's destination is written), in the format its
+/// extension names; returns the format written.
 pub fn write(path: &Path, records: &[TagRecord]) -> Result<ExportFormat, ExportError> {
     let format = ExportFormat::of_path(path)?;
-    let failed = |message: String| ExportError::Write {
+    let failed = |e: std::io::Error| ExportError::Write {
         path: path.to_path_buf(),
-        message,
+        message: durable::describe_io(&e),
     };
-    let bytes = render(records, format).map_err(failed)?;
-    // A bare file name is in the current folder (whose entry the durable write flushes).
-    let target = match path.parent() {
-        Some(dir) if dir.as_os_str().is_empty() => Path::new(".").join(path),
-        _ => path.to_path_buf(),
-    };
-    durable::write_file(&target, &bytes).map_err(|e| failed(e.to_string()))?;
+    let mut file = durable::AtomicFile::create(path).map_err(failed)?;
+    render_to(records, format, &mut file).map_err(failed)?;
+    file.commit().map_err(failed)?;
     Ok(format)
 }

@@ -173,6 +173,7 @@ impl VitrineApp {
         self.poll_dialogs();
         trace.mark("loader and dialogs");
         self.poll_worker();
+        self.poll_state_files();
         if let Some(view) = &mut self.view {
             view.poll_search();
         }

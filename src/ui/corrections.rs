@@ -24,6 +24,8 @@ pub struct CorrectionsState {
     pub(super) path: Option<PathBuf>,
     /// The export path typed by the user when no file dialog could be shown.
     pub(super) export_prompt: Option<String>,
+    /// Notices the state files changing on disk (started with the first catalogue).
+    pub(super) watch: Option<super::state_watch::StateWatch>,
 }
 
 impl CorrectionsState {
@@ -47,12 +49,21 @@ impl VitrineApp {
             .state_root
             .join(crate::paths::catalogue_key(&view.catalogue))
             .join(FILE_NAME);
+        if self.corrections.watch.is_none() {
+            self.corrections.watch = super::state_watch::StateWatch::start(self.repaint.clone());
+        }
         match Corrections::load(&path) {
             Ok(corrections) => {
                 view.set_corrections(corrections);
+                if let Some(watch) = &self.corrections.watch {
+                    watch.set_corrections(Some(path.clone()));
+                }
                 self.corrections.path = Some(path);
             }
             Err(e) => {
+                if let Some(watch) = &self.corrections.watch {
+                    watch.set_corrections(None);
+                }
                 self.corrections.path = None;
                 self.messages.error(format!(
                     "Your tag corrections cannot be used: {e}. Corrections made now are not saved."
@@ -66,8 +77,11 @@ impl VitrineApp {
         let Some(view) = &mut self.view else {
             return;
         };
+        let Some(id) = view.catalogue.items.get(item).map(|i| i.id.clone()) else {
+            return;
+        };
         view.correct(item, tag, value);
-        self.save_corrections();
+        self.save_corrections(vec![(id, tag.to_string(), value)]);
     }
 
     /// Forgets every correction of one item, saves the sidecar file.
@@ -83,20 +97,45 @@ impl VitrineApp {
             .of_item(&id)
             .map(|t| t.keys().cloned().collect())
             .unwrap_or_default();
-        for tag in tags {
-            view.correct(item, &tag, None);
+        for tag in &tags {
+            view.correct(item, tag, None);
         }
-        self.save_corrections();
+        let changes = tags.into_iter().map(|t| (id.clone(), t, None)).collect();
+        self.save_corrections(changes);
     }
 
-    fn save_corrections(&mut self) {
-        let (Some(view), Some(path)) = (&self.view, &self.corrections.path) else {
+    /// Saves `changes` (item id, tag, correction) into the sidecar file under its lock, on top
+    /// of what it holds now; corrections saved there by another window since are taken in.
+    fn save_corrections(&mut self, changes: Vec<(String, String, Option<bool>)>) {
+        let (Some(view), Some(path)) = (&mut self.view, &self.corrections.path) else {
             return;
         };
-        if let Err(e) = view.corrections.save(path, &view.catalogue.name) {
-            self.messages
-                .error(format!("Your tag corrections were not saved: {e}."));
+        let saved = Corrections::update(path, &view.catalogue.name, |c| {
+            for (id, tag, value) in &changes {
+                c.set(id, tag, *value);
+            }
+        });
+        match saved {
+            Ok(saved) if saved != view.corrections => view.set_corrections(saved),
+            Ok(_) => {}
+            Err(e) => self
+                .messages
+                .error(format!("Your tag corrections were not saved: {e}.")),
         }
+    }
+
+    /// Corrections read from the sidecar file after it changed on disk (another window, a
+    /// command): shown at once when they differ from the window's.
+    pub(super) fn corrections_changed_elsewhere(&mut self, path: &Path, corrections: Corrections) {
+        let Some(view) = &mut self.view else {
+            return;
+        };
+        if self.corrections.path.as_deref() != Some(path) || corrections == view.corrections {
+            return;
+        }
+        view.set_corrections(corrections);
+        self.messages
+            .info("Tag corrections saved elsewhere were taken in.".to_string());
     }
 
     /// Hands the corrections to the worker (before a training run).
@@ -146,13 +185,17 @@ impl VitrineApp {
             return;
         };
         let records = view.tag_sources().records();
+        let leftovers = crate::durable::clear_leftovers_note(path);
         match export::write(path, &records) {
             Ok(_) => {
-                let note = if view.predictions.is_none() {
-                    " There is no model yet, so the file has no predictions."
+                let mut note = if view.predictions.is_none() {
+                    " There is no model yet, so the file has no predictions.".to_string()
                 } else {
-                    ""
+                    String::new()
                 };
+                if let Some(leftovers) = leftovers {
+                    note.push_str(&format!(" Also {leftovers}."));
+                }
                 self.messages.info(format!(
                     "The tags of {} items were exported to {}.{note}",
                     records.len(),

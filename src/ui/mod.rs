@@ -40,6 +40,7 @@ mod report;
 mod review_panel;
 mod search_text;
 mod settings;
+mod state_watch;
 mod style;
 mod thumbnails;
 mod toolbar;

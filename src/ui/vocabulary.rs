@@ -53,6 +53,9 @@ pub struct VocabularyEditor {
     pub error: Option<String>,
     /// An edit was sent and its answer has not come.
     pub waiting: bool,
+    /// Settings saved elsewhere (another window, a command), to take in once no edit of this
+    /// window is on its way.
+    pub(super) changed_elsewhere: Option<crate::text::vocab::VocabularySettings>,
 }
 
 impl VocabularyEditor {

@@ -145,10 +145,26 @@ fn read_weights(path: &Path) -> Result<HashMap<String, Tensor>, VisionError> {
             "it is damaged or not a safetensors weights file ({other})"
         )),
     })?;
-    Ok(tensors
+    let tensors: HashMap<String, Tensor> = tensors
         .into_iter()
         .filter(|(name, _)| !is_ignored(name))
-        .collect())
+        .collect();
+    let mut names: Vec<&String> = tensors.keys().collect();
+    names.sort_by(|a, b| natural_cmp(a, b));
+    for name in names {
+        let t = &tensors[name];
+        let finite = !t.is_floating_point()
+            || t.f_isfinite()
+                .and_then(|f| f.f_all())
+                .and_then(|a| a.f_int64_value(&[]))
+                .is_ok_and(|v| v != 0);
+        if !finite {
+            return Err(unreadable(format!(
+                "its weight {name} holds values that are not finite numbers (NaN or infinity)"
+            )));
+        }
+    }
+    Ok(tensors)
 }
 
 /// Checks names and shapes both ways, in sorted name order so the error always names the same

@@ -12,7 +12,7 @@ use super::report::{ImportReport, ProblemKind, Severity};
 use super::rows::{assemble, Locator, Problems, Row};
 use super::{read_text_file, ImportOptions, Item};
 
-use self::quotes::{find_runaway_field, skip_line_breaks, LineCounter, RunawayField};
+use self::quotes::{find_runaway_field, skip_line_breaks, LineCounter, RowShape, RunawayField};
 use self::record::{decode_header, read_row};
 
 mod quotes;
@@ -91,6 +91,15 @@ pub(crate) fn load_csv(
     let mut rows = Vec::new();
     let rows_read = table.read_rows(data_start, &mut rows, &mut problems);
     problems.report.rows_read = rows_read;
+    if rows_read == 0 {
+        problems.add(
+            Locator::Line(1),
+            ProblemKind::NoRows,
+            Severity::Warning,
+            "the file has a header line but no rows of garments under it, so nothing was \
+             loaded",
+        );
+    }
     let items = assemble(rows, &mut problems);
     Ok(items)
 }
@@ -116,8 +125,9 @@ struct Table<'a> {
 
 impl Table<'_> {
     /// Reads every record from byte `start` on into `rows`; returns how many non-blank records
-    /// were read. A quote left open that swallows the following rows is reported, its row
-    /// skipped, and reading starts again on the line after the quote.
+    /// were read. A quote left open that swallows the following rows is reported, its row is
+    /// loaded from its own lines (the quote closed at the end of its line), and reading starts
+    /// again on the line after the quote, so the rows it swallowed load too.
     fn read_rows(&self, start: usize, rows: &mut Vec<Row>, problems: &mut Problems<'_>) -> usize {
         let mut rows_read = 0usize;
         let lines = LineCounter::new(self.bytes);
@@ -153,15 +163,20 @@ impl Table<'_> {
                 let record_start = skip_line_breaks(self.bytes, record_start);
                 let line = lines.line_at(record_start);
                 let locator = Locator::Line(line);
-                if let Some(runaway) = find_runaway_field(
-                    &record,
-                    self.header.len(),
-                    self.columns.image,
-                    self.delimiter,
-                ) {
+                let shape = RowShape {
+                    header_len: self.header.len(),
+                    image_column: self.columns.image,
+                    delimiter: self.delimiter,
+                    base_dir: self.base_dir,
+                };
+                if let Some(runaway) = find_runaway_field(&record, &shape) {
                     let quote_line = line + runaway.lines_before;
-                    self.report_runaway(&runaway, quote_line, problems);
-                    segment_start = lines.offset_of_line(quote_line + 1);
+                    let next_line = lines.offset_of_line(quote_line + 1);
+                    let own_lines = &self.bytes[record_start..next_line.max(record_start)];
+                    let row = self.row_cut_at_line(own_lines, locator, problems);
+                    self.report_runaway(&runaway, quote_line, row.is_some(), problems);
+                    rows.extend(row);
+                    segment_start = next_line;
                     continue 'segments;
                 }
                 if let Some(row) = read_row(
@@ -179,10 +194,37 @@ impl Table<'_> {
         rows_read
     }
 
+    /// The row of a record whose quote ran away, read from its own lines only: the quote is
+    /// closed at the end of its line.
+    fn row_cut_at_line(
+        &self,
+        own_lines: &[u8],
+        locator: Locator,
+        problems: &mut Problems<'_>,
+    ) -> Option<Row> {
+        let text = own_lines.strip_suffix(b"\n").unwrap_or(own_lines);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let mut closed = text.to_vec();
+        closed.push(b'"');
+        let mut record = ByteRecord::new();
+        match reader_for(&closed, self.delimiter).read_byte_record(&mut record) {
+            Ok(true) => read_row(
+                &record,
+                locator,
+                self.header,
+                self.columns,
+                self.base_dir,
+                problems,
+            ),
+            _ => None,
+        }
+    }
+
     fn report_runaway(
         &self,
         runaway: &RunawayField,
         quote_line: usize,
+        loaded: bool,
         problems: &mut Problems<'_>,
     ) {
         let column = self
@@ -193,16 +235,32 @@ impl Table<'_> {
                 || format!("column {}", runaway.field + 1),
                 |name| format!("\"{name}\""),
             );
+        let swallowed = match runaway.first_row_after {
+            Some(after) => format!(
+                "so line {} (which reads as a row of its own) was read into that field",
+                quote_line + after
+            ),
+            None => format!(
+                "so the next {} lines were read into that field",
+                runaway.lines_inside
+            ),
+        };
+        let (severity, this_row) = if loaded {
+            (
+                Severity::Warning,
+                "this row was loaded with the text on its own line",
+            )
+        } else {
+            (Severity::Skipped, "this row was skipped")
+        };
         problems.add(
             Locator::Line(quote_line),
             ProblemKind::UnclosedQuote,
-            Severity::Skipped,
+            severity,
             format!(
                 "the double quote (\") that opens the {column} field is not closed on its line, \
-                 so the next {} lines were read as part of that one field; this row was \
-                 skipped and the lines after it were read as rows of their own (a quote inside \
-                 a quoted field is written \"\")",
-                runaway.lines_inside
+                 {swallowed}; {this_row}, and the lines after it were read as rows of their own \
+                 (a quote inside a quoted field is written \"\")"
             ),
         );
     }

@@ -1,9 +1,11 @@
 //! Physical line numbers for CSV records, and spotting a quote left open.
 //!
 //! A stray `"` at the start of a field makes the CSV reader take everything up to the next `"`
-//! (often the rest of the file) as one field. Such a field is recognised by the whole rows it
-//! swallowed: a line inside it that has as many fields as the header and an image reference in
-//! the image column, or simply more lines than any description has.
+//! (often the rest of the file, or the end of the next row) as one field. Such a field is
+//! recognised by the whole rows it swallowed: a line inside it that has as many fields as the
+//! header (counting, for its last line, the fields after the quote closed) and an image in the
+//! image column (an image file name, a web address or a file that exists), or simply more lines
+//! than any description has.
 
 use std::path::Path;
 
@@ -74,28 +76,48 @@ pub(super) struct RunawayField {
     pub lines_before: usize,
     /// Line breaks inside it.
     pub lines_inside: usize,
+    /// The first line inside it that reads like a row of its own, counted from the quote's
+    /// line (1: the next line); `None` when the field is only too long.
+    pub first_row_after: Option<usize>,
+}
+
+/// The layout of the catalogue a runaway field is looked for in.
+pub(super) struct RowShape<'a> {
+    /// Fields in the header.
+    pub header_len: usize,
+    /// Position of the image column.
+    pub image_column: usize,
+    /// The field separator.
+    pub delimiter: u8,
+    /// The folder image paths resolve against.
+    pub base_dir: &'a Path,
 }
 
 /// Finds a field of `record` that swallowed following rows, if there is one.
-pub(super) fn find_runaway_field(
-    record: &ByteRecord,
-    header_len: usize,
-    image_column: usize,
-    delimiter: u8,
-) -> Option<RunawayField> {
+pub(super) fn find_runaway_field(record: &ByteRecord, shape: &RowShape<'_>) -> Option<RunawayField> {
     let mut lines_before = 0;
     for (field, raw) in record.iter().enumerate() {
         let lines_inside = raw.iter().filter(|&&b| b == b'\n').count();
-        let swallowed_a_row = || {
-            raw.split(|&b| b == b'\n')
-                .skip(1)
-                .any(|line| looks_like_row(line, header_len, image_column, delimiter))
-        };
-        if lines_inside > MAX_FIELD_LINES || (lines_inside > 0 && swallowed_a_row()) {
+        // The last line of the field continues with the record's fields after it.
+        let fields_after = record.len() - field - 1;
+        let first_row_after = (lines_inside > 0)
+            .then(|| {
+                raw.split(|&b| b == b'\n')
+                    .enumerate()
+                    .skip(1)
+                    .find(|(n, line)| {
+                        let extra = if *n == lines_inside { fields_after } else { 0 };
+                        looks_like_row(line, extra, shape)
+                    })
+                    .map(|(n, _)| n)
+            })
+            .flatten();
+        if lines_inside > MAX_FIELD_LINES || first_row_after.is_some() {
             return Some(RunawayField {
                 field,
                 lines_before,
                 lines_inside,
+                first_row_after,
             });
         }
         lines_before += lines_inside;
@@ -103,22 +125,24 @@ pub(super) fn find_runaway_field(
     None
 }
 
-/// True when `line` reads like a catalogue row of its own: at least as many fields as the
-/// header, and an image file name or web address in the image column.
-fn looks_like_row(line: &[u8], header_len: usize, image_column: usize, delimiter: u8) -> bool {
-    if header_len < 2 {
+/// True when `line` (followed by `extra_fields` more fields) reads like a catalogue row of its
+/// own: at least as many fields as the header, and an image in the image column.
+fn looks_like_row(line: &[u8], extra_fields: usize, shape: &RowShape<'_>) -> bool {
+    if shape.header_len < 2 {
         return false;
     }
-    let fields: Vec<&[u8]> = line.split(|&b| b == delimiter).collect();
-    if fields.len() < header_len {
+    let fields: Vec<&[u8]> = line.split(|&b| b == shape.delimiter).collect();
+    if fields.len() + extra_fields < shape.header_len {
         return false;
     }
-    fields.get(image_column).is_some_and(|raw| {
+    fields.get(shape.image_column).is_some_and(|raw| {
         let text = String::from_utf8_lossy(raw);
         let text = text.trim().trim_matches('"').trim();
         !text.is_empty()
             && !text.contains(char::is_whitespace)
-            && (text.contains("://") || has_image_extension(Path::new(text)))
+            && (text.contains("://")
+                || has_image_extension(Path::new(text))
+                || shape.base_dir.join(text).is_file())
     })
 }
 
@@ -139,21 +163,48 @@ mod tests {
         assert_eq!(skip_line_breaks(bytes, 6), 8);
     }
 
+    fn shape(header_len: usize, base_dir: &Path) -> RowShape<'_> {
+        RowShape {
+            header_len,
+            image_column: 0,
+            delimiter: b',',
+            base_dir,
+        }
+    }
+
     #[test]
     fn a_field_holding_whole_rows_is_a_runaway() {
+        let here = Path::new(".");
         let record = ByteRecord::from(vec![&b"a.png"[..], b"Red dress\nb.png,Blue top\nc.png,Hat"]);
         assert_eq!(
-            find_runaway_field(&record, 2, 0, b','),
+            find_runaway_field(&record, &shape(2, here)),
             Some(RunawayField {
                 field: 1,
                 lines_before: 0,
-                lines_inside: 2
+                lines_inside: 2,
+                first_row_after: Some(1),
             })
         );
         let two_paragraphs = ByteRecord::from(vec![&b"a.png"[..], b"Red dress.\nSlim fit, long"]);
-        assert_eq!(find_runaway_field(&two_paragraphs, 2, 0, b','), None);
+        assert_eq!(find_runaway_field(&two_paragraphs, &shape(2, here)), None);
         let long = "line\n".repeat(MAX_FIELD_LINES + 1);
         let record = ByteRecord::from(vec!["a.png", long.as_str()]);
-        assert!(find_runaway_field(&record, 2, 0, b',').is_some());
+        let runaway = find_runaway_field(&record, &shape(2, here)).unwrap();
+        assert_eq!(runaway.first_row_after, None);
+    }
+
+    #[test]
+    fn a_row_closed_by_the_next_one_counts_the_fields_after_the_quote() {
+        // image,description,price — `a.png,"Red,12` then `b,Blue top",13`: the swallowed
+        // row's last field lies after the closing quote, and its image has no extension but
+        // exists.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b"), b"x").unwrap();
+        let record = ByteRecord::from(vec!["a.png", "Red,12\nb,Blue top", "13"]);
+        let found = find_runaway_field(&record, &shape(3, dir.path())).unwrap();
+        assert_eq!((found.field, found.first_row_after), (1, Some(1)));
+        // Without the file, `b` is not an image reference.
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert_eq!(find_runaway_field(&record, &shape(3, elsewhere.path())), None);
     }
 }

@@ -10,7 +10,7 @@ use ::csv::ByteRecord;
 use super::Columns;
 use crate::catalogue::error::quoted_list;
 use crate::catalogue::report::{ProblemKind, Severity};
-use crate::catalogue::rows::{Locator, Problems, Row};
+use crate::catalogue::rows::{cut_description, description_prefix, Locator, Problems, Row};
 
 /// Reads one record into a row, recording its problems; `None` when the row cannot load.
 pub(super) fn read_row(
@@ -48,7 +48,12 @@ pub(super) fn read_row(
     let mut description = String::new();
     if let Some(raw) = columns.description.and_then(|i| record.get(i)) {
         let mut lossy = false;
-        description = decode(raw, &mut lossy).trim().to_string();
+        description = decode(description_prefix(raw), &mut lossy)
+            .trim()
+            .to_string();
+        if let Some(message) = cut_description(&mut description, raw.len()) {
+            problems.add(locator, ProblemKind::LongDescription, Severity::Warning, message);
+        }
         if lossy {
             problems.add(
                 locator,

@@ -186,9 +186,18 @@ fn read_entry(
         );
     }
     texts.retain(|text| !text.is_empty());
-    let description = texts.join(" ");
+    let mut description = texts.join(" ");
     if description.is_empty() {
         problems.empty_description(locator, image_ref);
+    }
+    let raw_len = description.len();
+    if let Some(message) = super::rows::cut_description(&mut description, raw_len) {
+        problems.add(
+            locator,
+            ProblemKind::LongDescription,
+            Severity::Warning,
+            message,
+        );
     }
 
     let description_key = description_field.map(|(key, _)| key);

@@ -47,6 +47,24 @@ pub enum CheckpointError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The weights file is damaged: not a weights file, or not what was written.
+    #[error("{path} is refused: {problem}")]
+    Weights {
+        /// The weights file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Weights that are not finite numbers: never written, never loaded.
+    #[error("{}weight {tensor} holds values that are not finite numbers (NaN or infinity){}",
+        path.as_ref().map(|p| format!("{} is refused: ", p.display())).unwrap_or_default(),
+        if path.is_none() { "; no checkpoint was written" } else { "" })]
+    NonFiniteWeights {
+        /// The weights file, when loading; `None` when writing.
+        path: Option<PathBuf>,
+        /// The first tensor found with such values.
+        tensor: String,
+    },
     /// The folder has metadata but no weights.
     #[error("{0} has no {WEIGHTS_FILE}")]
     MissingWeights(PathBuf),

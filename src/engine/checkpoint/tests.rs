@@ -33,12 +33,23 @@ fn meta(run_id: &str, catalogue: &str, epochs: usize, stopped: bool) -> Checkpoi
         includes_backbone: false,
         history: History::default(),
         tuning: None,
+        weights_checksum: None,
     }
+}
+
+/// A weights file of one tensor `head.weight` holding `values`.
+fn tiny_weights(values: &[f32]) -> Vec<u8> {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let view =
+        safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![values.len()], &bytes)
+            .unwrap();
+    safetensors::serialize([("head.weight", view)], None).unwrap()
 }
 
 fn save(root: &Path, m: &CheckpointMeta) -> Checkpoint {
     write(&root.join(&m.run_id), m, |p| {
-        std::fs::write(p, b"weights").map_err(|e| EngineError::Checkpoint(e.to_string()))
+        std::fs::write(p, tiny_weights(&[0.5, -1.0]))
+            .map_err(|e| EngineError::Checkpoint(e.to_string()))
     })
     .unwrap()
 }
@@ -46,7 +57,7 @@ fn save(root: &Path, m: &CheckpointMeta) -> Checkpoint {
 /// A checkpoint folder whose `checkpoint.json` is `m` as written by hand.
 fn hand_written(dir: &Path, m: &CheckpointMeta) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join(WEIGHTS_FILE), b"weights").unwrap();
+    std::fs::write(dir.join(WEIGHTS_FILE), tiny_weights(&[0.5, -1.0])).unwrap();
     std::fs::write(dir.join(META_FILE), serde_json::to_string(m).unwrap()).unwrap();
     dir.to_path_buf()
 }
@@ -285,4 +296,57 @@ fn resuming_a_stopped_run_continues_to_its_own_epochs_and_settings() {
         resume_plan(root.path(), "Shop A", None, Some(usize::MAX)),
         Err(CheckpointError::InvalidSettings(_))
     ));
+}
+
+#[test]
+fn weights_that_are_not_finite_are_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = meta("run-nan", "Shop", 1, false);
+    let err = write(&dir.path().join("run-nan"), &m, |p| {
+        std::fs::write(p, tiny_weights(&[0.5, f32::NAN]))
+            .map_err(|e| EngineError::Checkpoint(e.to_string()))
+    })
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("head.weight") && text.contains("not finite"), "{text}");
+    assert!(text.contains("no checkpoint was written"), "{text}");
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("run-nan"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(left.is_empty(), "nothing is left behind: {left:?}");
+}
+
+#[test]
+fn damaged_or_non_finite_weights_are_refused_when_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = save(dir.path(), &meta("run-a", "Shop", 1, false));
+    let sum = ck.meta.weights_checksum.clone().expect("a checksum is recorded");
+    assert_eq!(sum.len(), 32);
+    let loaded = Checkpoint::load(&ck.dir).unwrap();
+    assert_eq!(loaded.meta.weights_checksum, Some(sum));
+    loaded.verify_weights().expect("intact weights pass");
+
+    // One flipped bit in a weight: the checksum no longer matches.
+    let path = ck.weights_path();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    let text = Checkpoint::load(&ck.dir)
+        .unwrap()
+        .verify_weights()
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("do not match the checksum"), "{text}");
+
+    // A checkpoint without a checksum (an older vitrine's) whose weights are NaN.
+    let old = hand_written(&dir.path().join("old/epoch-0001"), &meta("old", "Shop", 1, false));
+    std::fs::write(old.join(WEIGHTS_FILE), tiny_weights(&[f32::NAN, 1.0])).unwrap();
+    let text = Checkpoint::load(&old)
+        .unwrap()
+        .verify_weights()
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("head.weight") && text.contains("not finite numbers"), "{text}");
 }

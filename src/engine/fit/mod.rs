@@ -278,6 +278,14 @@ impl<'a> TrainingRun<'a> {
             }
             _ => train_step(&self.net, &self.inputs, batch, self.config.mode, rng, opt)?,
         };
+        if !loss.is_finite() {
+            return Err(EngineError::NonFinite(format!(
+                "training stopped at step {}: the loss is {loss}, not a finite number, so the \
+                 weights can no longer be trusted; no checkpoint was written from it (try a \
+                 lower learning rate)",
+                self.global_step + 1
+            )));
+        }
         self.global_step += 1;
         self.history.losses.push(LossPoint {
             step: self.global_step,

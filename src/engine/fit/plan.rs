@@ -164,6 +164,14 @@ fn features_tensor(
     let mut flat = Vec::with_capacity(index.len() * dim);
     for i in 0..index.len() {
         match index.raw_vector(i).filter(|v| v.len() == dim) {
+            Some(v) if v.iter().any(|x| !x.is_finite()) => {
+                let photo = state.catalogue.items.get(i).map_or("?", |item| item.id.as_str());
+                return Err(EngineError::NonFinite(format!(
+                    "training stopped before it began: the features of photo {photo} are not \
+                     finite numbers (NaN or infinity); check that photo, or delete the \
+                     embedding cache to compute them again"
+                )));
+            }
             Some(v) => flat.extend_from_slice(&v),
             None => flat.extend(std::iter::repeat_n(0.0, dim)),
         }

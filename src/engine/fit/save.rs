@@ -46,6 +46,7 @@ impl TrainingRun<'_> {
             includes_backbone: self.config.mode == TrainMode::FineTune,
             history: compact_history(&self.history),
             tuning,
+            weights_checksum: None,
         };
         let net = &self.net;
         let ck = checkpoint::write(&self.run_dir, &meta, |path| {

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 use safetensors::{Dtype, SafeTensors};
 
-use super::{FORMAT_VERSION, HASHES, SHARD_PREFIX, SHARD_SUFFIX, TMP_GRACE_SECS, VECTORS};
+use super::{
+    payload_checksum, CHECKSUM, FORMAT_VERSION, HASHES, SHARD_PREFIX, SHARD_SUFFIX,
+    TMP_GRACE_SECS, VECTORS,
+};
 use crate::durable;
 
 pub(super) fn model_name(dir: &Path) -> String {
@@ -41,15 +44,24 @@ pub(super) fn list_shards(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
     Ok(shards)
 }
 
+/// Removes a temporary file whose writer is gone (a killed run), or that is older than
+/// [`TMP_GRACE_SECS`] whoever wrote it.
 pub(super) fn remove_stale_tmp(path: &Path) {
+    if !durable::written_by_running_process(path) {
+        remove_unfinished(path);
+        return;
+    }
     let age_secs = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| t.elapsed().ok())
         .map_or(u64::MAX, |d| d.as_secs());
-    if age_secs < TMP_GRACE_SECS {
-        return;
+    if age_secs >= TMP_GRACE_SECS {
+        remove_unfinished(path);
     }
+}
+
+fn remove_unfinished(path: &Path) {
     match std::fs::remove_file(path) {
         Ok(()) => log::info!("removed unfinished cache file {}", path.display()),
         Err(e) => log::warn!("cannot remove unfinished file {}: {e}", path.display()),
@@ -119,6 +131,13 @@ pub(super) fn read_shard(
     if vectors.dtype() != Dtype::F32 || vectors.shape() != [rows, dim] {
         return Err(format!("{VECTORS} is not {rows} x {dim} f32 values").into());
     }
+    match meta.get(CHECKSUM) {
+        None => return Err("it has no checksum (an older vitrine wrote it)".to_string().into()),
+        Some(sum) if *sum != payload_checksum(hashes.data(), vectors.data()) => {
+            return Err("its contents do not match their checksum".to_string().into())
+        }
+        Some(_) => {}
+    }
     let rows = hashes
         .data()
         .chunks_exact(16)
@@ -132,6 +151,11 @@ pub(super) fn read_shard(
                 .collect();
             (u128::from_le_bytes(key), vector)
         })
-        .collect();
+        .collect::<Vec<(u128, Vec<f32>)>>();
+    if rows.iter().any(|(_, v)| v.iter().any(|x| !x.is_finite())) {
+        return Err("it holds values that are not finite numbers"
+            .to_string()
+            .into());
+    }
     Ok(rows)
 }

@@ -97,7 +97,14 @@ fn stale_temporary_files_are_removed_and_fresh_ones_left_to_their_writer() {
     cache.insert(1, vec![1.0]);
     cache.flush().unwrap();
     let stale = path.join("shard-000001.safetensors.77-0.tmp");
-    let fresh = path.join("shard-000001.safetensors.78-0.tmp");
+    // Being written by a running vitrine (this one): left alone.
+    let fresh = crate::durable::tmp_path_for(&path.join("shard-000001.safetensors"));
+    // Just written by a vitrine that was killed: removed at once.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let gone = child.id();
+    child.wait().unwrap();
+    let orphan = path.join(format!("shard-000002.safetensors.{gone}-0.tmp"));
+    std::fs::write(&orphan, b"killed mid-write").unwrap();
     std::fs::write(&stale, b"half a shard").unwrap();
     std::fs::write(&fresh, b"being written").unwrap();
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
@@ -110,6 +117,7 @@ fn stale_temporary_files_are_removed_and_fresh_ones_left_to_their_writer() {
     let again = EmbeddingCache::open(&path, 1).unwrap();
     assert_eq!(again.len(), 1);
     assert!(!stale.exists());
+    assert!(!orphan.exists());
     assert!(fresh.exists());
     assert!(again.notes().is_empty());
 }
@@ -222,4 +230,89 @@ fn shards_follow_the_documented_layout() {
 fn content_hash_depends_on_bytes_only() {
     assert_eq!(content_hash(b"abc"), content_hash(b"abc"));
     assert_ne!(content_hash(b"abc"), content_hash(b"abd"));
+}
+
+/// Replaces the first occurrence of `from` in the file with `to` (same length).
+fn patch(path: &Path, from: &[u8], to: &[u8]) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("pattern in file");
+    bytes[at..at + to.len()].copy_from_slice(to);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn shards_whose_payload_fails_its_checksum_or_is_not_finite_are_recomputed() {
+    let root = tempfile::tempdir().unwrap();
+    let path = cache_dir(root.path());
+    let mut cache = EmbeddingCache::open(&path, 2).unwrap();
+    for (h, v) in [(1, [1.5f32, 2.5]), (2, [3.5, 4.5]), (3, [5.5, 6.5])] {
+        cache.insert(h, v.to_vec());
+        cache.flush().unwrap();
+    }
+    let shard = |n: u64| path.join(format!("shard-{n:06}.safetensors"));
+    let bytes = std::fs::read(shard(0)).unwrap();
+    let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+    let meta = header.metadata().clone().unwrap();
+    assert_eq!(meta["checksum"].len(), 32, "{meta:?}");
+    // A vector turned to NaN, and a shard whose vector was zeroed: both fail the checksum.
+    patch(&shard(1), &3.5f32.to_le_bytes(), &f32::NAN.to_le_bytes());
+    patch(&shard(2), &[5.5f32, 6.5].map(f32::to_le_bytes).concat(), &[0u8; 8]);
+    let again = EmbeddingCache::open(&path, 2).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again.get(1), Some(&[1.5, 2.5][..]));
+    assert!(again.get(2).is_none() && again.get(3).is_none());
+    assert_eq!(again.notes().len(), 2, "{:?}", again.notes());
+    assert!(again
+        .notes()
+        .iter()
+        .all(|n| n.contains("do not match their checksum") && n.contains("computed again")));
+    assert!(!shard(1).exists() && !shard(2).exists());
+}
+
+#[test]
+fn a_shard_without_a_checksum_or_with_non_finite_values_is_not_trusted() {
+    let root = tempfile::tempdir().unwrap();
+    let path = cache_dir(root.path());
+    let write = |name: &str, vector: [f32; 2], checksum: bool| {
+        let vector_bytes = vector.map(f32::to_le_bytes).concat();
+        let hash_bytes = 9u128.to_le_bytes();
+        let mut metadata = HashMap::from([
+            ("format_version".to_string(), FORMAT_VERSION.to_string()),
+            ("dim".to_string(), "2".to_string()),
+            ("model".to_string(), model_name(&path)),
+        ]);
+        if checksum {
+            metadata.insert(
+                "checksum".into(),
+                super::payload_checksum(&hash_bytes, &vector_bytes),
+            );
+        }
+        let views = [
+            (
+                "hashes",
+                safetensors::tensor::TensorView::new(Dtype::U8, vec![1, 16], &hash_bytes).unwrap(),
+            ),
+            (
+                "vectors",
+                safetensors::tensor::TensorView::new(Dtype::F32, vec![1, 2], &vector_bytes)
+                    .unwrap(),
+            ),
+        ];
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(
+            path.join(name),
+            safetensors::serialize(views, Some(metadata)).unwrap(),
+        )
+        .unwrap();
+    };
+    write("shard-000000.safetensors", [1.0, 2.0], false);
+    write("shard-000001.safetensors", [f32::INFINITY, 2.0], true);
+    let cache = EmbeddingCache::open(&path, 2).unwrap();
+    assert!(cache.is_empty());
+    let notes = cache.notes().join("\n");
+    assert!(notes.contains("no checksum"), "{notes}");
+    assert!(notes.contains("not finite numbers"), "{notes}");
 }

@@ -59,8 +59,11 @@ pub fn path_in(dir: &Path) -> PathBuf {
 }
 
 /// Reads saved settings; `Ok(None)` when there is no file (the catalogue's vocabulary was
-/// never edited).
+/// never edited). Unfinished files of killed runs in its folder are removed on the way.
 pub fn load(path: &Path) -> Result<Option<VocabularySettings>, StoreError> {
+    if let Some(dir) = path.parent() {
+        durable::remove_leftovers(dir);
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -115,6 +118,65 @@ pub fn save(path: &Path, settings: &VocabularySettings) -> Result<(), StoreError
     durable::write_file(path, text.as_bytes()).map_err(io("write", path))
 }
 
+/// Takes the lock of the vocabulary file `path` (held until the guard is dropped), for a
+/// read-modify-write of it.
+pub fn lock(path: &Path) -> Result<durable::StateLock, StoreError> {
+    durable::StateLock::acquire(path).map_err(|source| StoreError::Io {
+        action: "lock",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Saves `ours`, settings made by editing `base`, under the file's lock, on top of what the
+/// file holds now: edits saved by someone else since `base` was read are kept, ours follow
+/// them. Returns the settings saved (a damaged file is replaced by `ours`).
+pub fn save_merged(
+    path: &Path,
+    base: &VocabularySettings,
+    ours: &VocabularySettings,
+) -> Result<VocabularySettings, StoreError> {
+    let _lock = lock(path)?;
+    let theirs = match load(path) {
+        Ok(saved) => saved.unwrap_or_default(),
+        Err(e) => {
+            log::warn!("{e}; it is replaced by the vocabulary being saved");
+            base.clone()
+        }
+    };
+    let merged = merge(base, ours, &theirs);
+    save(path, &merged)?;
+    Ok(merged)
+}
+
+/// Three-way merge of vocabulary settings: `ours` and `theirs` both started from `base`.
+/// Options changed by us win; edits we added after `base`'s are appended to theirs (once);
+/// when we removed edits (a reset), our list of edits wins.
+pub fn merge(
+    base: &VocabularySettings,
+    ours: &VocabularySettings,
+    theirs: &VocabularySettings,
+) -> VocabularySettings {
+    if theirs == base {
+        return ours.clone();
+    }
+    let mut merged = theirs.clone();
+    if ours.options != base.options {
+        merged.options = ours.options;
+    }
+    let (base_edits, our_edits) = (&base.edits.edits, &ours.edits.edits);
+    if our_edits.starts_with(base_edits) {
+        for edit in &our_edits[base_edits.len()..] {
+            if !merged.edits.edits.contains(edit) {
+                merged.edits.push(edit.clone());
+            }
+        }
+    } else {
+        merged.edits = ours.edits.clone();
+    }
+    merged
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +223,42 @@ mod tests {
         )
         .unwrap();
         assert!(load(&path).is_err());
+    }
+
+    #[test]
+    fn edits_saved_elsewhere_in_the_meantime_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_in(dir.path());
+        let base = VocabularySettings::default();
+        // Someone else removed "plain" after we read the file.
+        let mut theirs = base.clone();
+        theirs.edits.push(VocabEdit::Remove {
+            tag: "plain".into(),
+        });
+        save(&path, &theirs).unwrap();
+        // We add "cotton" and change the sizes on top of what we had read.
+        let mut ours = base.clone();
+        ours.edits.push(VocabEdit::Add {
+            word: "cotton".into(),
+        });
+        ours.options.vocab_nouns = 30;
+        let saved = save_merged(&path, &base, &ours).unwrap();
+        assert_eq!(load(&path).unwrap(), Some(saved.clone()));
+        assert_eq!(
+            saved.edits.edits,
+            vec![
+                VocabEdit::Remove {
+                    tag: "plain".into()
+                },
+                VocabEdit::Add {
+                    word: "cotton".into()
+                }
+            ]
+        );
+        assert_eq!(saved.options.vocab_nouns, 30);
+        // A reset made from a stale view forgets every edit, as asked.
+        let mut reset = ours.clone();
+        reset.edits = Default::default();
+        assert!(merge(&ours, &reset, &saved).edits.is_empty());
     }
 }

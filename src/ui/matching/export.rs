@@ -40,13 +40,20 @@ impl ExportJob {
                     repaint.request();
                     true
                 })
-                .and_then(|found| write(&path, &ids, &found))
-                .map(|rows| {
-                    format!(
+                .and_then(|found| {
+                    let note = crate::durable::clear_leftovers_note(&path);
+                    write(&path, &ids, &found).map(|rows| (rows, note))
+                })
+                .map(|(rows, note)| {
+                    let written = format!(
                         "{rows} lookalikes of {} items written to {}",
                         ids.len(),
                         path.display()
-                    )
+                    );
+                    match note {
+                        Some(note) => format!("{written} ({note})"),
+                        None => written,
+                    }
                 })
                 .map_err(|e| e.to_string());
                 if tx.send(outcome).is_err() {

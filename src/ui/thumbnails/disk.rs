@@ -88,26 +88,13 @@ fn write_cache_file(file: &Path, img: &image::RgbImage) -> std::io::Result<()> {
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    // Written beside the target and renamed, so a reader never sees half a file.
-    let temp = file.with_extension(format!("{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&temp)?);
-        let encoder =
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, CACHE_JPEG_QUALITY);
-        img.write_with_encoder(encoder)
-            .map_err(std::io::Error::other)?;
-        out.flush()?;
-        drop(out);
-        std::fs::rename(&temp, file)
-    })();
-    if result.is_err() {
-        if let Err(e) = std::fs::remove_file(&temp) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                log::warn!("cannot remove unfinished thumbnail {}: {e}", temp.display());
-            }
-        }
-    }
-    result
+    // Crash-safe: a reader never sees half a file, a killed run leaves only a temporary file
+    // that the next start removes.
+    let mut out = crate::durable::AtomicFile::create(file)?;
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, CACHE_JPEG_QUALITY);
+    img.write_with_encoder(encoder)
+        .map_err(std::io::Error::other)?;
+    out.commit()
 }
 
 fn to_color_image(img: &image::RgbImage) -> ColorImage {

@@ -68,9 +68,14 @@ fn checkpoint_after(root: &std::path::Path, done: usize) -> PathBuf {
         includes_backbone: true,
         history: History::default(),
         tuning: None,
+        weights_checksum: None,
     };
+    let weights = [0.5f32, -1.0].map(f32::to_le_bytes).concat();
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2], &weights)
+        .expect("a tensor");
+    let bytes = safetensors::serialize([("head.weight", view)], None).expect("weights");
     write(&root.join("run"), &meta, |p| {
-        std::fs::write(p, b"weights").map_err(|e| EngineError::Checkpoint(e.to_string()))
+        std::fs::write(p, &bytes).map_err(|e| EngineError::Checkpoint(e.to_string()))
     })
     .unwrap()
     .dir
