@@ -291,7 +291,14 @@ pub fn show(catalogue: &Catalogue, settings: &VocabularySettings) {
             .collect();
         println!("  {label}: {}", list.join(", "));
     }
-    if derived.set.vocabulary.is_empty() && !catalogue.has_descriptions() {
-        println!("  (the catalogue has no descriptions)");
+    if derived.set.vocabulary.is_empty() {
+        if catalogue.has_descriptions() {
+            println!(
+                "  (the vocabulary is empty: every tag was removed or its sizes are 0; `vitrine \
+                 vocab reset` forgets the edits)"
+            );
+        } else {
+            println!("  (the catalogue has no descriptions)");
+        }
     }
 }

@@ -193,11 +193,15 @@ impl Engine {
     ) -> Result<RunStart, EngineError> {
         let state = self.catalogue.as_ref().ok_or(EngineError::NoCatalogue)?;
         if state.tags.vocabulary.is_empty() {
-            return Err(EngineError::NothingToLearn(
+            let why = if state.catalogue.has_descriptions() {
+                "the vocabulary has no tags (every tag was removed, or its sizes are 0): add \
+                 tags with the vocabulary editor or `vitrine vocab add`, or forget the edits \
+                 with `vitrine vocab reset`"
+            } else {
                 "this catalogue has no descriptions to learn tags from: import a CSV or JSON \
                  catalogue with a description for each photo"
-                    .into(),
-            ));
+            };
+            return Err(EngineError::NothingToLearn(why.into()));
         }
         let Some(path) = resume else {
             let net = Network::pretrained(&self.options, config.backbone, config.seed, emit)?;

@@ -108,9 +108,15 @@ impl VitrineApp {
                 "{} has no usable photos. See the import report for why.",
                 view.catalogue.name
             ));
-        } else if format_folder || trainable_items == 0 {
+        } else if format_folder || !view.catalogue.has_descriptions() {
             self.messages.warning(format!(
                 "{} has no descriptions, so there are no tags to learn. Lookalikes still work.",
+                view.catalogue.name
+            ));
+        } else if trainable_items == 0 {
+            self.messages.warning(format!(
+                "The vocabulary of {} has no tags, so there is nothing to learn: add tags in \
+                 the vocabulary editor, or reset its edits. Lookalikes still work.",
                 view.catalogue.name
             ));
         } else if trainable_items < 4 {
