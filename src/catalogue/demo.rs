@@ -4,9 +4,7 @@
 //! works with image files on disk.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use include_dir::{include_dir, Dir};
 

@@ -242,34 +242,36 @@ pub fn write(path: &Path, ids: &[String], lookalikes: &[Vec<Match>]) -> Result<u
     };
     let format = ExportFormat::for_path(path);
     let mut file = crate::durable::AtomicFile::create(path).map_err(io)?;
-    let mut rows = 0usize;
-    {
-        let mut csv = csv::Writer::from_writer(&mut file);
-        // The header row comes from the field names of ExportRow, with the first row.
-        for (item, found) in lookalikes.iter().enumerate() {
-            for (r, m) in found.iter().enumerate() {
-                let row = ExportRow {
-                    item: ids[item].clone(),
-                    rank: r + 1,
-                    neighbour: ids[m.index].clone(),
-                    score: m.score,
-                    shape: m.shape,
-                    colour: m.colour,
-                    text: m.text,
-                };
-                match format {
-                    ExportFormat::Csv => csv.serialize(&row).map_err(|e| io(e.into()))?,
-                    ExportFormat::JsonLines => {
-                        let inner = csv.get_mut();
-                        serde_json::to_writer(&mut *inner, &row).map_err(|e| io(e.into()))?;
-                        inner.write_all(b"\n").map_err(io)?;
-                    }
-                }
-                rows += 1;
+    let rows = lookalikes.iter().enumerate().flat_map(|(item, found)| {
+        found.iter().enumerate().map(move |(r, m)| ExportRow {
+            item: ids[item].clone(),
+            rank: r + 1,
+            neighbour: ids[m.index].clone(),
+            score: m.score,
+            shape: m.shape,
+            colour: m.colour,
+            text: m.text,
+        })
+    });
+    let mut written = 0usize;
+    match format {
+        ExportFormat::Csv => {
+            // The header row comes from the field names of ExportRow, with the first row.
+            let mut csv = csv::Writer::from_writer(&mut file);
+            for row in rows {
+                csv.serialize(&row).map_err(|e| io(e.into()))?;
+                written += 1;
+            }
+            csv.flush().map_err(io)?;
+        }
+        ExportFormat::JsonLines => {
+            for row in rows {
+                serde_json::to_writer(&mut file, &row).map_err(|e| io(e.into()))?;
+                file.write_all(b"\n").map_err(io)?;
+                written += 1;
             }
         }
-        csv.flush().map_err(io)?;
     }
     file.commit().map_err(io)?;
-    Ok(rows)
+    Ok(written)
 }

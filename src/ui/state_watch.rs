@@ -96,7 +96,8 @@ fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
 }
 
 /// Remembers the last stamp of each path; true when `path`'s stamp changed since the last
-/// look (the first look at a path only remembers it).
+/// look, or at the first look at an existing file (the window ignores what it already shows,
+/// and a change made between the window's read and the first look is not missed).
 struct Stamps(Vec<(PathBuf, Option<(u64, SystemTime)>)>);
 
 impl Stamps {
@@ -110,7 +111,7 @@ impl Stamps {
             }
             None => {
                 self.0.push((path.to_path_buf(), now));
-                false
+                now.is_some()
             }
         }
     }

@@ -20,7 +20,7 @@ pub fn checksum(bytes: &[u8]) -> String {
 /// or `None`; `Err` when the bytes are not a safetensors file.
 pub fn first_non_finite(bytes: &[u8]) -> Result<Option<String>, String> {
     let tensors = SafeTensors::deserialize(bytes).map_err(|e| e.to_string())?;
-    let mut names: Vec<String> = tensors.names().into_iter().cloned().collect();
+    let mut names: Vec<String> = tensors.names().into_iter().map(|n| n.to_string()).collect();
     names.sort();
     for name in names {
         let view = tensors.tensor(&name).map_err(|e| e.to_string())?;

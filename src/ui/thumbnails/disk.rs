@@ -1,7 +1,6 @@
 //! Decoding a photo for the window, through the disk cache of small JPEGs, kept within a
 //! byte budget by deleting the least recently used files.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
