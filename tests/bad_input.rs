@@ -261,7 +261,7 @@ fn paths_leading_out_of_the_catalogue_folder_are_loaded_with_a_warning() {
 }
 
 #[test]
-fn an_unclosed_csv_quote_skips_its_row_only() {
+fn an_unclosed_csv_quote_loses_no_row() {
     let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("image,description\n");
     for i in 0..30 {
@@ -274,7 +274,7 @@ fn an_unclosed_csv_quote_skips_its_row_only() {
     }
     std::fs::write(dir.path().join("shop.csv"), csv).unwrap();
     let catalogue = load(&dir.path().join("shop.csv"), &ImportOptions::default()).unwrap();
-    assert_eq!(catalogue.items.len(), 29, "{}", catalogue.report);
+    assert_eq!(catalogue.items.len(), 30, "{}", catalogue.report);
     assert_eq!(catalogue.report.problems.len(), 1, "{}", catalogue.report);
     let problem = &catalogue.report.problems[0];
     assert_eq!(

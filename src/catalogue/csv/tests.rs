@@ -1,5 +1,6 @@
 use super::*;
 use std::path::PathBuf;
+use crate::catalogue::MAX_DESCRIPTION_CHARS;
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -249,7 +250,7 @@ fn delimiter_sniffing() {
 }
 
 #[test]
-fn an_unclosed_quote_costs_one_row_not_the_rest_of_the_file() {
+fn an_unclosed_quote_costs_no_row_and_not_the_rest_of_the_file() {
     let fx = Fixture::new();
     let mut csv = String::from("image,description\n");
     for i in 0..30 {
@@ -265,7 +266,7 @@ fn an_unclosed_quote_costs_one_row_not_the_rest_of_the_file() {
         }
     }
     let (items, report) = fx.load(csv.as_bytes(), &ImportOptions::default()).unwrap();
-    assert_eq!(items.len(), 29, "{report}");
+    assert_eq!(items.len(), 30, "{report}");
     assert_eq!(report.rows_read, 30);
     assert_eq!(
         Fixture::kinds(&report),
@@ -278,8 +279,10 @@ fn an_unclosed_quote_costs_one_row_not_the_rest_of_the_file() {
         ),
         "{message}"
     );
-    assert_eq!(report.problems[0].severity, Severity::Skipped);
-    assert!(!items.iter().any(|i| i.id == "images/p4.png"));
+    assert!(message.contains("so line 7 (which reads as a row of its own)"), "{message}");
+    assert_eq!(report.problems[0].severity, Severity::Warning);
+    let p4 = items.iter().find(|i| i.id == "images/p4.png").unwrap();
+    assert_eq!(p4.description, "Red dress 4");
     let p9 = items.iter().find(|i| i.id == "images/p9.png").unwrap();
     assert_eq!(p9.description, "Blue jeans, slim");
     assert_eq!(items.last().map(|i| i.id.as_str()), Some("images/p29.png"));
@@ -316,4 +319,60 @@ fn crlf_files_report_the_same_line_numbers() {
             "{report}"
         );
     }
+}
+
+#[test]
+fn a_quote_closed_by_the_next_row_loads_both_rows_and_names_both_lines() {
+    let fx = Fixture::new();
+    // The quote opened on line 2 closes at the end of line 3's description, so the CSV reader
+    // sees one record; line 3 has the header's three columns once its price is counted.
+    let csv = "image,description,price\n\
+               images/a.png,\"Red dress,12\n\
+               images/b.png,Blue top\",13\n\
+               images/c.png,Hat,5\n";
+    let (items, report) = fx.load(csv.as_bytes(), &ImportOptions::default()).unwrap();
+    let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["images/a.png", "images/b.png", "images/c.png"], "{report}");
+    // The quoted row keeps what its own line holds (its price is on the next line, so it is
+    // reported missing).
+    assert_eq!(
+        Fixture::kinds(&report),
+        [
+            (Some(2), ProblemKind::MissingColumns),
+            (Some(2), ProblemKind::UnclosedQuote)
+        ]
+    );
+    let quote = &report.problems[1];
+    assert!(quote.message.starts_with("line 2 of shop.csv"), "{}", quote.message);
+    assert!(quote.message.contains("so line 3 (which"), "{}", quote.message);
+    assert_eq!(quote.severity, Severity::Warning);
+    assert_eq!(items[0].description, "Red dress,12");
+    assert_eq!(items[1].description, "Blue top\"");
+}
+
+#[test]
+fn a_header_without_rows_is_a_warning() {
+    let fx = Fixture::new();
+    let (items, report) = fx
+        .load(b"image,description\n", &ImportOptions::default())
+        .unwrap();
+    assert!(items.is_empty());
+    assert_eq!(Fixture::kinds(&report), [(Some(1), ProblemKind::NoRows)]);
+    assert_eq!(report.problems[0].severity, Severity::Warning);
+    assert!(!report.summary().contains("no problems"), "{}", report.summary());
+}
+
+#[test]
+fn a_description_over_the_limit_is_cut_and_reported() {
+    let fx = Fixture::new();
+    let long = "é".repeat(MAX_DESCRIPTION_CHARS * 3);
+    let csv = format!("image,description\nimages/a.png,{long}\nimages/b.png,Short\n");
+    let (items, report) = fx.load(csv.as_bytes(), &ImportOptions::default()).unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].description.chars().count(), MAX_DESCRIPTION_CHARS);
+    assert!(items[0].description.chars().all(|c| c == 'é'));
+    assert_eq!(items[1].description, "Short");
+    assert_eq!(Fixture::kinds(&report), [(Some(2), ProblemKind::LongDescription)]);
+    assert_eq!(report.problems[0].severity, Severity::Warning);
+    assert!(report.problems[0].message.contains("first 10000 characters"));
 }
