@@ -20,7 +20,8 @@ mod leftovers;
 mod lock;
 
 pub use leftovers::{
-    clear_leftovers_note, leftovers_of, remove_leftovers, remove_leftovers_of, written_by_running_process,
+    clear_leftovers_note, leftovers_of, remove_leftovers, remove_leftovers_of,
+    written_by_running_process,
 };
 pub use lock::StateLock;
 
@@ -238,7 +239,9 @@ pub fn plain_words(text: &str) -> String {
 
 /// Joins an error and its causes for people: each cause once (a cause whose words the message
 /// already holds is left out), in plain words (see [`plain_words`]).
-pub fn describe_chain<'a>(chain: impl IntoIterator<Item = &'a (dyn std::error::Error + 'static)>) -> String {
+pub fn describe_chain<'a>(
+    chain: impl IntoIterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> String {
     let mut message = String::new();
     for cause in chain {
         let text = plain_words(&cause.to_string());

@@ -87,7 +87,11 @@ fn damaged_shards_and_palettes_are_recomputed_and_find_the_same_lookalikes() {
 
     // Every shard gets vectors changed behind its header; every palette record one flipped bit.
     let mut shards = Vec::new();
-    files_named(&cache, &|n| n.ends_with(".safetensors") && n.starts_with("shard-"), &mut shards);
+    files_named(
+        &cache,
+        &|n| n.ends_with(".safetensors") && n.starts_with("shard-"),
+        &mut shards,
+    );
     assert!(!shards.is_empty());
     for shard in &shards {
         let mut bytes = std::fs::read(shard).unwrap();
@@ -110,7 +114,10 @@ fn damaged_shards_and_palettes_are_recomputed_and_find_the_same_lookalikes() {
     let (again, said) = demo_index(&worker_with_cache(&cache, dir.path().join("ck")));
     let said = said.join("\n");
     assert!(said.contains("do not match their checksum"), "{said}");
-    assert!(said.contains("colour cache") && said.contains("damaged"), "{said}");
+    assert!(
+        said.contains("colour cache") && said.contains("damaged"),
+        "{said}"
+    );
     assert_eq!(every_lookalike(&again), expected);
 }
 

@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use vitrine::lookalike::export::write;
 use vitrine::lookalike::Match;
-use vitrine::text::vocab::{
-    derive_tags, store, VocabEdit, VocabularyEdits, VocabularySettings,
-};
+use vitrine::text::vocab::{derive_tags, store, VocabEdit, VocabularyEdits, VocabularySettings};
 
 /// The `vitrine` binary with its data and cache folders in `root`.
 fn vitrine(root: &Path) -> Command {
@@ -108,7 +106,9 @@ const ITEMS: usize = 20_000;
 const CHILD_ENV: &str = "VITRINE_TEST_EXPORT_TARGET";
 
 fn ids() -> Vec<String> {
-    (0..ITEMS).map(|i| format!("images/item-{i:05}.jpg")).collect()
+    (0..ITEMS)
+        .map(|i| format!("images/item-{i:05}.jpg"))
+        .collect()
 }
 
 /// Five lookalikes per item; `version` changes every score, so each version is its own file.

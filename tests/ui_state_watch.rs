@@ -52,7 +52,10 @@ fn edits_made_elsewhere_are_taken_in_by_the_window() {
             })
     });
     let said = window::messages_text(harness.state());
-    assert!(said.contains("The vocabulary was edited elsewhere"), "{said}");
+    assert!(
+        said.contains("The vocabulary was edited elsewhere"),
+        "{said}"
+    );
 
     // Another window corrects a tag of the first item.
     let (id, sidecar) = {

@@ -158,7 +158,10 @@ fn run_command(engine: &mut Engine, command: Command, emit: &(dyn Fn(EventBody) 
         }
         Ok(Err(e)) => EngineFailure {
             kind: e.kind(),
-            message: format!("{what} failed: {}", crate::durable::plain_words(&e.to_string())),
+            message: format!(
+                "{what} failed: {}",
+                crate::durable::plain_words(&e.to_string())
+            ),
         },
         Err(panic) => {
             let detail = panic

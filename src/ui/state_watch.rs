@@ -161,11 +161,7 @@ impl VitrineApp {
         let Some(watch) = &self.corrections.watch else {
             return;
         };
-        let vocabulary_file = self
-            .vocabulary
-            .report
-            .as_ref()
-            .and_then(|r| r.file.clone());
+        let vocabulary_file = self.vocabulary.report.as_ref().and_then(|r| r.file.clone());
         watch.set_vocabulary(vocabulary_file.clone());
         let mut changes = Vec::new();
         while let Some(change) = watch.try_recv() {

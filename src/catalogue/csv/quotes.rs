@@ -94,7 +94,10 @@ pub(super) struct RowShape<'a> {
 }
 
 /// Finds a field of `record` that swallowed following rows, if there is one.
-pub(super) fn find_runaway_field(record: &ByteRecord, shape: &RowShape<'_>) -> Option<RunawayField> {
+pub(super) fn find_runaway_field(
+    record: &ByteRecord,
+    shape: &RowShape<'_>,
+) -> Option<RunawayField> {
     let mut lines_before = 0;
     for (field, raw) in record.iter().enumerate() {
         let lines_inside = raw.iter().filter(|&&b| b == b'\n').count();
@@ -205,6 +208,9 @@ mod tests {
         assert_eq!((found.field, found.first_row_after), (1, Some(1)));
         // Without the file, `b` is not an image reference.
         let elsewhere = tempfile::tempdir().unwrap();
-        assert_eq!(find_runaway_field(&record, &shape(3, elsewhere.path())), None);
+        assert_eq!(
+            find_runaway_field(&record, &shape(3, elsewhere.path())),
+            None
+        );
     }
 }

@@ -52,7 +52,12 @@ pub(super) fn read_row(
             .trim()
             .to_string();
         if let Some(message) = cut_description(&mut description, raw.len()) {
-            problems.add(locator, ProblemKind::LongDescription, Severity::Warning, message);
+            problems.add(
+                locator,
+                ProblemKind::LongDescription,
+                Severity::Warning,
+                message,
+            );
         }
         if lossy {
             problems.add(

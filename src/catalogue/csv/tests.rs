@@ -1,6 +1,6 @@
 use super::*;
-use std::path::PathBuf;
 use crate::catalogue::MAX_DESCRIPTION_CHARS;
+use std::path::PathBuf;
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -279,7 +279,10 @@ fn an_unclosed_quote_costs_no_row_and_not_the_rest_of_the_file() {
         ),
         "{message}"
     );
-    assert!(message.contains("so line 7 (which reads as a row of its own)"), "{message}");
+    assert!(
+        message.contains("so line 7 (which reads as a row of its own)"),
+        "{message}"
+    );
     assert_eq!(report.problems[0].severity, Severity::Warning);
     let p4 = items.iter().find(|i| i.id == "images/p4.png").unwrap();
     assert_eq!(p4.description, "Red dress 4");
@@ -332,7 +335,11 @@ fn a_quote_closed_by_the_next_row_loads_both_rows_and_names_both_lines() {
                images/c.png,Hat,5\n";
     let (items, report) = fx.load(csv.as_bytes(), &ImportOptions::default()).unwrap();
     let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
-    assert_eq!(ids, ["images/a.png", "images/b.png", "images/c.png"], "{report}");
+    assert_eq!(
+        ids,
+        ["images/a.png", "images/b.png", "images/c.png"],
+        "{report}"
+    );
     // The quoted row keeps what its own line holds (its price is on the next line, so it is
     // reported missing).
     assert_eq!(
@@ -343,8 +350,16 @@ fn a_quote_closed_by_the_next_row_loads_both_rows_and_names_both_lines() {
         ]
     );
     let quote = &report.problems[1];
-    assert!(quote.message.starts_with("line 2 of shop.csv"), "{}", quote.message);
-    assert!(quote.message.contains("so line 3 (which"), "{}", quote.message);
+    assert!(
+        quote.message.starts_with("line 2 of shop.csv"),
+        "{}",
+        quote.message
+    );
+    assert!(
+        quote.message.contains("so line 3 (which"),
+        "{}",
+        quote.message
+    );
     assert_eq!(quote.severity, Severity::Warning);
     assert_eq!(items[0].description, "Red dress,12");
     assert_eq!(items[1].description, "Blue top\"");
@@ -359,7 +374,11 @@ fn a_header_without_rows_is_a_warning() {
     assert!(items.is_empty());
     assert_eq!(Fixture::kinds(&report), [(Some(1), ProblemKind::NoRows)]);
     assert_eq!(report.problems[0].severity, Severity::Warning);
-    assert!(!report.summary().contains("no problems"), "{}", report.summary());
+    assert!(
+        !report.summary().contains("no problems"),
+        "{}",
+        report.summary()
+    );
 }
 
 #[test]
@@ -372,7 +391,12 @@ fn a_description_over_the_limit_is_cut_and_reported() {
     assert_eq!(items[0].description.chars().count(), MAX_DESCRIPTION_CHARS);
     assert!(items[0].description.chars().all(|c| c == 'é'));
     assert_eq!(items[1].description, "Short");
-    assert_eq!(Fixture::kinds(&report), [(Some(2), ProblemKind::LongDescription)]);
+    assert_eq!(
+        Fixture::kinds(&report),
+        [(Some(2), ProblemKind::LongDescription)]
+    );
     assert_eq!(report.problems[0].severity, Severity::Warning);
-    assert!(report.problems[0].message.contains("first 10000 characters"));
+    assert!(report.problems[0]
+        .message
+        .contains("first 10000 characters"));
 }

@@ -308,7 +308,10 @@ fn weights_that_are_not_finite_are_never_written() {
     })
     .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("head.weight") && text.contains("not finite"), "{text}");
+    assert!(
+        text.contains("head.weight") && text.contains("not finite"),
+        "{text}"
+    );
     assert!(text.contains("no checkpoint was written"), "{text}");
     let left: Vec<_> = std::fs::read_dir(dir.path().join("run-nan"))
         .unwrap()
@@ -321,7 +324,11 @@ fn weights_that_are_not_finite_are_never_written() {
 fn damaged_or_non_finite_weights_are_refused_when_loaded() {
     let dir = tempfile::tempdir().unwrap();
     let ck = save(dir.path(), &meta("run-a", "Shop", 1, false));
-    let sum = ck.meta.weights_checksum.clone().expect("a checksum is recorded");
+    let sum = ck
+        .meta
+        .weights_checksum
+        .clone()
+        .expect("a checksum is recorded");
     assert_eq!(sum.len(), 32);
     let loaded = Checkpoint::load(&ck.dir).unwrap();
     assert_eq!(loaded.meta.weights_checksum, Some(sum));
@@ -341,12 +348,18 @@ fn damaged_or_non_finite_weights_are_refused_when_loaded() {
     assert!(text.contains("do not match the checksum"), "{text}");
 
     // A checkpoint without a checksum (an older vitrine's) whose weights are NaN.
-    let old = hand_written(&dir.path().join("old/epoch-0001"), &meta("old", "Shop", 1, false));
+    let old = hand_written(
+        &dir.path().join("old/epoch-0001"),
+        &meta("old", "Shop", 1, false),
+    );
     std::fs::write(old.join(WEIGHTS_FILE), tiny_weights(&[f32::NAN, 1.0])).unwrap();
     let text = Checkpoint::load(&old)
         .unwrap()
         .verify_weights()
         .unwrap_err()
         .to_string();
-    assert!(text.contains("head.weight") && text.contains("not finite numbers"), "{text}");
+    assert!(
+        text.contains("head.weight") && text.contains("not finite numbers"),
+        "{text}"
+    );
 }

@@ -165,7 +165,11 @@ fn features_tensor(
     for i in 0..index.len() {
         match index.raw_vector(i).filter(|v| v.len() == dim) {
             Some(v) if v.iter().any(|x| !x.is_finite()) => {
-                let photo = state.catalogue.items.get(i).map_or("?", |item| item.id.as_str());
+                let photo = state
+                    .catalogue
+                    .items
+                    .get(i)
+                    .map_or("?", |item| item.id.as_str());
                 return Err(EngineError::NonFinite(format!(
                     "training stopped before it began: the features of photo {photo} are not \
                      finite numbers (NaN or infinity); check that photo, or delete the \

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use safetensors::{Dtype, SafeTensors};
 
 use super::{
-    payload_checksum, CHECKSUM, FORMAT_VERSION, HASHES, SHARD_PREFIX, SHARD_SUFFIX,
-    TMP_GRACE_SECS, VECTORS,
+    payload_checksum, CHECKSUM, FORMAT_VERSION, HASHES, SHARD_PREFIX, SHARD_SUFFIX, TMP_GRACE_SECS,
+    VECTORS,
 };
 use crate::durable;
 
@@ -132,9 +132,15 @@ pub(super) fn read_shard(
         return Err(format!("{VECTORS} is not {rows} x {dim} f32 values").into());
     }
     match meta.get(CHECKSUM) {
-        None => return Err("it has no checksum (an older vitrine wrote it)".to_string().into()),
+        None => {
+            return Err("it has no checksum (an older vitrine wrote it)"
+                .to_string()
+                .into())
+        }
         Some(sum) if *sum != payload_checksum(hashes.data(), vectors.data()) => {
-            return Err("its contents do not match their checksum".to_string().into())
+            return Err("its contents do not match their checksum"
+                .to_string()
+                .into())
         }
         Some(_) => {}
     }

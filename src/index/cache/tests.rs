@@ -259,7 +259,11 @@ fn shards_whose_payload_fails_its_checksum_or_is_not_finite_are_recomputed() {
     assert_eq!(meta["checksum"].len(), 32, "{meta:?}");
     // A vector turned to NaN, and a shard whose vector was zeroed: both fail the checksum.
     patch(&shard(1), &3.5f32.to_le_bytes(), &f32::NAN.to_le_bytes());
-    patch(&shard(2), &[5.5f32, 6.5].map(f32::to_le_bytes).concat(), &[0u8; 8]);
+    patch(
+        &shard(2),
+        &[5.5f32, 6.5].map(f32::to_le_bytes).concat(),
+        &[0u8; 8],
+    );
     let again = EmbeddingCache::open(&path, 2).unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again.get(1), Some(&[1.5, 2.5][..]));
