@@ -68,11 +68,7 @@ fn files_named(dir: &Path, keep: &dyn Fn(&str) -> bool, out: &mut Vec<PathBuf>) 
         let path = entry.path();
         if path.is_dir() {
             files_named(&path, keep, out);
-        } else if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| keep(n))
-        {
+        } else if path.file_name().and_then(|n| n.to_str()).is_some_and(keep) {
             out.push(path);
         }
     }
