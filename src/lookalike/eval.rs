@@ -102,6 +102,32 @@ pub fn colour_label(description: &str) -> Option<&'static str> {
     None
 }
 
+/// The column name that stands for the colour named by each item's description.
+pub const DESCRIPTION_COLOUR: &str = "description-colour";
+
+/// Every item's label for an attribute: the value of `column` (trimmed, lower-case; `None`
+/// where empty), or with [`DESCRIPTION_COLOUR`] the colour family the description names
+/// first (unless the catalogue has a column of that name).
+pub fn attribute_labels(catalogue: &crate::catalogue::Catalogue, column: &str) -> Vec<Option<String>> {
+    let has_column = catalogue
+        .items
+        .iter()
+        .any(|i| i.attributes.contains_key(column));
+    catalogue
+        .items
+        .iter()
+        .map(|i| {
+            if column == DESCRIPTION_COLOUR && !has_column {
+                return colour_label(&i.description).map(str::to_string);
+            }
+            i.attributes
+                .get(column)
+                .map(|v| v.trim().to_lowercase())
+                .filter(|v| !v.is_empty())
+        })
+        .collect()
+}
+
 /// Mean share of the lookalikes with the query's label, over the queries that have a label.
 /// `lookalikes[i]` are item `i`'s lookalikes; `None` when no query has a label.
 pub fn precision(lookalikes: &[Vec<usize>], labels: &[Option<String>]) -> Option<f64> {
