@@ -151,10 +151,22 @@ pub fn eval(args: &EvalDuplicatesArgs) -> anyhow::Result<()> {
     println!("| catalogue | items (copies) | threshold | pairs found | precision | recall | F1 |");
     println!("|---|---|---|---|---|---|---|");
     for catalogue in &catalogues {
-        let dir = tempfile::tempdir().context("cannot make a scratch folder")?;
-        let (mixed, source) = with_copies(catalogue, args.originals, dir.path())?;
+        let dir = std::env::temp_dir().join(format!(
+            "vitrine-duplicates-{}-{}",
+            std::process::id(),
+            vitrine::paths::catalogue_key(catalogue)
+        ));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot make the scratch folder {}", dir.display()))?;
+        let mixed = with_copies(catalogue, args.originals, &dir);
+        let measured_index = mixed.and_then(|(mixed, source)| {
+            Ok((shape_index(&args.model, &Arc::new(mixed))?, source))
+        });
+        if let Err(e) = std::fs::remove_dir_all(&dir) {
+            log::warn!("the scratch folder {} was not removed: {e}", dir.display());
+        }
+        let (index, source) = measured_index?;
         let copies = source.len() - catalogue.items.len();
-        let index = shape_index(&args.model, &Arc::new(mixed))?;
         let measured = precision_recall(&index, &source, &ts);
         for m in &measured {
             println!(
