@@ -43,7 +43,10 @@ fn scored(catalogue: &Catalogue, index: &MatchIndex) -> ScoredCatalogue {
             .collect(),
         labels: vec![
             ("category".into(), attribute_labels(catalogue, "category")),
-            ("colour".into(), attribute_labels(catalogue, DESCRIPTION_COLOUR)),
+            (
+                "colour".into(),
+                attribute_labels(catalogue, DESCRIPTION_COLOUR),
+            ),
         ],
     }
 }
@@ -80,7 +83,10 @@ fn fitted_weights_beat_every_preset_and_p5_is_the_count_over_the_export() {
     let saved = FittedWeights {
         version: fitted::VERSION,
         weights: found.chosen,
-        attributes: vec!["category=category".into(), "colour=description-colour".into()],
+        attributes: vec![
+            "category=category".into(),
+            "colour=description-colour".into(),
+        ],
         rule: "harmonic mean".into(),
         folds: 5,
         cross_validated: vec![
@@ -96,8 +102,11 @@ fn fitted_weights_beat_every_preset_and_p5_is_the_count_over_the_export() {
     // export file's rows whose neighbour has the item's label.
     let weights = Preset::Balanced.weights();
     let all: Vec<usize> = (0..scored.scores.len()).collect();
-    let eval_p5 = precision(&scored.lookalikes(&weights, LOOKALIKES, &all), &scored.labels[0].1)
-        .expect("labelled");
+    let eval_p5 = precision(
+        &scored.lookalikes(&weights, LOOKALIKES, &all),
+        &scored.labels[0].1,
+    )
+    .expect("labelled");
     let exported = all_lookalikes(&index, &weights, LOOKALIKES, &mut |_, _| true).expect("export");
     let ids: Vec<String> = catalogue.items.iter().map(|i| i.id.clone()).collect();
     let path = dir.path().join("lookalikes.csv");
@@ -177,7 +186,9 @@ fn copies_of_a_demo_photo_are_near_duplicates_and_not_lookalikes() {
             found.iter().any(|p| p.a == original && p.b == copy),
             "copy {copy} of item {original} is not reported: {found:?}"
         );
-        assert!(grouped.iter().any(|g| g.contains(&original) && g.contains(&copy)));
+        assert!(grouped
+            .iter()
+            .any(|g| g.contains(&original) && g.contains(&copy)));
         // Not among the original's lookalikes, by default, in the scoring and the export.
         let weights = Preset::Balanced.weights();
         let lookalikes = index.lookalikes(&Query::Item(original), &weights, LOOKALIKES);
@@ -193,6 +204,11 @@ fn copies_of_a_demo_photo_are_near_duplicates_and_not_lookalikes() {
     index.duplicate_threshold = None;
     for &(original, _) in &copies {
         let best = index.lookalikes(&Query::Item(original), &weights, 1);
-        assert!(copies.iter().any(|&(o, c)| o == original && c == best[0].index), "{best:?}");
+        assert!(
+            copies
+                .iter()
+                .any(|&(o, c)| o == original && c == best[0].index),
+            "{best:?}"
+        );
     }
 }

@@ -64,12 +64,16 @@ fn match_scores_colours_mirrors_and_exports_on_the_demo() {
     let worker = common::worker(dir.path().join("checkpoints"));
     let (catalogue, index) = demo_index(&worker);
     assert!(index.norm.shape.is_some() && index.norm.colour.is_some() && index.norm.text.is_some());
-    assert!(index.norm.kind.is_some(), "the demo's descriptions name garments");
+    assert!(
+        index.norm.kind.is_some(),
+        "the demo's descriptions name garments"
+    );
 
     // The combined score is the weighted sum of its four normalised parts, for every preset
     // and for weights that count every part.
-    let all_parts = vitrine::lookalike::Weights::parse("shape=0.7,colour=1.3,description=0.4,type=2")
-        .expect("weights");
+    let all_parts =
+        vitrine::lookalike::Weights::parse("shape=0.7,colour=1.3,description=0.4,type=2")
+            .expect("weights");
     for (name, w) in Preset::ALL
         .map(|p| (p.label(), p.weights()))
         .into_iter()

@@ -159,9 +159,8 @@ pub fn eval(args: &EvalDuplicatesArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot make the scratch folder {}", dir.display()))?;
         let mixed = with_copies(catalogue, args.originals, &dir);
-        let measured_index = mixed.and_then(|(mixed, source)| {
-            Ok((shape_index(&args.model, &Arc::new(mixed))?, source))
-        });
+        let measured_index = mixed
+            .and_then(|(mixed, source)| Ok((shape_index(&args.model, &Arc::new(mixed))?, source)));
         if let Err(e) = std::fs::remove_dir_all(&dir) {
             log::warn!("the scratch folder {} was not removed: {e}", dir.display());
         }

@@ -246,7 +246,9 @@ fn print_search(found: &Search, folds: usize) {
         weight_grid().len(),
         names.join(", ")
     );
-    println!("| fold | chosen on the other folds (shape / colour / description / type) | held-out P@5 |");
+    println!(
+        "| fold | chosen on the other folds (shape / colour / description / type) | held-out P@5 |"
+    );
     println!("|---|---|---|");
     for (k, f) in found.folds.iter().enumerate() {
         let held: Vec<String> = names
@@ -254,7 +256,11 @@ fn print_search(found: &Search, folds: usize) {
             .zip(&f.held_out)
             .map(|(n, p)| format!("{n} {p:.3}"))
             .collect();
-        println!("| {k} | {} | {} |", weights_label(&f.chosen), held.join(", "));
+        println!(
+            "| {k} | {} | {} |",
+            weights_label(&f.chosen),
+            held.join(", ")
+        );
     }
     println!();
     println!("Cross-validated (mean of the held-out folds):");

@@ -50,15 +50,10 @@ pub fn run(args: &ExportLookalikesArgs) -> anyhow::Result<()> {
     {
         bar.set_style(style);
     }
-    let found = all_lookalikes(
-        &index,
-        &weights,
-        LOOKALIKES,
-        &mut |done, _| {
-            bar.set_position(done as u64);
-            true
-        },
-    )?;
+    let found = all_lookalikes(&index, &weights, LOOKALIKES, &mut |done, _| {
+        bar.set_position(done as u64);
+        true
+    })?;
     bar.finish_and_clear();
     let ids: Vec<String> = catalogue.items.iter().map(|i| i.id.clone()).collect();
     let rows = write(&args.out, &ids, &found)

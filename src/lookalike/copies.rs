@@ -96,10 +96,22 @@ mod tests {
     fn copies_change_the_pixels_as_named() {
         let photo = RgbImage::from_fn(10, 5, |x, y| image::Rgb([x as u8 * 20, y as u8 * 40, 100]));
         assert_eq!(Variant::Cropped.apply(&photo).dimensions(), (8, 4));
-        assert_eq!(Variant::Cropped.apply(&photo).get_pixel(0, 0), photo.get_pixel(1, 0));
-        assert_eq!(Variant::Mirrored.apply(&photo).get_pixel(0, 0), photo.get_pixel(9, 0));
-        assert_eq!(Variant::Lighter.apply(&photo).get_pixel(9, 4).0, [198, 176, 110]);
-        assert_eq!(Variant::Darker.apply(&photo).get_pixel(9, 4).0, [162, 144, 90]);
+        assert_eq!(
+            Variant::Cropped.apply(&photo).get_pixel(0, 0),
+            photo.get_pixel(1, 0)
+        );
+        assert_eq!(
+            Variant::Mirrored.apply(&photo).get_pixel(0, 0),
+            photo.get_pixel(9, 0)
+        );
+        assert_eq!(
+            Variant::Lighter.apply(&photo).get_pixel(9, 4).0,
+            [198, 176, 110]
+        );
+        assert_eq!(
+            Variant::Darker.apply(&photo).get_pixel(9, 4).0,
+            [162, 144, 90]
+        );
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("copy.jpg");
         Variant::Reencoded.write(&photo, &path).expect("written");

@@ -135,9 +135,7 @@ pub fn precision_recall(
         *per_source.entry(*s).or_default() += 1;
     }
     let truth = per_source.values().map(|&k| k * (k - 1) / 2).sum();
-    let same = |p: &DuplicatePair| {
-        matches!((source.get(p.a), source.get(p.b)), (Some(Some(x)), Some(Some(y))) if x == y)
-    };
+    let same = |p: &DuplicatePair| matches!((source.get(p.a), source.get(p.b)), (Some(Some(x)), Some(Some(y))) if x == y);
     thresholds
         .iter()
         .map(|&t| {

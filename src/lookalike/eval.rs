@@ -108,7 +108,10 @@ pub const DESCRIPTION_COLOUR: &str = "description-colour";
 /// Every item's label for an attribute: the value of `column` (trimmed, lower-case; `None`
 /// where empty), or with [`DESCRIPTION_COLOUR`] the colour family the description names
 /// first (unless the catalogue has a column of that name).
-pub fn attribute_labels(catalogue: &crate::catalogue::Catalogue, column: &str) -> Vec<Option<String>> {
+pub fn attribute_labels(
+    catalogue: &crate::catalogue::Catalogue,
+    column: &str,
+) -> Vec<Option<String>> {
     let has_column = catalogue
         .items
         .iter()

@@ -249,7 +249,10 @@ mod tests {
     fn the_curated_list_reads_and_is_not_empty() {
         let types = GarmentTypes::parse(CURATED).expect("curated list");
         assert!(types.len() >= 25, "{} types", types.len());
-        assert_eq!(types.name(types.type_of_word("Jumper").expect("jumper")), "jumper");
+        assert_eq!(
+            types.name(types.type_of_word("Jumper").expect("jumper")),
+            "jumper"
+        );
     }
 
     #[test]
@@ -276,12 +279,27 @@ mod tests {
             named("Grey sweat shorts with an elastic waist and white drawstring."),
             ["shorts"]
         );
-        assert_eq!(named("These mid-blue JEANS are heavily distressed."), ["jeans"]);
-        assert_eq!(named("Long-sleeved knit sweater with a zigzag pattern."), ["jumper"]);
+        assert_eq!(
+            named("These mid-blue JEANS are heavily distressed."),
+            ["jeans"]
+        );
+        assert_eq!(
+            named("Long-sleeved knit sweater with a zigzag pattern."),
+            ["jumper"]
+        );
         // A garment word before a part or another garment describes it.
-        assert_eq!(named("Bottle green dress with short cap sleeves."), ["dress"]);
-        assert_eq!(named("A striped shirt dress with a shirt collar."), ["dress"]);
-        assert_eq!(named("Black T-Shirts, worn under a denim jacket."), ["t-shirt", "jacket"]);
+        assert_eq!(
+            named("Bottle green dress with short cap sleeves."),
+            ["dress"]
+        );
+        assert_eq!(
+            named("A striped shirt dress with a shirt collar."),
+            ["dress"]
+        );
+        assert_eq!(
+            named("Black T-Shirts, worn under a denim jacket."),
+            ["t-shirt", "jacket"]
+        );
         assert!(named("A plain piece of fabric.").is_empty());
     }
 

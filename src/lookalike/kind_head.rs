@@ -126,7 +126,13 @@ impl KindHead {
         let mut p: Vec<f32> = cosines
             .iter()
             .zip(&self.usable)
-            .map(|(c, u)| if *u { ((c - top) / temperature).exp() } else { 0.0 })
+            .map(|(c, u)| {
+                if *u {
+                    ((c - top) / temperature).exp()
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let sum: f32 = p.iter().sum();
         p.iter_mut().for_each(|v| *v /= sum.max(f32::MIN_POSITIVE));
@@ -247,12 +253,12 @@ mod tests {
             let k = kinds.kind(item).expect("predicted");
             let (t, p) = GarmentTypes::curated().top(k).expect("a type");
             assert_eq!(t, expected);
-            assert!(matches!(kinds.sources[item], Some(KindSource::Photo { confidence }) if (confidence - p).abs() < 1e-6));
+            assert!(
+                matches!(kinds.sources[item], Some(KindSource::Photo { confidence }) if (confidence - p).abs() < 1e-6)
+            );
             assert!((k.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         }
-        let photo = kinds
-            .predict(&shape, &[0.0, 1.0, 0.0])
-            .expect("a head");
+        let photo = kinds.predict(&shape, &[0.0, 1.0, 0.0]).expect("a head");
         assert_eq!(GarmentTypes::curated().top(&photo).map(|x| x.0), Some(3));
         // Without descriptions there is no head and no kind.
         let none = CatalogueKinds::build(&shape, &vec![None; 8]);

@@ -178,10 +178,22 @@ mod tests {
         assert_eq!((w.shape, w.colour, w.text, w.kind), (1.0, 2.0, 0.5, 1.5));
         let w = Weights::parse("color=1,kind=2").expect("synonyms");
         assert_eq!((w.shape, w.colour, w.text, w.kind), (0.0, 1.0, 0.0, 2.0));
-        assert!(matches!(Weights::parse("shape"), Err(WeightsError::NotAPair(_))));
-        assert!(matches!(Weights::parse("size=1"), Err(WeightsError::UnknownPart(_))));
-        assert!(matches!(Weights::parse("shape=-1"), Err(WeightsError::BadValue(_))));
-        assert!(matches!(Weights::parse("shape=x"), Err(WeightsError::BadValue(_))));
+        assert!(matches!(
+            Weights::parse("shape"),
+            Err(WeightsError::NotAPair(_))
+        ));
+        assert!(matches!(
+            Weights::parse("size=1"),
+            Err(WeightsError::UnknownPart(_))
+        ));
+        assert!(matches!(
+            Weights::parse("shape=-1"),
+            Err(WeightsError::BadValue(_))
+        ));
+        assert!(matches!(
+            Weights::parse("shape=x"),
+            Err(WeightsError::BadValue(_))
+        ));
         assert_eq!(Weights::parse("shape=0"), Err(WeightsError::AllZero));
     }
 

@@ -160,11 +160,16 @@ pub fn duplicates_ui(
     let found = found.to_vec();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
-        .show_rows(ui, PHOTO_SIDE + 26.0, found.len().min(SHOWN_GROUPS), |ui, rows| {
-            for k in rows {
-                group_row_ui(ui, k, &found[k], &embeddings, view, images, actions);
-            }
-        });
+        .show_rows(
+            ui,
+            PHOTO_SIDE + 26.0,
+            found.len().min(SHOWN_GROUPS),
+            |ui, rows| {
+                for k in rows {
+                    group_row_ui(ui, k, &found[k], &embeddings, view, images, actions);
+                }
+            },
+        );
 }
 
 fn group_row_ui(
@@ -190,7 +195,13 @@ fn group_row_ui(
             ui.vertical(|ui| {
                 let (rect, response) =
                     ui.allocate_exact_size(Vec2::splat(PHOTO_SIDE), Sense::click());
-                paint_photo(ui, images, &ImageKey::thumbnail(&item.image_path), rect, false);
+                paint_photo(
+                    ui,
+                    images,
+                    &ImageKey::thumbnail(&item.image_path),
+                    rect,
+                    false,
+                );
                 let caption = view.caption(i);
                 if response
                     .on_hover_text(format!("{caption}\n{}\nClick to open it", item.id))
@@ -203,7 +214,10 @@ fn group_row_ui(
                 } else {
                     format!("cos {cosine:.3}")
                 };
-                ui.add_sized([PHOTO_SIDE, 14.0], egui::Label::new(egui::RichText::new(note).small().weak()).truncate());
+                ui.add_sized(
+                    [PHOTO_SIDE, 14.0],
+                    egui::Label::new(egui::RichText::new(note).small().weak()).truncate(),
+                );
             });
         }
     });
