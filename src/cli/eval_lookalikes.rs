@@ -72,7 +72,8 @@ fn attributes_of(
     let mut pairs = Vec::new();
     for spec in specs {
         let (name, column) = parse_attribute(spec)?;
-        if !has_column(&column) && !(column == DESCRIPTION_COLOUR && has_text) {
+        let known = has_column(&column) || (column == DESCRIPTION_COLOUR && has_text);
+        if !known {
             bail!(
                 "{} has no column '{column}' (columns: {})",
                 catalogue.name,

@@ -46,7 +46,7 @@ pub fn pairs(index: &EmbeddingIndex, threshold: f32) -> Vec<DuplicatePair> {
                 })
         })
         .collect();
-    found.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    found.sort_by_key(|x| (x.a, x.b));
     found.dedup_by(|x, y| x.a == y.a && x.b == y.b);
     found.sort_by(|x, y| y.similarity.total_cmp(&x.similarity));
     found
