@@ -10,5 +10,5 @@ if figures_have_clothing; then
     figures_block docs/lookalikes.md presets "$VITRINE_BIN" eval lookalikes \
         --clothing "$CLOTHING_DIR" --search
     figures_block docs/lookalikes.md duplicates "$VITRINE_BIN" eval duplicates \
-        --clothing "$CLOTHING_DIR" --originals 100
+        --clothing "$CLOTHING_DIR" --originals 40
 fi
