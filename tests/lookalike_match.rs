@@ -64,17 +64,29 @@ fn match_scores_colours_mirrors_and_exports_on_the_demo() {
     let worker = common::worker(dir.path().join("checkpoints"));
     let (catalogue, index) = demo_index(&worker);
     assert!(index.norm.shape.is_some() && index.norm.colour.is_some() && index.norm.text.is_some());
+    assert!(
+        index.norm.kind.is_some(),
+        "the demo's descriptions name garments"
+    );
 
-    // The combined score is the weighted sum of its normalised parts, for every preset.
-    for preset in Preset::ALL {
-        let w = preset.weights();
+    // The combined score is the weighted sum of its four normalised parts, for every preset
+    // and for weights that count every part.
+    let all_parts =
+        vitrine::lookalike::Weights::parse("shape=0.7,colour=1.3,description=0.4,type=2")
+            .expect("weights");
+    for (name, w) in Preset::ALL
+        .map(|p| (p.label(), p.weights()))
+        .into_iter()
+        .chain([("all parts", all_parts)])
+    {
         for item in [0, 17, 101, 239] {
             let found = index.lookalikes(&Query::Item(item), &w, LOOKALIKES);
             assert_eq!(found.len(), LOOKALIKES);
             for m in &found {
                 assert_ne!(m.index, item);
-                let sum = w.shape * m.shape + w.colour * m.colour + w.text * m.text;
-                assert!((m.score - sum).abs() < 1e-5, "{preset:?}: {m:?}");
+                let sum =
+                    w.shape * m.shape + w.colour * m.colour + w.text * m.text + w.kind * m.kind;
+                assert!((m.score - sum).abs() < 1e-5, "{name}: {m:?}");
             }
             assert!(found.windows(2).all(|p| p[0].score >= p[1].score));
         }

@@ -39,7 +39,9 @@ pub fn run(args: &ExportLookalikesArgs) -> anyhow::Result<()> {
     if let Some(ck) = &args.checkpoint {
         session.request(Command::LoadCheckpoint(ck.clone()), |_, _| Ok(()))?;
     }
-    let (_, index) = session_index(&mut session)?;
+    let (weights, weights_name) = args.matching.weights(&catalogue)?;
+    let (_, mut index) = session_index(&mut session)?;
+    args.matching.configure(&mut index);
     let started = Instant::now();
     let bar = ProgressBar::new(index.len() as u64);
     if let Ok(style) =
@@ -47,15 +49,10 @@ pub fn run(args: &ExportLookalikesArgs) -> anyhow::Result<()> {
     {
         bar.set_style(style);
     }
-    let found = all_lookalikes(
-        &index,
-        &args.matching.weights(),
-        LOOKALIKES,
-        &mut |done, _| {
-            bar.set_position(done as u64);
-            true
-        },
-    )?;
+    let found = all_lookalikes(&index, &weights, LOOKALIKES, &mut |done, _| {
+        bar.set_position(done as u64);
+        true
+    })?;
     bar.finish_and_clear();
     let ids: Vec<String> = catalogue.items.iter().map(|i| i.id.clone()).collect();
     if let Some(note) = vitrine::durable::clear_leftovers_note(&args.out) {
@@ -65,7 +62,7 @@ pub fn run(args: &ExportLookalikesArgs) -> anyhow::Result<()> {
     println!(
         "{rows} rows ({} items × up to {LOOKALIKES} lookalikes, match: {}) written to {} in {:.1} s",
         found.len(),
-        args.matching.preset.label(),
+        weights_name,
         args.out.display(),
         started.elapsed().as_secs_f64()
     );

@@ -34,7 +34,7 @@ pub struct SimilarArgs {
     checkpoint: Option<PathBuf>,
     #[command(flatten)]
     matching: MatchArgs,
-    /// Print the lookalikes as JSON (item, rank, neighbour, score, shape, colour, text).
+    /// Print the lookalikes as JSON (item, rank, neighbour, score, shape, colour, text, type).
     #[arg(long)]
     json: bool,
 }
@@ -104,8 +104,9 @@ pub fn similar(args: &SimilarArgs) -> anyhow::Result<()> {
         vitrine::photo::check(photo)?;
     }
     let mut session = prepared_session(&args.model, &catalogue, args.checkpoint.as_deref())?;
-    let (found, index) = session_index(&mut session)?;
-    let weights = args.matching.weights();
+    let (found, mut index) = session_index(&mut session)?;
+    args.matching.configure(&mut index);
+    let (weights, weights_name) = args.matching.weights(&catalogue)?;
     let (name, query) = match item {
         Some(i) => {
             if !found.has_vector(i) {
@@ -131,16 +132,14 @@ pub fn similar(args: &SimilarArgs) -> anyhow::Result<()> {
                 shape: m.shape,
                 colour: m.colour,
                 text: m.text,
+                kind: m.kind,
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         println!(
-            "Lookalikes of {name} (match: {}; score = {:.2}·shape + {:.2}·colour + {:.2}·text):",
-            args.matching.preset.label(),
-            weights.shape,
-            weights.colour,
-            weights.text
+            "Lookalikes of {name} (match: {weights_name}; score = {}):",
+            super::match_cli::formula(&weights)
         );
         print_matches(&catalogue, &matches);
     }
@@ -156,12 +155,13 @@ fn print_matches(catalogue: &Catalogue, matches: &[Match]) {
                 .map(|c| format!(" [{c}]"))
                 .unwrap_or_default();
             println!(
-                "{}. {:>6.2} (shape {:+.2} colour {:+.2} text {:+.2})  {}{category}  {}",
+                "{}. {:>6.2} (shape {:+.2} colour {:+.2} description {:+.2} type {:+.2})  {}{category}  {}",
                 rank + 1,
                 m.score,
                 m.shape,
                 m.colour,
                 m.text,
+                m.kind,
                 item.id,
                 first_words(&item.description, 10)
             );

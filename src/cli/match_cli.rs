@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::Args;
+use vitrine::catalogue::Catalogue;
 use vitrine::engine::protocol::{CatalogueEmbeddings, MatchParts};
 use vitrine::engine::{Command, EventBody};
 use vitrine::lookalike::query::match_index;
@@ -14,25 +16,81 @@ use super::session::Session;
 /// How lookalikes are matched.
 #[derive(Debug, Args, Clone)]
 pub struct MatchArgs {
-    /// Match preset: balanced, shape, colour or description.
-    #[arg(long = "match", default_value = "balanced", value_parser = parse_preset)]
-    pub preset: Preset,
+    /// Match preset: balanced, shape, colour, description, or fitted (the weights
+    /// `vitrine eval lookalikes --fit` saved for this catalogue).
+    #[arg(long = "match", default_value = "balanced", value_parser = parse_choice)]
+    pub preset: Choice,
+    /// Your own weights instead of a preset, e.g. shape=1,colour=2,description=0.5,type=1
+    /// (parts left out weigh 0).
+    #[arg(long, value_parser = parse_weights, conflicts_with = "preset")]
+    pub weights: Option<Weights>,
+    /// Keep an item's near-duplicates among its lookalikes (left out by default).
+    #[arg(long)]
+    pub keep_duplicates: bool,
+    /// Embedding cosine from which two items are near-duplicates.
+    #[arg(long, default_value_t = vitrine::lookalike::duplicates::DEFAULT_THRESHOLD)]
+    pub duplicate_threshold: f32,
 }
 
-fn parse_preset(s: &str) -> Result<Preset, String> {
-    Preset::parse(s).ok_or_else(|| {
+/// A preset, or the catalogue's fitted weights.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Choice {
+    /// A fixed preset.
+    Preset(Preset),
+    /// The catalogue's own fitted weights.
+    Fitted,
+}
+
+fn parse_choice(s: &str) -> Result<Choice, String> {
+    if s.trim().eq_ignore_ascii_case("fitted") {
+        return Ok(Choice::Fitted);
+    }
+    Preset::parse(s).map(Choice::Preset).ok_or_else(|| {
         format!(
-            "unknown preset '{s}': use one of {}",
+            "unknown preset '{s}': use one of {}, fitted",
             Preset::ALL.map(Preset::key).join(", ")
         )
     })
 }
 
+fn parse_weights(s: &str) -> Result<Weights, String> {
+    Weights::parse(s).map_err(|e| e.to_string())
+}
+
 impl MatchArgs {
-    /// The weights of the chosen preset.
-    pub fn weights(&self) -> Weights {
-        self.preset.weights()
+    /// Sets how the index treats near-duplicates.
+    pub fn configure(&self, index: &mut MatchIndex) {
+        index.duplicate_threshold = (!self.keep_duplicates).then_some(self.duplicate_threshold);
     }
+
+    /// The weights asked for, and their name for the output.
+    pub fn weights(&self, catalogue: &Catalogue) -> anyhow::Result<(Weights, String)> {
+        if let Some(w) = self.weights {
+            return Ok((w, "custom".to_string()));
+        }
+        match self.preset {
+            Choice::Preset(p) => Ok((p.weights(), p.label().to_string())),
+            Choice::Fitted => {
+                let state = vitrine::paths::catalogue_state_dir(catalogue);
+                let fitted = vitrine::lookalike::fitted::load(&state)?.with_context(|| {
+                    format!(
+                        "no fitted weights for {}: run `vitrine eval lookalikes CATALOGUE \
+                         --attribute NAME=COLUMN --fit` first",
+                        catalogue.name
+                    )
+                })?;
+                Ok((fitted.weights, "Fitted".to_string()))
+            }
+        }
+    }
+}
+
+/// The weights in words: `1.00·shape + 1.00·colour + 0.60·description + 1.00·type`.
+pub fn formula(w: &Weights) -> String {
+    format!(
+        "{:.2}·shape + {:.2}·colour + {:.2}·description + {:.2}·type",
+        w.shape, w.colour, w.text, w.kind
+    )
 }
 
 /// The catalogue's embeddings (computed or cached) from the worker.

@@ -4,6 +4,7 @@ mod bench;
 mod bench_compare;
 mod bench_index;
 mod cv;
+mod duplicates;
 mod eval_lookalikes;
 mod export;
 mod export_lookalikes;
@@ -63,13 +64,18 @@ enum Command {
     Eval(EvalCommand),
     /// Write the garment mask the colour similarity uses for a photo, to check it.
     Mask(mask::MaskArgs),
+    /// List a catalogue's near-duplicates (the same photo re-encoded, cropped, mirrored…).
+    Duplicates(duplicates::DuplicatesArgs),
 }
 
 /// `vitrine eval …`
 #[derive(Debug, Subcommand)]
 enum EvalCommand {
-    /// P@5 same category and same colour of lookalikes, for every Match preset.
+    /// P@5 of lookalikes per labelled attribute, for every Match preset; --fit saves a
+    /// catalogue's own weights.
     Lookalikes(eval_lookalikes::EvalLookalikesArgs),
+    /// Precision and recall of near-duplicates on synthetic copies of catalogue photos.
+    Duplicates(duplicates::EvalDuplicatesArgs),
 }
 
 /// Which catalogue to open; the embedded demo catalogue when none is given.
@@ -121,5 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Cv(args)) => cv::run(&args),
         Some(Command::Eval(EvalCommand::Lookalikes(args))) => eval_lookalikes::run(&args),
         Some(Command::Mask(args)) => mask::run(&args),
+        Some(Command::Duplicates(args)) => duplicates::run(&args),
+        Some(Command::Eval(EvalCommand::Duplicates(args))) => duplicates::eval(&args),
     }
 }

@@ -1,6 +1,6 @@
 //! How good lookalikes are: the share of an item's five lookalikes that share its category
-//! (P@5 same category) or its colour (P@5 same colour), and a search for the weights that do
-//! best on several catalogues at once.
+//! (P@5 same category) or its colour (P@5 same colour), or any labelled attribute; the search
+//! for weights is [`super::fit`].
 //!
 //! **Colour labels.** An item's colour is the *first* colour word of its description
 //! ([`colour_label`]): descriptions name the main colour first ("Grey sweat shorts … white
@@ -102,6 +102,35 @@ pub fn colour_label(description: &str) -> Option<&'static str> {
     None
 }
 
+/// The column name that stands for the colour named by each item's description.
+pub const DESCRIPTION_COLOUR: &str = "description-colour";
+
+/// Every item's label for an attribute: the value of `column` (trimmed, lower-case; `None`
+/// where empty), or with [`DESCRIPTION_COLOUR`] the colour family the description names
+/// first (unless the catalogue has a column of that name).
+pub fn attribute_labels(
+    catalogue: &crate::catalogue::Catalogue,
+    column: &str,
+) -> Vec<Option<String>> {
+    let has_column = catalogue
+        .items
+        .iter()
+        .any(|i| i.attributes.contains_key(column));
+    catalogue
+        .items
+        .iter()
+        .map(|i| {
+            if column == DESCRIPTION_COLOUR && !has_column {
+                return colour_label(&i.description).map(str::to_string);
+            }
+            i.attributes
+                .get(column)
+                .map(|v| v.trim().to_lowercase())
+                .filter(|v| !v.is_empty())
+        })
+        .collect()
+}
+
 /// Mean share of the lookalikes with the query's label, over the queries that have a label.
 /// `lookalikes[i]` are item `i`'s lookalikes; `None` when no query has a label.
 pub fn precision(lookalikes: &[Vec<usize>], labels: &[Option<String>]) -> Option<f64> {
@@ -201,32 +230,6 @@ pub fn mean_over(hits: &[Option<f64>], queries: &[usize]) -> Option<f64> {
         .filter_map(|&q| hits.get(q).copied().flatten())
         .collect();
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-}
-
-/// The mean of every P@k over every catalogue: the objective the weights are chosen by.
-pub fn objective(catalogues: &[ScoredCatalogue], weights: &Weights, queries: &[Vec<usize>]) -> f64 {
-    let all: Vec<f64> = catalogues
-        .iter()
-        .zip(queries)
-        .flat_map(|(c, q)| c.precisions(weights, 5, q).into_iter().map(|(_, p)| p))
-        .collect();
-    all.iter().sum::<f64>() / all.len().max(1) as f64
-}
-
-/// The weights with the best [`objective`] among `grid` (the first of equals).
-pub fn best_weights(
-    catalogues: &[ScoredCatalogue],
-    grid: &[Weights],
-    queries: &[Vec<usize>],
-) -> Option<(Weights, f64)> {
-    let mut best: Option<(Weights, f64)> = None;
-    for w in grid {
-        let j = objective(catalogues, w, queries);
-        if best.is_none_or(|(_, b)| j > b + 1e-12) {
-            best = Some((*w, j));
-        }
-    }
-    best
 }
 
 #[cfg(test)]

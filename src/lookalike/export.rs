@@ -13,6 +13,7 @@ use serde::Serialize;
 use tch::{Kind, Tensor};
 
 use super::colour::DESCRIPTOR_LEN;
+use super::kind::GarmentTypes;
 use super::score::{Match, MatchIndex, TermStats, Weights};
 
 /// Scores computed per matrix product at most (queries × items), to bound memory.
@@ -21,7 +22,7 @@ const BLOCK_SCORES: usize = 1 << 24;
 /// The file formats an export can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
-    /// `item,rank,neighbour,score,shape,colour,text`.
+    /// `item,rank,neighbour,score,shape,colour,text,type`.
     Csv,
     /// One JSON object per row with the same fields.
     JsonLines,
@@ -59,6 +60,9 @@ pub struct ExportRow {
     pub colour: f32,
     /// Normalised description similarity.
     pub text: f32,
+    /// Normalised kind-of-garment similarity.
+    #[serde(rename = "type", default)]
+    pub kind: f32,
 }
 
 /// Why an export failed.
@@ -133,6 +137,7 @@ pub fn all_lookalikes(
         _ => None,
     };
     let text_present: Vec<bool> = (0..n).map(|i| !index.text.vector(i).is_empty()).collect();
+    let kinds = kind_matrices(index)?;
     let block = (BLOCK_SCORES / n.max(1)).clamp(16, 1024);
     let mut out = Vec::with_capacity(n);
     let mut start = 0;
@@ -140,12 +145,12 @@ pub fn all_lookalikes(
         let end = (start + block).min(n);
         let rows = eligible.f_narrow(0, start as i64, (end - start) as i64)?;
         let q = shape.f_narrow(0, start as i64, (end - start) as i64)?;
-        let zs = normalise(
-            q.f_matmul(&shape.f_tr()?)?,
-            index.norm.shape,
-            &rows,
-            &eligible,
-        )?;
+        let raw_shape = q.f_matmul(&shape.f_tr()?)?;
+        let duplicates = match index.duplicate_threshold {
+            Some(t) => Some(raw_shape.f_ge(f64::from(t))?),
+            None => None,
+        };
+        let zs = normalise(raw_shape, index.norm.shape, &rows, &eligible)?;
         let zc = match &colour {
             Some((c, present)) => {
                 let qc = c.f_narrow(0, start as i64, (end - start) as i64)?;
@@ -155,10 +160,19 @@ pub fn all_lookalikes(
             None => zs.f_zeros_like()?,
         };
         let zt = text_block(index, start, end, &text_present)?;
+        let zk = match &kinds {
+            Some((k, kr, present)) => {
+                let qk = kr.f_narrow(0, start as i64, (end - start) as i64)?;
+                let qp = present.f_narrow(0, start as i64, (end - start) as i64)?;
+                normalise(qk.f_matmul(&k.f_tr()?)?, index.norm.kind, &qp, present)?
+            }
+            None => zs.f_zeros_like()?,
+        };
         let combined = zs
             .f_mul_scalar(f64::from(weights.shape))?
             .f_add(&zc.f_mul_scalar(f64::from(weights.colour))?)?
-            .f_add(&zt.f_mul_scalar(f64::from(weights.text))?)?;
+            .f_add(&zt.f_mul_scalar(f64::from(weights.text))?)?
+            .f_add(&zk.f_mul_scalar(f64::from(weights.kind))?)?;
         // Not eligible: items without a vector, and the query itself.
         let mut banned = eligible
             .f_eq(0.0)?
@@ -169,16 +183,21 @@ pub fn all_lookalikes(
             Tensor::f_arange_start(start as i64, end as i64, (Kind::Int64, tch::Device::Cpu))?;
         let rows_idx = Tensor::f_arange((end - start) as i64, (Kind::Int64, tch::Device::Cpu))?;
         banned = banned.f_index_put_(&[Some(rows_idx), Some(diag)], &Tensor::from(true), false)?;
+        // An item's near-duplicates are not its lookalikes (unless the index keeps them).
+        if let Some(d) = &duplicates {
+            banned = banned.f_logical_or(d)?;
+        }
         let combined = combined.f_masked_fill(&banned, f64::NEG_INFINITY)?;
         let kk = k.min(n.saturating_sub(1)) as i64;
         let (values, indices) = combined.f_topk(kk, 1, true, true)?;
-        let parts = [zs, zc, zt].map(|z| z.f_gather(1, &indices, false));
-        let [ps, pc, pt] = parts;
-        let (ps, pc, pt) = (ps?, pc?, pt?);
+        let parts = [zs, zc, zt, zk].map(|z| z.f_gather(1, &indices, false));
+        let [ps, pc, pt, pk] = parts;
+        let (ps, pc, pt, pk) = (ps?, pc?, pt?, pk?);
         let flat = |t: &Tensor| -> Result<Vec<f32>, tch::TchError> {
             Vec::<f32>::try_from(t.f_flatten(0, -1)?)
         };
         let (v, s, c, t) = (flat(&values)?, flat(&ps)?, flat(&pc)?, flat(&pt)?);
+        let kd = flat(&pk)?;
         let ix: Vec<i64> = Vec::<i64>::try_from(indices.f_flatten(0, -1)?)?;
         let kk = kk as usize;
         for q in 0..end - start {
@@ -192,6 +211,7 @@ pub fn all_lookalikes(
                     shape: s[at],
                     colour: c[at],
                     text: t[at],
+                    kind: kd[at],
                 })
                 .collect();
             out.push(row);
@@ -202,6 +222,29 @@ pub fn all_lookalikes(
         }
     }
     Ok(out)
+}
+
+/// Every item's kind (`n × types`, zero rows where unknown), the same times the credit matrix,
+/// and which items have a kind; `None` when the kind term is off.
+#[allow(clippy::type_complexity)]
+fn kind_matrices(index: &MatchIndex) -> Result<Option<(Tensor, Tensor, Tensor)>, tch::TchError> {
+    let types = GarmentTypes::curated();
+    let t = types.len();
+    if index.norm.kind.is_none() || t == 0 {
+        return Ok(None);
+    }
+    let n = index.len();
+    let mut rows = vec![0.0f32; n * t];
+    for (i, row) in rows.chunks_exact_mut(t).enumerate() {
+        if let Some(k) = index.kinds.kind(i).filter(|k| k.len() == t) {
+            row.copy_from_slice(k);
+        }
+    }
+    let k = matrix(&rows, n, t)?;
+    let credit = matrix(types.credit_matrix(), t, t)?;
+    let kr = k.f_matmul(&credit)?;
+    let present = present_mask((0..n).map(|i| index.kinds.kind(i).is_some()))?;
+    Ok(Some((k, kr, present)))
 }
 
 /// The normalised description similarities of items `start..end` with every item.
@@ -251,6 +294,7 @@ pub fn write(path: &Path, ids: &[String], lookalikes: &[Vec<Match>]) -> Result<u
             shape: m.shape,
             colour: m.colour,
             text: m.text,
+            kind: m.kind,
         })
     });
     let mut written = 0usize;

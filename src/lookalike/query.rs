@@ -19,8 +19,10 @@ pub fn match_index(embeddings: &CatalogueEmbeddings, parts: Option<&MatchParts>)
     MatchIndex::new(embeddings.index.clone(), colours, text)
 }
 
-/// The query for a dropped photo: its embedding, its garment colours, and its predicted tags
-/// standing in for a description (the description term is off without a trained model).
+/// The query for a dropped photo: its embedding, its garment colours, its predicted tags
+/// standing in for a description (the description term is off without a trained model), and
+/// its kind of garment predicted from the photo (from its predicted tags where the catalogue
+/// has too few descriptions for the photo head).
 pub fn photo_query(index: &MatchIndex, prediction: &Prediction) -> Query {
     let text = prediction.tags.as_ref().map(|tags| {
         let words: Vec<String> = tags
@@ -30,7 +32,21 @@ pub fn photo_query(index: &MatchIndex, prediction: &Prediction) -> Query {
             .collect();
         index.text.vector_of_terms(&words)
     });
+    let kind = index
+        .kinds
+        .predict(&index.shape, &prediction.embedding)
+        .or_else(|| {
+            let names: Vec<&str> = prediction
+                .tags
+                .as_ref()?
+                .iter()
+                .filter(|t| t.predicted)
+                .map(|t| t.name.as_str())
+                .collect();
+            super::kind::GarmentTypes::curated().kind_of_text(&names.join(" . "))
+        });
     Query::Photo {
+        kind,
         embedding: prediction.embedding.clone(),
         colour: prediction
             .palette

@@ -1,15 +1,15 @@
-//! The combined lookalike score: three similarities, each normalised on the catalogue, summed
+//! The combined lookalike score: four similarities, each normalised on the catalogue, summed
 //! with the user's weights.
 //!
 //! **Normalisation.** Each similarity is z-scored with the mean and standard deviation of its
 //! values over [`NORMALISATION_PAIRS`] random pairs of catalogue items (a fixed seed, so a
 //! catalogue always gets the same figures): a shape part of 2 means "two standard deviations
 //! more alike than two random items of this catalogue", whatever the catalogue, and so do the
-//! colour and text parts. A similarity that does not vary on the catalogue (no descriptions)
-//! is off: its part is 0.
+//! colour, text and kind parts. A similarity that does not vary on the catalogue (no
+//! descriptions) is off: its part is 0.
 //!
-//! **Combination.** `score = w_shape·shape + w_colour·colour + w_text·text`, the parts being
-//! the z-scores. The window, `vitrine similar` and `vitrine export lookalikes` all score
+//! **Combination.** `score = w_shape·shape + w_colour·colour + w_text·text + w_type·kind`, the
+//! parts being the z-scores (the kind of garment is [`super::kind`]). The window, `vitrine similar` and `vitrine export lookalikes` all score
 //! through [`MatchIndex`].
 
 use std::sync::Arc;
@@ -19,97 +19,15 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::colour::{CatalogueColours, DESCRIPTOR_LEN};
+use super::kind::GarmentTypes;
+use super::kind_head::CatalogueKinds;
 use super::text::{sparse_dot, SparseVector, TextIndex};
+pub use super::weights::{Preset, Weights};
 use crate::index::EmbeddingIndex;
 
 /// Random item pairs the normalisation is measured on.
 pub const NORMALISATION_PAIRS: usize = 20_000;
 const SEED: u64 = 0x5eed_100c;
-
-/// How much each similarity counts.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Weights {
-    /// The image embedding (shape and style).
-    pub shape: f32,
-    /// The garment's colours.
-    pub colour: f32,
-    /// The description.
-    pub text: f32,
-}
-
-impl Default for Weights {
-    fn default() -> Self {
-        Preset::Balanced.weights()
-    }
-}
-
-/// The Match presets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Preset {
-    /// Shape, colour and description together (weights chosen on data, see the README).
-    Balanced,
-    /// The image embedding alone.
-    SameShape,
-    /// Colour first, shape to break ties.
-    SameColour,
-    /// Description first, shape to break ties.
-    SimilarDescription,
-}
-
-impl Preset {
-    /// Every preset, in the order the window shows them.
-    pub const ALL: [Preset; 4] = [
-        Preset::Balanced,
-        Preset::SameShape,
-        Preset::SameColour,
-        Preset::SimilarDescription,
-    ];
-
-    /// The preset's weights.
-    pub fn weights(self) -> Weights {
-        let (shape, colour, text) = match self {
-            Preset::Balanced => (1.0, 0.3, 1.0),
-            Preset::SameShape => (1.0, 0.0, 0.0),
-            Preset::SameColour => (0.25, 1.0, 0.0),
-            Preset::SimilarDescription => (0.2, 0.0, 1.0),
-        };
-        Weights {
-            shape,
-            colour,
-            text,
-        }
-    }
-
-    /// Its name in the window.
-    pub fn label(self) -> &'static str {
-        match self {
-            Preset::Balanced => "Balanced",
-            Preset::SameShape => "Same shape",
-            Preset::SameColour => "Same colour",
-            Preset::SimilarDescription => "Similar description",
-        }
-    }
-
-    /// Its name on the command line.
-    pub fn key(self) -> &'static str {
-        match self {
-            Preset::Balanced => "balanced",
-            Preset::SameShape => "shape",
-            Preset::SameColour => "colour",
-            Preset::SimilarDescription => "description",
-        }
-    }
-
-    /// The preset named `name` (its key or label, any case; "color" works too).
-    pub fn parse(name: &str) -> Option<Preset> {
-        let n = name.trim().to_lowercase().replace(['-', '_'], " ");
-        Preset::ALL.into_iter().find(|p| {
-            n == p.key()
-                || n == p.label().to_lowercase()
-                || (n == "color" || n == "same color") && *p == Preset::SameColour
-        })
-    }
-}
 
 /// Mean and standard deviation of one similarity over random pairs; `None` when it does not
 /// vary (the term is off).
@@ -146,7 +64,7 @@ impl TermStats {
     }
 }
 
-/// The normalisation of the three similarities on one catalogue.
+/// The normalisation of the four similarities on one catalogue.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Normalisation {
     /// Shape similarity on the catalogue.
@@ -155,6 +73,9 @@ pub struct Normalisation {
     pub colour: Option<TermStats>,
     /// Description similarity.
     pub text: Option<TermStats>,
+    /// Kind-of-garment similarity.
+    #[serde(default)]
+    pub kind: Option<TermStats>,
 }
 
 /// What a lookalike query is about.
@@ -170,6 +91,8 @@ pub enum Query {
         colour: Option<Vec<f32>>,
         /// Its predicted tags as a TF-IDF vector (None: the description term is off).
         text: Option<SparseVector>,
+        /// Its kind of garment over the curated types (None: the kind term is off).
+        kind: Option<Vec<f32>>,
     },
 }
 
@@ -178,7 +101,7 @@ pub enum Query {
 pub struct Match {
     /// The catalogue item.
     pub index: usize,
-    /// `w_shape·shape + w_colour·colour + w_text·text`.
+    /// `w_shape·shape + w_colour·colour + w_text·text + w_type·kind`.
     pub score: f32,
     /// Normalised shape similarity.
     pub shape: f32,
@@ -186,13 +109,9 @@ pub struct Match {
     pub colour: f32,
     /// Normalised description similarity.
     pub text: f32,
-}
-
-impl Weights {
-    /// The combined score of three normalised similarities.
-    pub fn combine(&self, shape: f32, colour: f32, text: f32) -> f32 {
-        self.shape * shape + self.colour * colour + self.text * text
-    }
+    /// Normalised kind-of-garment similarity.
+    #[serde(default)]
+    pub kind: f32,
 }
 
 /// Everything lookalikes are scored with: the embeddings, colours and descriptions of one
@@ -205,8 +124,13 @@ pub struct MatchIndex {
     pub colours: Option<Arc<CatalogueColours>>,
     /// Description vectors.
     pub text: Arc<TextIndex>,
+    /// Every item's kind of garment (from its description, else its photo).
+    pub kinds: Arc<CatalogueKinds>,
     /// The normalisation measured on this catalogue.
     pub norm: Normalisation,
+    /// An item's near-duplicates (embedding cosine at least this) are not its lookalikes;
+    /// `None` keeps them ([`super::duplicates`]).
+    pub duplicate_threshold: Option<f32>,
 }
 
 /// The normalised similarities of one query with every item.
@@ -218,6 +142,8 @@ pub struct QueryScores {
     pub colour: Vec<f32>,
     /// Normalised description similarity per item.
     pub text: Vec<f32>,
+    /// Normalised kind-of-garment similarity per item.
+    pub kind: Vec<f32>,
     /// Items that can be returned (a vector, and not the query item).
     pub eligible: Vec<bool>,
 }
@@ -235,17 +161,21 @@ fn normalise_in_place(raw: &mut [f32], stats: Option<TermStats>) {
 }
 
 impl MatchIndex {
-    /// Builds the index and measures its normalisation.
+    /// Builds the index (every item's kind of garment included) and measures its
+    /// normalisation.
     pub fn new(
         shape: Arc<EmbeddingIndex>,
         colours: Option<Arc<CatalogueColours>>,
         text: Arc<TextIndex>,
     ) -> Self {
+        let kinds = Arc::new(CatalogueKinds::build(&shape, text.kinds()));
         let mut index = Self {
             shape,
             colours,
             text,
+            kinds,
             norm: Normalisation::default(),
+            duplicate_threshold: Some(super::duplicates::DEFAULT_THRESHOLD),
         };
         index.norm = index.measure_normalisation();
         index
@@ -285,6 +215,8 @@ impl MatchIndex {
         let mut shape = Vec::with_capacity(count);
         let mut colour = Vec::with_capacity(count);
         let mut text = Vec::with_capacity(count);
+        let mut kind = Vec::with_capacity(count);
+        let types = GarmentTypes::curated();
         while shape.len() < count {
             let i = items[rng.random_range(0..items.len())];
             let j = items[rng.random_range(0..items.len())];
@@ -298,28 +230,34 @@ impl MatchIndex {
                 colour.push(dot(a, b));
             }
             text.push(sparse_dot(self.text.vector(i), self.text.vector(j)));
+            if let (Some(a), Some(b)) = (self.kinds.kind(i), self.kinds.kind(j)) {
+                kind.push(types.similarity(a, b));
+            }
         }
         Normalisation {
             shape: TermStats::of(&shape),
             colour: TermStats::of(&colour),
             text: TermStats::of(&text),
+            kind: TermStats::of(&kind),
         }
     }
 
     /// The normalised similarities of `query` with every item.
     pub fn scores(&self, query: &Query) -> QueryScores {
         let n = self.len();
-        let (mut shape, colour_q, text_q, exclude) = match query {
+        let (mut shape, colour_q, text_q, kind_q, exclude) = match query {
             Query::Item(i) => (
                 self.shape.item_scores(*i),
                 self.colour_of(*i).map(<[f32]>::to_vec),
                 Some(self.text.vector(*i).to_vec()),
+                self.kinds.kind(*i).map(<[f32]>::to_vec),
                 Some(*i),
             ),
             Query::Photo {
                 embedding,
                 colour,
                 text,
+                kind,
             } => {
                 let colour = match (colour, &self.colours) {
                     (Some(c), Some(cat)) => Some(cat.centre(c.clone())),
@@ -329,11 +267,17 @@ impl MatchIndex {
                     self.shape.scores_or_zero(embedding),
                     colour,
                     text.clone(),
+                    kind.clone(),
                     None,
                 )
             }
         };
         shape.resize(n, 0.0);
+        // Near-duplicates of an item, by the raw cosine (before normalising).
+        let duplicate: Vec<bool> = match (exclude, self.duplicate_threshold) {
+            (Some(_), Some(t)) => shape.iter().map(|&s| s >= t).collect(),
+            _ => vec![false; n],
+        };
         normalise_in_place(&mut shape, self.norm.shape);
         let mut colour = vec![0.0f32; n];
         if let (Some(q), Some(c)) = (
@@ -359,15 +303,35 @@ impl MatchIndex {
         } else {
             text.iter_mut().for_each(|v| *v = 0.0);
         }
+        let kind = self.kind_scores(kind_q.as_deref());
         let eligible = (0..n)
-            .map(|i| self.shape.is_present(i) && Some(i) != exclude)
+            .map(|i| self.shape.is_present(i) && Some(i) != exclude && !duplicate[i])
             .collect();
         QueryScores {
             shape,
             colour,
             text,
+            kind,
             eligible,
         }
+    }
+
+    /// The normalised kind similarity of a query's kind with every item (0 where either is
+    /// unknown, and everywhere when the term is off).
+    fn kind_scores(&self, query: Option<&[f32]>) -> Vec<f32> {
+        let n = self.len();
+        let types = GarmentTypes::curated();
+        let (Some(q), Some(stats)) = (query.filter(|q| q.len() == types.len()), self.norm.kind)
+        else {
+            return vec![0.0; n];
+        };
+        (0..n)
+            .map(|i| {
+                self.kinds
+                    .kind(i)
+                    .map_or(0.0, |k| stats.z(types.similarity(q, k)))
+            })
+            .collect()
     }
 
     /// The `k` best lookalikes of `query` with these weights.
@@ -394,8 +358,13 @@ impl QueryScores {
             if !ok {
                 continue;
             }
-            let (shape, colour, text) = (self.shape[index], self.colour[index], self.text[index]);
-            let score = weights.combine(shape, colour, text);
+            let (shape, colour, text, kind) = (
+                self.shape[index],
+                self.colour[index],
+                self.text[index],
+                self.kind[index],
+            );
+            let score = weights.combine(shape, colour, text, kind);
             if best.len() == k && best.last().is_some_and(|w| score <= w.score) {
                 continue;
             }
@@ -408,6 +377,7 @@ impl QueryScores {
                     shape,
                     colour,
                     text,
+                    kind,
                 },
             );
             best.truncate(k);

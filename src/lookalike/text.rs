@@ -25,6 +25,8 @@ pub struct TextIndex {
     vectors: Vec<SparseVector>,
     /// For each term, the items that have it with their weight.
     postings: Vec<Vec<(u32, f32)>>,
+    /// The kind of garment each description names ([`super::kind`]).
+    kinds: Vec<Option<Vec<f32>>>,
 }
 
 /// The tokens of a text that count for the description similarity.
@@ -65,11 +67,17 @@ impl TextIndex {
             .iter()
             .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
             .collect();
+        let types = super::kind::GarmentTypes::curated();
+        let kinds = descriptions
+            .par_iter()
+            .map(|d| types.kind_of_text(d))
+            .collect();
         let mut index = Self {
             terms,
             idf,
             vectors: Vec::new(),
             postings: Vec::new(),
+            kinds,
         };
         index.vectors = tokens
             .iter()
@@ -117,6 +125,11 @@ impl TextIndex {
     /// True when the index has no items.
     pub fn is_empty(&self) -> bool {
         self.vectors.is_empty()
+    }
+
+    /// The kind of garment each item's description names (`None` where it names none).
+    pub fn kinds(&self) -> &[Option<Vec<f32>>] {
+        &self.kinds
     }
 
     /// Number of distinct terms.

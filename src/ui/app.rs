@@ -319,7 +319,13 @@ impl VitrineApp {
 
     fn central_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
-            for tab in [Tab::Catalogue, Tab::Train, Tab::Gallery, Tab::Review] {
+            for tab in [
+                Tab::Catalogue,
+                Tab::Train,
+                Tab::Gallery,
+                Tab::Review,
+                Tab::Duplicates,
+            ] {
                 if ui
                     .selectable_label(self.tab == tab, egui::RichText::new(tab.label()).size(16.0))
                     .clicked()
@@ -358,6 +364,18 @@ impl VitrineApp {
                     &mut self.images,
                     self.selection.current(),
                     self.train.status.is_active(),
+                    actions,
+                ),
+                None => {
+                    ui.label("Waiting for the catalogue…");
+                }
+            },
+            Tab::Duplicates => match &self.view {
+                Some(view) => super::matching::duplicates::duplicates_ui(
+                    ui,
+                    &mut self.matching.duplicates,
+                    view,
+                    &mut self.images,
                     actions,
                 ),
                 None => {

@@ -29,7 +29,7 @@ pub enum DemoAction {
 }
 
 /// Reads `VITRINE_DEMO_ACTION`-style steps separated by `;`: `train`, `train:fine-tune`,
-/// `epochs:N`, `select:N` (1-based), `drop:PATH`, `tab:catalogue|train|gallery|review`,
+/// `epochs:N`, `select:N` (1-based), `drop:PATH`, `tab:catalogue|train|gallery|review|duplicates`,
 /// `vocabulary` or `vocabulary:SEARCH` (the vocabulary editor, searching), `reveal:tags` (the
 /// detail panel scrolled to the tag tick boxes), `mask` (the garment mask over the detail
 /// photo). Unknown
@@ -49,6 +49,7 @@ pub fn parse_demo_actions(text: &str) -> (Vec<DemoAction>, Vec<String>) {
             ("tab", "train") => Some(DemoAction::Tab(Tab::Train)),
             ("tab", "gallery") => Some(DemoAction::Tab(Tab::Gallery)),
             ("tab", "review") => Some(DemoAction::Tab(Tab::Review)),
+            ("tab", "duplicates") => Some(DemoAction::Tab(Tab::Duplicates)),
             ("vocabulary", search) => Some(DemoAction::Vocabulary(search.to_string())),
             ("reveal", "tags") => Some(DemoAction::RevealTags),
             ("mask", "") => Some(DemoAction::ShowMask),

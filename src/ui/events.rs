@@ -138,6 +138,7 @@ impl VitrineApp {
         self.report_open = has_problems;
         self.view = Some(view);
         self.load_corrections();
+        self.load_fitted_weights();
         self.run_demo_actions();
     }
 

@@ -21,6 +21,8 @@ pub enum Tab {
     Gallery,
     /// The items whose predictions and tags disagree most, to check first.
     Review,
+    /// Near-duplicate photos, grouped.
+    Duplicates,
 }
 
 impl Tab {
@@ -31,6 +33,7 @@ impl Tab {
             Tab::Train => "Train",
             Tab::Gallery => "Validation gallery",
             Tab::Review => "Review",
+            Tab::Duplicates => "Duplicates",
         }
     }
 }

@@ -11,6 +11,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::engine::protocol::{CatalogueEmbeddings, MatchParts, Prediction};
 use crate::index::LOOKALIKES;
+use crate::lookalike::kind_head::{describe, KindSource};
 use crate::lookalike::query::{match_index, photo_query};
 use crate::lookalike::{Match, MatchIndex, Query, QueryScores, Weights};
 use crate::ui::Repaint;
@@ -35,6 +36,8 @@ pub struct MatchFound {
     pub weights: Weights,
     /// The lookalikes, best first.
     pub matches: Vec<Match>,
+    /// The query's kind of garment in words (with its confidence when predicted).
+    pub kind: Option<String>,
 }
 
 /// The data a request carries (shared, never copied).
@@ -74,7 +77,7 @@ fn serve(
     repaint: &Repaint,
 ) {
     let mut index: Option<(u64, Arc<MatchIndex>)> = None;
-    let mut scores: Option<(u64, MatchKey, QueryScores)> = None;
+    let mut scores: Option<(u64, MatchKey, QueryScores, Option<String>)> = None;
     while let Ok(mut job) = job_rx.recv() {
         while let Ok(newer) = job_rx.try_recv() {
             job = newer;
@@ -101,22 +104,26 @@ fn serve(
         let query_started = std::time::Instant::now();
         let fresh = scores
             .as_ref()
-            .is_some_and(|(g, k, _)| *g == job.generation && *k == job.key);
+            .is_some_and(|(g, k, _, _)| *g == job.generation && *k == job.key);
         if !fresh {
             let query = match (&job.key, &job.prediction) {
                 (MatchKey::Item(i), _) => Query::Item(*i),
                 (MatchKey::Photo(_), Some(p)) => photo_query(idx, p),
                 (MatchKey::Photo(_), None) => continue,
             };
-            scores = Some((job.generation, job.key.clone(), idx.scores(&query)));
+            let kind = kind_in_words(idx, &query);
+            scores = Some((job.generation, job.key.clone(), idx.scores(&query), kind));
         }
-        let Some((_, _, s)) = &scores else { continue };
+        let Some((_, _, s, kind)) = &scores else {
+            continue;
+        };
         let summed = std::time::Instant::now();
         let found = MatchFound {
             generation: job.generation,
             key: job.key,
             weights: job.weights,
             matches: s.top(&job.weights, LOOKALIKES),
+            kind: kind.clone(),
         };
         log::info!(
             target: "vitrine::match",
@@ -130,6 +137,22 @@ fn serve(
             return;
         }
         repaint.request();
+    }
+}
+
+/// The query's kind of garment in words: from its description, or predicted from its photo
+/// with the probability of the most likely type.
+fn kind_in_words(index: &MatchIndex, query: &Query) -> Option<String> {
+    match query {
+        Query::Item(i) => {
+            let source = index.kinds.sources.get(*i).copied().flatten()?;
+            Some(describe(index.kinds.kind(*i)?, source))
+        }
+        Query::Photo { kind, .. } => {
+            let kind = kind.as_deref()?;
+            let confidence = kind.iter().copied().fold(0.0, f32::max);
+            Some(describe(kind, KindSource::Photo { confidence }))
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Match control (presets and a small weight editor), the lookalikes it finds with their
 //! score breakdown, and *Export…* of every item's lookalikes.
 
+pub mod duplicates;
 pub mod export;
 pub mod finder;
 
@@ -16,10 +17,24 @@ use crate::engine::protocol::MatchParts;
 use crate::lookalike::{Match, Preset, Weights};
 pub use finder::{MatchFinder, MatchKey, MatchSources};
 
-/// Colours of the three parts in the breakdown bars.
+/// Colours of the four parts in the breakdown bars.
 const SHAPE_COLOUR: Color32 = Color32::from_rgb(90, 140, 220);
 const COLOUR_COLOUR: Color32 = Color32::from_rgb(220, 120, 70);
 const TEXT_COLOUR: Color32 = Color32::from_rgb(110, 180, 110);
+const KIND_COLOUR: Color32 = Color32::from_rgb(190, 130, 210);
+/// The parts' names in the window, in the order of [`parts_of`].
+const PART_LABELS: [&str; 4] = ["shape", "colour", "description", "type"];
+const PART_COLOURS: [Color32; 4] = [SHAPE_COLOUR, COLOUR_COLOUR, TEXT_COLOUR, KIND_COLOUR];
+
+/// A match's four weighted parts, in the order of [`PART_LABELS`].
+fn parts_of(w: &Weights, m: &Match) -> [f32; 4] {
+    [
+        w.shape * m.shape,
+        w.colour * m.colour,
+        w.text * m.text,
+        w.kind * m.kind,
+    ]
+}
 
 /// The window's Match settings and the parts computed for the open catalogue.
 pub struct MatchState {
@@ -35,6 +50,10 @@ pub struct MatchState {
     pub export: Option<export::ExportJob>,
     /// The detail photo shows the garment mask the colour similarity reads.
     pub show_mask: bool,
+    /// The open catalogue's own fitted weights (`vitrine eval lookalikes --fit`), if saved.
+    pub fitted: Option<Weights>,
+    /// The Duplicates view.
+    pub duplicates: duplicates::DuplicatesState,
 }
 
 impl MatchState {
@@ -44,15 +63,19 @@ impl MatchState {
             weights: Preset::Balanced.weights(),
             preset: Some(Preset::Balanced),
             parts: None,
-            finder: MatchFinder::new(repaint),
+            finder: MatchFinder::new(repaint.clone()),
+            duplicates: duplicates::DuplicatesState::new(repaint),
             export: None,
             show_mask: false,
+            fitted: None,
         }
     }
 
     /// Forgets the catalogue's parts (another catalogue was opened).
     pub fn reset(&mut self) {
         self.parts = None;
+        self.fitted = None;
+        self.duplicates.reset();
         self.finder.reset();
     }
 }
@@ -71,57 +94,91 @@ pub struct MatchPanel {
     pub colours_progress: Option<(usize, usize)>,
     /// Export progress (done, total) while one runs.
     pub export_progress: Option<(usize, usize)>,
+    /// The catalogue's fitted weights, offered as the *Fitted* preset.
+    pub fitted: Option<Weights>,
+    /// The query's kind of garment in words (with its confidence when predicted).
+    pub kind: Option<String>,
 }
 
-/// Preset buttons, the weight editor and *Export…*.
+impl MatchPanel {
+    /// The name of the weights in use: a preset's, *Fitted*, or *Custom*.
+    fn choice_label(&self) -> &'static str {
+        match self.preset {
+            Some(p) => p.label(),
+            None if self.fitted == Some(self.weights) => FITTED_LABEL,
+            None => "Custom",
+        }
+    }
+}
+
+/// The name of a catalogue's own fitted weights in the Match control.
+pub const FITTED_LABEL: &str = "Fitted";
+
+/// The preset menu with *Export…* on one row, the four weights in a grid below: the control
+/// keeps this layout from a narrow side panel up.
 pub fn match_control_ui(ui: &mut egui::Ui, panel: &MatchPanel, actions: &mut Vec<Action>) {
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing.x = 4.0;
-        ui.label("Match:");
-        for preset in Preset::ALL {
-            if ui
-                .selectable_label(panel.preset == Some(preset), preset.label())
-                .clicked()
-            {
-                actions.push(Action::SetMatchPreset(preset));
-            }
-        }
-    });
     ui.horizontal(|ui| {
-        let mut w = panel.weights;
-        let mut changed = false;
-        for (label, value, colour) in [
-            ("shape", &mut w.shape, SHAPE_COLOUR),
-            ("colour", &mut w.colour, COLOUR_COLOUR),
-            ("text", &mut w.text, TEXT_COLOUR),
-        ] {
-            ui.colored_label(colour, label);
-            changed |= ui
-                .add(egui::DragValue::new(value).range(0.0..=3.0).speed(0.01).fixed_decimals(2))
-                .on_hover_text(format!("Weight of the {label} similarity (0 turns it off)"))
-                .changed();
-        }
-        if changed {
-            actions.push(Action::SetMatchWeights(w));
-        }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            match panel.export_progress {
-                Some((done, total)) => {
-                    ui.spinner();
-                    ui.weak(format!("Exporting {done}/{total}"));
-                }
-                None => {
+        ui.label("Match:");
+        egui::ComboBox::from_id_salt("match-preset")
+            .selected_text(panel.choice_label())
+            .show_ui(ui, |ui| {
+                for preset in Preset::ALL {
                     if ui
-                        .button("Export…")
-                        .on_hover_text("Write every item's five lookalikes with these weights (CSV or JSON Lines)")
+                        .selectable_label(panel.preset == Some(preset), preset.label())
                         .clicked()
                     {
-                        actions.push(Action::ExportLookalikesDialog);
+                        actions.push(Action::SetMatchPreset(preset));
                     }
+                }
+                if let Some(fitted) = panel.fitted {
+                    let on = panel.preset.is_none() && panel.weights == fitted;
+                    if ui
+                        .selectable_label(on, FITTED_LABEL)
+                        .on_hover_text("The weights fitted on this catalogue's own labels")
+                        .clicked()
+                    {
+                        actions.push(Action::SetMatchWeights(fitted));
+                    }
+                }
+            });
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            export_button_ui(ui, panel, actions);
+        });
+    });
+    let mut w = panel.weights;
+    let mut changed = false;
+    egui::Grid::new("match-weights")
+        .num_columns(4)
+        .spacing([6.0, 4.0])
+        .show(ui, |ui| {
+            let slots = [&mut w.shape, &mut w.colour, &mut w.text, &mut w.kind];
+            for (k, ((label, value), colour)) in PART_LABELS
+                .into_iter()
+                .zip(slots)
+                .zip(PART_COLOURS)
+                .enumerate()
+            {
+                ui.colored_label(colour, label);
+                changed |= ui
+                    .add(
+                        egui::DragValue::new(value)
+                            .range(0.0..=3.0)
+                            .speed(0.01)
+                            .fixed_decimals(2),
+                    )
+                    .on_hover_text(format!("Weight of the {label} similarity (0 turns it off)"))
+                    .changed();
+                if k % 2 == 1 {
+                    ui.end_row();
                 }
             }
         });
-    });
+    if changed {
+        actions.push(Action::SetMatchWeights(w));
+    }
+    if let Some(kind) = &panel.kind {
+        ui.weak(format!("Kind of garment: {kind}"));
+    }
     if !panel.colours_ready {
         let text = match panel.colours_progress {
             Some((done, total)) => format!("Computing garment colours… {done} of {total}"),
@@ -131,7 +188,28 @@ pub fn match_control_ui(ui: &mut egui::Ui, panel: &MatchPanel, actions: &mut Vec
     }
 }
 
-/// The lookalikes as rows: thumbnail, name, combined score and its shape / colour / text bars.
+fn export_button_ui(ui: &mut egui::Ui, panel: &MatchPanel, actions: &mut Vec<Action>) {
+    match panel.export_progress {
+        Some((done, total)) => {
+            ui.spinner();
+            ui.weak(format!("Exporting {done}/{total}"));
+        }
+        None => {
+            if ui
+                .button("Export…")
+                .on_hover_text(
+                    "Write every item's five lookalikes with these weights (CSV or JSON Lines)",
+                )
+                .clicked()
+            {
+                actions.push(Action::ExportLookalikesDialog);
+            }
+        }
+    }
+}
+
+/// The lookalikes as rows: thumbnail, name, combined score and its shape / colour /
+/// description / type bars.
 pub fn match_results_ui(
     ui: &mut egui::Ui,
     view: &CatalogueView,
@@ -141,7 +219,7 @@ pub fn match_results_ui(
     actions: &mut Vec<Action>,
 ) {
     let w = panel.weights;
-    let parts = |m: &Match| [w.shape * m.shape, w.colour * m.colour, w.text * m.text];
+    let parts = |m: &Match| parts_of(&w, m);
     let scale = matches
         .iter()
         .flat_map(|m| parts(m).map(f32::abs))
@@ -151,7 +229,7 @@ pub fn match_results_ui(
             continue;
         };
         let caption = view.caption(m.index);
-        let row_height = 56.0;
+        let row_height = 62.0;
         let (rect, response) =
             ui.allocate_exact_size(Vec2::new(ui.available_width(), row_height), Sense::click());
         response.widget_info(|| {
@@ -189,15 +267,15 @@ pub fn match_results_ui(
             egui::FontId::proportional(12.0),
             ui.visuals().strong_text_color(),
         );
-        let bars_x = text_x + 118.0;
+        let bars_x = text_x + 128.0;
         let bar_max = (rect.max.x - bars_x - 60.0).max(20.0);
-        for (row, ((label, value), colour)) in ["shape", "colour", "text"]
+        for (row, ((label, value), colour)) in PART_LABELS
             .into_iter()
             .zip(parts(m))
-            .zip([SHAPE_COLOUR, COLOUR_COLOUR, TEXT_COLOUR])
+            .zip(PART_COLOURS)
             .enumerate()
         {
-            let y = rect.min.y + 20.0 + row as f32 * 11.0;
+            let y = rect.min.y + 16.0 + row as f32 * 11.0;
             painter.text(
                 egui::pos2(bars_x - 4.0, y + 4.5),
                 egui::Align2::RIGHT_CENTER,
@@ -223,14 +301,15 @@ pub fn match_results_ui(
             );
         }
         let description = item.description.clone();
-        let (shape, colour, text) = (m.shape, m.colour, m.text);
+        let (shape, colour, text, kind) = (m.shape, m.colour, m.text, m.kind);
         let clicked = response.clicked();
         response.on_hover_ui(|ui| {
             ui.set_max_width(320.0);
             ui.strong(caption.to_string());
             ui.label(format!(
-                "normalised similarity: shape {shape:+.2}, colour {colour:+.2}, text {text:+.2} \
-                 (standard deviations above two random items of this catalogue)"
+                "normalised similarity: shape {shape:+.2}, colour {colour:+.2}, description \
+                 {text:+.2}, type {kind:+.2} (standard deviations above two random items of \
+                 this catalogue)"
             ));
             if !description.is_empty() {
                 ui.label(description);
@@ -289,6 +368,26 @@ impl super::app::VitrineApp {
         }
     }
 
+    /// Reads the open catalogue's own fitted weights (a small file in its state folder, like
+    /// the tag corrections), to offer them as the *Fitted* preset.
+    pub(super) fn load_fitted_weights(&mut self) {
+        let Some(view) = &self.view else {
+            return;
+        };
+        let state = self
+            .corrections
+            .state_root
+            .join(crate::paths::catalogue_key(&view.catalogue));
+        self.matching.fitted = match crate::lookalike::fitted::load(&state) {
+            Ok(found) => found.map(|f| f.weights),
+            Err(e) => {
+                self.messages
+                    .warning(format!("The fitted Match weights cannot be used: {e}."));
+                None
+            }
+        };
+    }
+
     /// The sources Match scoring uses now (None before the embeddings arrive).
     pub(super) fn match_sources(&self) -> Option<MatchSources> {
         let view = self.view.as_ref()?;
@@ -343,10 +442,13 @@ impl super::app::VitrineApp {
             .as_ref()
             .filter(|a| a.task == Some(crate::engine::Task::ComputingColours))
             .map(|a| (a.done, a.total));
+        let found = self.matching.finder.get(key);
         Some(MatchPanel {
             weights: self.matching.weights,
             preset: self.matching.preset,
-            matches: self.matching.finder.get(key).map(|f| f.matches.clone()),
+            matches: found.map(|f| f.matches.clone()),
+            fitted: self.matching.fitted,
+            kind: found.and_then(|f| f.kind.clone()),
             colours_ready: self.matching.parts.is_some(),
             colours_progress,
             export_progress: self
