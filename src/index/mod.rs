@@ -28,6 +28,7 @@ use half::f16;
 use serde::{Deserialize, Serialize};
 
 pub use ann::AnnIndex;
+pub use search::SCAN_QUANTISED_FROM;
 
 /// How many lookalikes vitrine shows for an item or a new photo.
 pub const LOOKALIKES: usize = 5;
