@@ -2,6 +2,7 @@
 # write what it prints into a marked block of a docs/ page.
 #   figures_block FILE NAME COMMAND...   runs COMMAND, writes its output as the block NAME of FILE
 #   figures_fenced FILE NAME COMMAND...  the same, the output in a ```text fence (plain text tables)
+# FIGURES_SHOWN, when set, is the command line the block names instead of "$@".
 # The block starts with one line naming the command, the date, the commit, the CPU model and
 # flags, and how long the command took.
 
@@ -43,7 +44,7 @@ figures_run() {
     echo "figures: $name: $*" >&2
     "$@" >"$out.raw"
     secs=$(( $(date +%s) - started ))
-    shown="$*"
+    shown=${FIGURES_SHOWN:-$*}
     shown=${shown/#$VITRINE_BIN/vitrine}
     shown=${shown//$CLOTHING_DIR/..\/shared\/clothing-3781}
     shown=${shown//$HOME/\~}
