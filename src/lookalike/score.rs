@@ -46,7 +46,7 @@ impl Default for Weights {
 /// The Match presets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Preset {
-    /// Shape, colour and description together (weights chosen on data, see the README).
+    /// Shape, colour and description together (weights chosen on data, see docs/lookalikes.md).
     Balanced,
     /// The image embedding alone.
     SameShape,
