@@ -5,9 +5,9 @@
 //! are not the f32 ones. libtorch computes bf16 on any x86-64 CPU (slower without
 //! AVX512-BF16 or AMX), so these tests run everywhere.
 
+use tch::{nn, Device, Kind, Tensor};
 use vitrine::engine::measure::fine_tune_losses;
 use vitrine::engine::EngineOptions;
-use tch::{nn, Device, Kind, Tensor};
 use vitrine::vision::{autocast, build_backbone, transforms, BackboneKind, Precision};
 
 const STEPS: usize = 6;

@@ -182,7 +182,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let catalogue = Arc::new(vitrine::catalogue::demo().context("cannot open the demo catalogue")?);
     let mut side = VitrineSide {
         paths: (0..args.photos)
-            .map(|i| catalogue.items[i % catalogue.items.len()].image_path.clone())
+            .map(|i| {
+                catalogue.items[i % catalogue.items.len()]
+                    .image_path
+                    .clone()
+            })
             .collect(),
         images: catalogue
             .items
@@ -203,9 +207,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
             photos: args.photos,
             steps: args.steps,
         }),
-        None => Err("no Python environment from scripts/setup.sh was found (set \
+        None => Err(
+            "no Python environment from scripts/setup.sh was found (set \
                      VITRINE_DEPS_DIR or --python)"
-            .to_string()),
+                .to_string(),
+        ),
     };
     let mut table = define_rows(&side, args, cores);
     let mut pytorch_error = python.as_ref().err().cloned();
@@ -271,9 +277,18 @@ fn define_rows(side: &VitrineSide, args: &CompareArgs, cores: usize) -> Table {
         ("decode", "  decode (one thread), per photo"),
         ("resize", "  resize (one thread), per photo"),
         ("to_tensor", "  to tensor, per photo"),
-        ("fwd_unfolded", "  forward, per photo: PyTorch f32 / vitrine f32, batch norm unfolded"),
-        ("fwd_folded", "  forward, per photo: PyTorch f32 / vitrine f32, batch norm folded"),
-        ("fwd_bf16", "  forward, per photo: PyTorch f32 / vitrine bf16, batch norm folded"),
+        (
+            "fwd_unfolded",
+            "  forward, per photo: PyTorch f32 / vitrine f32, batch norm unfolded",
+        ),
+        (
+            "fwd_folded",
+            "  forward, per photo: PyTorch f32 / vitrine f32, batch norm folded",
+        ),
+        (
+            "fwd_bf16",
+            "  forward, per photo: PyTorch f32 / vitrine bf16, batch norm folded",
+        ),
     ];
     for (key, what) in stages {
         t.define(key, what.to_string(), "ms", false);
@@ -293,7 +308,9 @@ fn define_rows(side: &VitrineSide, args: &CompareArgs, cores: usize) -> Table {
     );
     t.define(
         "fast",
-        format!("fast mode on the demo, {FAST_EPOCHS} fixed epochs, no early stopping or calibration"),
+        format!(
+            "fast mode on the demo, {FAST_EPOCHS} fixed epochs, no early stopping or calibration"
+        ),
         "s",
         false,
     );

@@ -100,7 +100,9 @@ fn centred_unit_f32(vectors: &[Vec<f32>]) -> Vec<Vec<f32>> {
     let dim = vectors[0].len();
     let mut mean = vec![0f64; dim];
     for v in vectors {
-        mean.iter_mut().zip(v).for_each(|(m, x)| *m += f64::from(*x));
+        mean.iter_mut()
+            .zip(v)
+            .for_each(|(m, x)| *m += f64::from(*x));
     }
     let n = vectors.len() as f64;
     vectors
@@ -126,9 +128,7 @@ fn precision_at_5_f32(vectors: &[Vec<f32>], categories: &[String]) -> f64 {
     let x = Tensor::from_slice(&flat).view([n, dim]);
     let x = &x / x.norm_scalaropt_dim(2, [1], true).clamp_min(1e-12);
     let scores = x.matmul(&x.transpose(0, 1));
-    let _ = scores
-        .diagonal(0, 0, 1)
-        .fill_(f64::NEG_INFINITY);
+    let _ = scores.diagonal(0, 0, 1).fill_(f64::NEG_INFINITY);
     let (_, top) = scores.topk(LOOKALIKES as i64, 1, true, true);
     let top: Vec<i64> = Vec::<i64>::try_from(top.view([-1])).unwrap_or_default();
     let mut total = 0.0;

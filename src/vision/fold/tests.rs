@@ -1,7 +1,7 @@
 use tch::{nn, Device, Kind, Tensor};
 
 use super::*;
-use crate::vision::{build_backbone, CpuFeatures};
+use crate::vision::build_backbone;
 
 /// A backbone whose batch norms have non-trivial statistics and affine parameters, so that
 /// folding has something to fold (fresh ones are the identity map).
