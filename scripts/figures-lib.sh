@@ -15,7 +15,7 @@ figures_cpu() {
         case "$flags" in *" $f "*) present+=("$f") ;; esac
     done
     case "$flags" in *" amx_bf16 "*) ;; *) present+=("(no AMX)") ;; esac
-    echo "${model:-unknown CPU}, $(nproc) logical CPUs, ${present[*]}"
+    echo "${model:-unknown CPU}, $(nproc) logical CPUs, ${present[*]}${1:+; load average $1 when it started}"
 }
 
 # Replaces the lines between the markers of NAME in FILE by the contents of CONTENT_FILE.
@@ -38,8 +38,9 @@ figures_replace() {
 figures_run() {
     local file=$1 name=$2 fence=$3
     shift 3
-    local out started secs shown
+    local out started secs shown load
     out=$(mktemp)
+    load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || true)
     started=$(date +%s)
     echo "figures: $name: $*" >&2
     "$@" >"$out.raw"
@@ -50,7 +51,7 @@ figures_run() {
     shown=${shown//$HOME/\~}
     {
         echo
-        echo "_\`$shown\` — $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), $(figures_cpu); took ${secs} s._"
+        echo "_\`$shown\` — $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), $(figures_cpu "$load"); took ${secs} s._"
         echo
         if [ -n "$fence" ]; then
             echo '```text'
