@@ -61,19 +61,37 @@ fn bf16_fine_tuning_follows_the_f32_loss_curve() {
 }
 
 #[test]
-fn the_backbone_computes_in_bf16_inside_the_autocast_region() {
+fn convolutions_compute_in_bf16_inside_the_autocast_region() {
+    tch::manual_seed(5);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let conv = nn::conv2d(vs.root(), 3, 8, 3, Default::default());
+    let xs = Tensor::rand([2, 3, 16, 16], (Kind::Float, Device::Cpu));
+    assert_eq!(xs.apply(&conv).kind(), Kind::Float, "f32 outside the region");
+    let inside = autocast::bf16(Device::Cpu, || xs.apply(&conv));
+    assert_eq!(
+        inside.kind(),
+        Kind::BFloat16,
+        "a convolution's activation inside the autocast region"
+    );
+    // The region ends with the closure: the same call is f32 again.
+    assert_eq!(xs.apply(&conv).kind(), Kind::Float);
+}
+
+#[test]
+fn the_backbone_under_autocast_is_not_the_f32_backbone() {
     tch::manual_seed(5);
     let vs = nn::VarStore::new(Device::Cpu);
     let backbone = build_backbone(&vs.root(), BackboneKind::EfficientNetLite0);
     let xs = Tensor::rand([2, 3, 64, 64], (Kind::Float, Device::Cpu)) * 2.0 - 1.0;
-    let outside = backbone.features(&xs, true);
-    assert_eq!(outside.kind(), Kind::Float, "f32 outside the region");
-    let inside = autocast::bf16(Device::Cpu, || backbone.features(&xs, true));
-    assert_eq!(
-        inside.kind(),
-        Kind::BFloat16,
-        "the backbone's features inside the autocast region"
-    );
-    // The region ends with the closure: the same call is f32 again.
-    assert_eq!(backbone.features(&xs, true).kind(), Kind::Float);
+    let f32_features = tch::no_grad(|| backbone.features(&xs, false));
+    let bf16_features = tch::no_grad(|| {
+        autocast::bf16(Device::Cpu, || backbone.features(&xs, false)).to_kind(Kind::Float)
+    });
+    let diff = (&bf16_features - &f32_features)
+        .abs()
+        .max()
+        .double_value(&[]);
+    assert!(diff > 0.0, "autocast left the backbone in f32");
+    let finite = bf16_features.isfinite().all().int64_value(&[]) == 1;
+    assert!(finite, "bf16 features are not all finite");
 }
