@@ -66,7 +66,11 @@ fn convolutions_compute_in_bf16_inside_the_autocast_region() {
     let vs = nn::VarStore::new(Device::Cpu);
     let conv = nn::conv2d(vs.root(), 3, 8, 3, Default::default());
     let xs = Tensor::rand([2, 3, 16, 16], (Kind::Float, Device::Cpu));
-    assert_eq!(xs.apply(&conv).kind(), Kind::Float, "f32 outside the region");
+    assert_eq!(
+        xs.apply(&conv).kind(),
+        Kind::Float,
+        "f32 outside the region"
+    );
     let inside = autocast::bf16(Device::Cpu, || xs.apply(&conv));
     assert_eq!(
         inside.kind(),
