@@ -8,6 +8,9 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     println!("cargo:rerun-if-changed=build.rs");
+    // `libtorch_cuda`: this libtorch ships its CUDA library (tests that need it are ignored,
+    // with the reason, where it does not).
+    println!("cargo::rustc-check-cfg=cfg(libtorch_cuda)");
     let Some(libtorch) = std::env::var_os("LIBTORCH") else {
         return;
     };
@@ -20,6 +23,7 @@ fn main() {
     // costs ~270 MiB even without a GPU. `vision::cuda::load_backend` opens it from here at
     // start-up on machines with an NVIDIA driver.
     if lib_dir.join("libtorch_cuda.so").exists() {
+        println!("cargo:rustc-cfg=libtorch_cuda");
         println!(
             "cargo:rustc-env=VITRINE_TORCH_LIB_DIR={}",
             lib_dir.display()

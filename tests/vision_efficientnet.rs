@@ -167,7 +167,7 @@ fn training_mode_gives_gradients() {
 /// `cargo test --release --test vision_efficientnet -- --ignored --nocapture` prints the
 /// inference throughput on this machine.
 #[test]
-#[ignore = "benchmark"]
+#[ignore = "a benchmark, not a check: prints the throughput (run it with --ignored)"]
 fn inference_throughput() {
     let (_vs, backbone) = pretrained();
     let xs = Tensor::randn([32, 3, 224, 224], (Kind::Float, Device::Cpu));

@@ -297,7 +297,7 @@ fn mismatched_files_are_errors_naming_the_tensor() {
 /// `cargo test --release --test vision_resnext -- --ignored --nocapture` prints the inference
 /// throughput on this machine.
 #[test]
-#[ignore = "benchmark"]
+#[ignore = "a benchmark, not a check: prints the throughput (run it with --ignored)"]
 fn inference_throughput() {
     let (_vs, backbone) = random_backbone(None, 11);
     let xs = Tensor::randn([32, 3, 224, 224], (Kind::Float, Device::Cpu));

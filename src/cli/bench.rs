@@ -7,7 +7,7 @@ use clap::Args;
 use rand::{Rng, SeedableRng};
 use vitrine::engine::TrainMode;
 use vitrine::engine::{measure, EngineOptions};
-use vitrine::index::{EmbeddingIndex, LOOKALIKES};
+use vitrine::index::{EmbeddingIndex, LOOKALIKES, SCAN_QUANTISED_FROM};
 use vitrine::text::{extract_tags, tokenize, TagOptions};
 use vitrine::vision::{transforms, BackboneKind};
 
@@ -23,6 +23,10 @@ pub struct BenchArgs {
     /// environment `scripts/setup.sh` made) and print both with the ratios.
     #[arg(long)]
     compare: bool,
+    /// Rounds of `--compare`: both sides run every row once per round, alternating which goes
+    /// first; the table gives the median and the min–max spread.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// Photos embedded by `--compare` (the demo's, repeated when more).
     #[arg(long, default_value_t = 64)]
     photos: usize,
@@ -54,6 +58,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         return super::bench_compare::run(&super::bench_compare::CompareArgs {
             photos: args.photos,
             steps: args.steps,
+            rounds: args.rounds,
             python: args.python.clone(),
         });
     }
@@ -115,10 +120,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             std::hint::black_box(found);
         }
         let ms = started.elapsed().as_secs_f64() * 1e3 / queries as f64;
+        let how = if n >= SCAN_QUANTISED_FROM {
+            format!(
+                "f16 vectors: int8 scan on {} threads + f32 re-rank",
+                rayon::current_num_threads()
+            )
+        } else {
+            "f16 vectors summed in f32, one thread".to_string()
+        };
         table.row(
             format!("top-5 lookalike query, {n} embeddings of {dim} values"),
             format!("{ms:.2} ms"),
-            "cosine, one core",
+            how,
         );
     }
     match_rows(&mut table, &mut rng);

@@ -52,7 +52,7 @@ pub struct IndexBenchArgs {
     #[arg(long = "index-queries", default_value_t = 30)]
     pub queries: usize,
     /// Catalogues (CSV with a `category` column) whose cached embeddings are scored with
-    /// f32, f16, int8, PCA-256 and PCA-64 vectors.
+    /// f32 vectors, the index's f16 vectors, int8 codes alone, PCA-256 and PCA-64.
     #[arg(long = "index-eval")]
     pub eval: Vec<PathBuf>,
 }
@@ -176,7 +176,7 @@ fn size_rows(args: &IndexBenchArgs, base: &[Vec<f32>], n: usize) -> anyhow::Resu
     let index = synthetic_index(base, n, args.noise, n as u64);
     let dim = index.dim();
     row(
-        format!("build a {n} x {dim} index (f32 + int8 copy)"),
+        format!("build a {n} x {dim} index (f16 vectors + int8 copy)"),
         format!("{:.1} s", started.elapsed().as_secs_f64()),
         format!(
             "{:.0} MiB of vectors",
@@ -205,15 +205,19 @@ fn size_rows(args: &IndexBenchArgs, base: &[Vec<f32>], n: usize) -> anyhow::Resu
         format!("top-5 exact query, {n} x {dim}"),
         format!("{median:.2} ms"),
         format!(
-            "median (min {min:.2} ms) of {}; int8 scan on every core + f32 re-rank",
-            items.len()
+            "median (min {min:.2} ms) of {}; int8 scan on {} threads + f32 re-rank of the f16 vectors",
+            items.len(),
+            rayon::current_num_threads()
         ),
     );
     let (min, median) = min_median(&mut full_ms);
     row(
         format!("cosine of every item (scores), {n} x {dim}"),
         format!("{median:.2} ms"),
-        format!("median (min {min:.2} ms); f32, every core"),
+        format!(
+            "median (min {min:.2} ms); f16 vectors summed in f32, {} threads",
+            rayon::current_num_threads()
+        ),
     );
     if args.graph_from > 0 && n >= args.graph_from {
         graph_rows(&index, &items, &exact_answers, args)?;

@@ -118,12 +118,14 @@ pub fn embedding_stages(
     Ok(stages)
 }
 
-/// Seconds of a default fast-mode run on `catalogue` through the engine (tags, split,
-/// standardising, every epoch's training, evaluation and checkpoints), with the embeddings
-/// already computed (untimed) and checkpoints written under `scratch`.
+/// Seconds of a fast-mode run with `config` on `catalogue` through the engine (tags, split,
+/// standardising, every epoch's training, evaluation and checkpoints, then whatever `config`
+/// asks for: early stopping, calibration), with the embeddings already computed (untimed) and
+/// checkpoints written under `scratch`.
 pub fn fast_run_secs(
     options: &EngineOptions,
     catalogue: std::sync::Arc<crate::catalogue::Catalogue>,
+    config: TrainConfig,
     scratch: &std::path::Path,
 ) -> Result<f64, EngineError> {
     let options = EngineOptions {
@@ -143,7 +145,7 @@ pub fn fast_run_secs(
     engine.set_catalogue(catalogue, &emit);
     engine.embed(&emit)?;
     let started = Instant::now();
-    engine.train(TrainConfig::for_mode(TrainMode::Fast), None, &emit)?;
+    engine.train(config, None, &emit)?;
     let secs = started.elapsed().as_secs_f64();
     match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
         Some(why) => Err(EngineError::NothingToLearn(why)),

@@ -7,7 +7,7 @@
 //! The index is the only copy of a catalogue's embeddings in memory: the tag head's raw
 //! features are rebuilt from it ([`EmbeddingIndex::raw_vector`]). The unit vectors are stored
 //! in f16 (half the bytes of f32; the relative rounding, 2⁻¹¹ at most, leaves the lookalikes'
-//! quality unchanged, see README), and every score is computed in f32 from them. Beside them
+//! quality unchanged, see docs/scale.md), and every score is computed in f32 from them. Beside them
 //! it keeps an int8 copy of the stored vectors (a quarter of the f32 bytes) that large
 //! searches scan on every core with SIMD dot products, then re-rank in f32 from the f16
 //! vectors (see `search.rs`): the result is the exact top-k of the stored vectors.
@@ -28,6 +28,7 @@ use half::f16;
 use serde::{Deserialize, Serialize};
 
 pub use ann::AnnIndex;
+pub use search::SCAN_QUANTISED_FROM;
 
 /// How many lookalikes vitrine shows for an item or a new photo.
 pub const LOOKALIKES: usize = 5;

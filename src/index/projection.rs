@@ -1,7 +1,7 @@
 //! A PCA projection of the index's unit vectors to fewer dimensions, for the approximate graph.
 //!
 //! Lookalike quality is unchanged to three decimals when embeddings are projected on their
-//! first 256 principal components (measured on the demo and clothing-3781, see README "Scale"),
+//! first 256 principal components (measured on the demo and clothing-3781, see docs/scale.md),
 //! while the graph's distance computations, build time and memory shrink fivefold. The graph
 //! only proposes candidates: they are re-ranked with the full vectors, so scores stay exact.
 //!

@@ -14,8 +14,9 @@ use rayon::prelude::*;
 use super::simd::kernels;
 use super::{EmbeddingIndex, Neighbour};
 
-/// Below this many slots one core scans the f32 vectors directly.
-const SCAN_QUANTISED_FROM: usize = 4_096;
+/// Below this many slots one core scans the stored (f16) vectors directly, summing in f32;
+/// from this many on, the int8 copy is scanned on every core and the best re-ranked in f32.
+pub const SCAN_QUANTISED_FROM: usize = 4_096;
 /// Slots per parallel chunk (about 2.5 MB of int8 codes at 1,280 values).
 const CHUNK_SLOTS: usize = 2_048;
 /// Slack for the rounding of the two f32 sums compared (1,280 products of unit vectors).

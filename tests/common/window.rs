@@ -105,21 +105,29 @@ pub fn drop_file(harness: &mut Harness<'static, VitrineApp>, path: &Path) {
 }
 
 /// How many widgets with a label containing `text` are shown, after running frames until there
-/// are `wanted` of them or about five seconds have passed: some panels fill in a few frames
-/// later, when the `vitrine-match` thread has summed the scores.
+/// are `wanted` of them: some panels fill in a few frames later, when the `vitrine-match`
+/// thread has summed the scores. Fails with what is shown and the window's messages if they
+/// have not appeared after [`GIVE_UP`] (a safety net, not a timing check).
 pub fn count_labels_when_shown(
     harness: &mut Harness<'static, VitrineApp>,
     text: &str,
     wanted: usize,
 ) -> usize {
-    let mut shown = 0;
-    for _ in 0..500 {
-        shown = harness.query_all_by_label_contains(text).count();
+    let started = Instant::now();
+    loop {
+        let shown = harness.query_all_by_label_contains(text).count();
         if shown == wanted {
-            break;
+            return shown;
+        }
+        if started.elapsed() > GIVE_UP {
+            panic!(
+                "gave up after {} s waiting for {wanted} widgets labelled \"{text}\": {shown} \
+                 shown; messages in the window:\n{}",
+                GIVE_UP.as_secs(),
+                messages_text(harness.state())
+            );
         }
         std::thread::sleep(Duration::from_millis(10));
         harness.step();
     }
-    shown
 }
