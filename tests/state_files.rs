@@ -122,6 +122,7 @@ fn lookalikes(version: usize) -> Vec<Vec<Match>> {
                     shape: 0.5,
                     colour: 0.25,
                     text: 0.125,
+                    kind: 0.0625,
                 })
                 .collect()
         })
