@@ -35,6 +35,8 @@ pub enum ProblemKind {
     UnclosedQuote,
     /// A relative image path leads out of the catalogue's folder (`../`); the item loads.
     OutsideCatalogue,
+    /// A photo named by web address could not be downloaded (or, offline, is not cached).
+    DownloadFailed,
 }
 
 impl ProblemKind {
@@ -54,6 +56,7 @@ impl ProblemKind {
             ProblemKind::MalformedEntry => "malformed entry",
             ProblemKind::UnclosedQuote => "unclosed quote",
             ProblemKind::OutsideCatalogue => "outside the catalogue folder",
+            ProblemKind::DownloadFailed => "download failed",
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum Action {
     OpenFolderDialog,
     /// Choose a photo to tag.
     OpenPhotoDialog,
+    /// Stop downloading the photos of the catalogue being opened (those already fetched load).
+    StopFetchingPhotos,
     /// Choose a checkpoint folder.
     OpenCheckpointDialog,
     /// Open this catalogue.

@@ -103,6 +103,11 @@ impl VitrineApp {
             Action::OpenCatalogueDialog => self.open_dialog(DialogKind::CatalogueFile),
             Action::OpenFolderDialog => self.open_dialog(DialogKind::CatalogueFolder),
             Action::OpenPhotoDialog => self.open_dialog(DialogKind::Photo),
+            Action::StopFetchingPhotos => {
+                if let Some(loading) = &self.loading {
+                    loading.stop_fetching();
+                }
+            }
             Action::OpenCheckpointDialog => self.open_dialog(DialogKind::Checkpoint),
             Action::OpenCatalogue(path) => self.start_loading(CatalogueSource::Path(path), false),
             Action::OpenDemo => self.start_loading(CatalogueSource::Demo, false),
