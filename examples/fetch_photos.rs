@@ -26,7 +26,7 @@ fn main() -> anyhow::Result<()> {
             connections,
             ..FetchSettings::default()
         },
-        progress: Some(Arc::new(move |p| {
+        progress: Some(Arc::new(move |p: FetchProgress| {
             if let Ok(mut slot) = seen.lock() {
                 *slot = p;
             }

@@ -82,7 +82,7 @@ fn every_server_failure_ends_in_the_report_and_nothing_is_half_cached() {
     let seen: Arc<Mutex<Vec<FetchProgress>>> = Arc::default();
     let mut first = control(&cache);
     let log = Arc::clone(&seen);
-    first.progress = Some(Arc::new(move |p| log.lock().unwrap().push(p)));
+    first.progress = Some(Arc::new(move |p: FetchProgress| log.lock().unwrap().push(p)));
     let catalogue =
         catalogue::load_with(&catalogue_path, &ImportOptions::default(), first).unwrap();
 

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use vitrine::catalogue::shop::attr;
 use vitrine::catalogue::shop::export::{self, ExportOptions, ProductResult, ShopExport};
 use vitrine::catalogue::{Catalogue, CatalogueFormat};
 use vitrine::engine::checkpoint::Checkpoint;
@@ -16,6 +15,7 @@ use vitrine::engine::protocol::{CatalogueTags, ItemPredictions};
 use vitrine::engine::{Command, EventBody};
 use vitrine::index::LOOKALIKES;
 use vitrine::lookalike::export::all_lookalikes;
+use vitrine::review::shop::product_results;
 use vitrine::review::TagSources;
 use vitrine::vision::BackboneKind;
 
@@ -57,13 +57,6 @@ pub struct ExportShopArgs {
     #[command(flatten)]
     matching: MatchArgs,
 }
-
-/// Colour words a tag may be; the first such tag is a feed's colour where the shop has none.
-const COLOUR_WORDS: [&str; 24] = [
-    "black", "white", "grey", "gray", "red", "blue", "navy", "green", "yellow", "orange",
-    "pink", "purple", "brown", "beige", "cream", "khaki", "burgundy", "olive", "teal",
-    "turquoise", "silver", "gold", "ivory", "camel",
-];
 
 /// Runs `vitrine export shop …`.
 pub fn run(args: &ExportShopArgs) -> anyhow::Result<()> {
@@ -146,32 +139,5 @@ fn results(
         predictions: predictions.as_deref(),
         split: None,
     };
-    let key_of = |i: usize| catalogue.items[i].attributes.get(attr::KEY).cloned();
-    let mut results = HashMap::new();
-    for (i, matches) in found.iter().enumerate() {
-        let (Some(key), Some(record)) = (key_of(i), sources.record(i)) else {
-            continue;
-        };
-        let mut tags = record.corrected_tags.clone();
-        for predicted in &record.predicted {
-            let removed = record.removed_by_user.contains(&predicted.tag);
-            if !removed && !tags.contains(&predicted.tag) {
-                tags.push(predicted.tag.clone());
-            }
-        }
-        let colour = tags
-            .iter()
-            .find(|t| COLOUR_WORDS.contains(&t.to_lowercase().as_str()))
-            .cloned();
-        let lookalikes = matches.iter().filter_map(|m| key_of(m.index)).collect();
-        results.insert(
-            key,
-            ProductResult {
-                tags,
-                lookalikes,
-                colour,
-            },
-        );
-    }
-    Ok(results)
+    Ok(product_results(catalogue, &sources.records(), &found))
 }

@@ -80,7 +80,7 @@ impl Loading {
         let progress_slot = Arc::clone(&fetched);
         let control = FetchControl {
             stop: Arc::clone(&stop),
-            progress: Some(Arc::new(move |progress| {
+            progress: Some(Arc::new(move |progress: FetchProgress| {
                 if let Ok(mut slot) = progress_slot.lock() {
                     *slot = Some(progress);
                 }

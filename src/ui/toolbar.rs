@@ -125,6 +125,7 @@ fn catalogue_status_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut 
                 view.tags.trainable_items,
                 view.tags.vocabulary.len()
             ));
+            shop_export_button_ui(ui, view, actions);
             let problems = view.catalogue.report.problems.len();
             if problems > 0 {
                 let text = format!(
@@ -143,6 +144,32 @@ fn catalogue_status_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut 
         (None, None) => {
             ui.weak("No catalogue open");
         }
+    }
+}
+
+/// *Export for Shopify…* (or WooCommerce, Google Merchant) when the catalogue is a shop's.
+fn shop_export_button_ui(ui: &mut egui::Ui, view: &CatalogueView, actions: &mut Vec<Action>) {
+    use crate::catalogue::shop::export::ShopExport;
+    use crate::catalogue::{CatalogueFormat, ShopFormat};
+    let (export, label) = match view.catalogue.format {
+        CatalogueFormat::Shop(ShopFormat::Shopify) => (ShopExport::Shopify, "Export for Shopify…"),
+        CatalogueFormat::Shop(ShopFormat::WooCommerce) => {
+            (ShopExport::WooCommerce, "Export for WooCommerce…")
+        }
+        CatalogueFormat::Shop(ShopFormat::MerchantTsv | ShopFormat::MerchantXml) => {
+            (ShopExport::Merchant, "Export for Google Merchant…")
+        }
+        _ => return,
+    };
+    if ui
+        .button(label)
+        .on_hover_text(
+            "The shop's own file back, every cell as it was, with each product's tags (your \
+             corrections included) and its five lookalikes filled in",
+        )
+        .clicked()
+    {
+        actions.push(Action::ExportShopDialog(export));
     }
 }
 

@@ -81,7 +81,8 @@ fn serve(mut stream: TcpStream, counts: &Mutex<HashMap<String, usize>>) {
         *n += 1;
         *n
     };
-    let mut parts = path.trim_start_matches('/').splitn(2, '/');
+    let without_query = path.split('?').next().unwrap_or_default();
+    let mut parts = without_query.trim_start_matches('/').splitn(2, '/');
     let behaviour = parts.next().unwrap_or_default().to_string();
     let name = parts.next().unwrap_or_default().to_string();
     let photo = || std::fs::read(demo_images().join(&name)).unwrap_or_default();

@@ -237,7 +237,7 @@ fn save_body(body: ureq::Body, tmp: &Path, stop: &AtomicBool) -> Result<u64, Sav
             Ok(0) => break,
             Ok(n) => n,
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(SaveError::Network(ureq::Error::from(err))),
+            Err(err) => return Err(SaveError::Network(ureq::Error::Io(err))),
         };
         file.write_all(&buffer[..n]).map_err(SaveError::Cache)?;
         total += n as u64;

@@ -161,7 +161,7 @@ pub enum FetchFailure {
     #[error("was not downloaded: fetching photos was stopped")]
     Stopped,
     /// The server answered with an error status.
-    #[error("could not be downloaded: the server answered {status}{}", tries_text(*.attempts))]
+    #[error("could not be downloaded: the server answered {status}{}", tries_text(.attempts))]
     Status {
         /// The HTTP status.
         status: u16,
@@ -169,7 +169,7 @@ pub enum FetchFailure {
         attempts: u32,
     },
     /// No answer in time.
-    #[error("could not be downloaded: the server did not answer in time{}", tries_text(*.attempts))]
+    #[error("could not be downloaded: the server did not answer in time{}", tries_text(.attempts))]
     TimedOut {
         /// Tries made.
         attempts: u32,
@@ -184,7 +184,7 @@ pub enum FetchFailure {
         limit_mib: u64,
     },
     /// The connection failed or broke off.
-    #[error("could not be downloaded: {reason}{}", tries_text(*.attempts))]
+    #[error("could not be downloaded: {reason}{}", tries_text(.attempts))]
     Network {
         /// What happened, in words.
         reason: String,
@@ -199,8 +199,8 @@ pub enum FetchFailure {
     Cache(String),
 }
 
-fn tries_text(attempts: u32) -> String {
-    if attempts > 1 {
+fn tries_text(attempts: &u32) -> String {
+    if *attempts > 1 {
         format!(" ({attempts} tries)")
     } else {
         String::new()

@@ -234,7 +234,7 @@ fn woo_file(
         let Some(result) = results.get(&key) else {
             return Vec::new();
         };
-        let refs: Vec<String> = result.lookalikes.iter().map(reference).collect();
+        let refs: Vec<String> = result.lookalikes.iter().map(&reference).collect();
         vec![
             (
                 tags,

@@ -75,8 +75,9 @@ impl Product {
                 parts.push(text);
             }
         }
+        let several = parts.len() > 1;
         if let Some(first) = parts.first_mut() {
-            if parts.len() > 1 && !first.ends_with(['.', '!', '?', ':', ';']) {
+            if several && !first.ends_with(['.', '!', '?', ':', ';']) {
                 first.push('.');
             }
         }

@@ -52,8 +52,8 @@ impl Columns {
             .ok_or("it has no Handle column")?;
         let options = (1..=3)
             .filter_map(|n| {
-                let name = table.column(&[&format!("Option{n} Name")])?;
-                let value = table.column(&[&format!("Option{n} Value")])?;
+                let name = table.column(&[format!("Option{n} Name").as_str()])?;
+                let value = table.column(&[format!("Option{n} Value").as_str()])?;
                 Some((name, value))
             })
             .collect();
@@ -84,6 +84,8 @@ pub(super) fn read(bytes: &[u8], problems: &mut Problems<'_>) -> Result<Vec<Prod
     // Per product: images with their position (None: no position given), in row order.
     let mut positioned: Vec<Vec<(Option<u32>, String)>> = Vec::new();
     let mut by_handle: HashMap<String, usize> = HashMap::new();
+    // Per product and option: whether the option is a colour (names are on the first row).
+    let mut colour_options: Vec<Vec<bool>> = Vec::new();
     for (line, record) in &table.records {
         let cell = |c: Option<usize>| Table::cell(record, c);
         let handle = cell(Some(columns.handle));
@@ -99,6 +101,7 @@ pub(super) fn read(bytes: &[u8], problems: &mut Problems<'_>) -> Result<Vec<Prod
         let index = *by_handle.entry(handle.to_string()).or_insert_with(|| {
             products.push(Product::new(Locator::Line(*line), handle.to_string()));
             positioned.push(Vec::new());
+            colour_options.push(vec![false; columns.options.len()]);
             products.len() - 1
         });
         let product = &mut products[index];
@@ -116,11 +119,14 @@ pub(super) fn read(bytes: &[u8], problems: &mut Problems<'_>) -> Result<Vec<Prod
         product.add_field(attr::TAGS, &cell(columns.tags));
         product.add_field(attr::SKU, &cell(columns.sku));
         product.add_field(attr::COLOUR, &cell(columns.colour));
-        for &(name, value) in &columns.options {
-            let is_colour = COLOUR_OPTIONS
-                .iter()
-                .any(|c| cell(Some(name)).eq_ignore_ascii_case(c));
-            if is_colour {
+        for (o, &(name, value)) in columns.options.iter().enumerate() {
+            let option_name = cell(Some(name));
+            if !option_name.is_empty() {
+                colour_options[index][o] = COLOUR_OPTIONS
+                    .iter()
+                    .any(|c| option_name.eq_ignore_ascii_case(c));
+            }
+            if colour_options[index][o] {
                 product.add_field(attr::COLOUR, &cell(Some(value)));
             }
         }

@@ -56,8 +56,8 @@ pub(super) fn read(bytes: &[u8], problems: &mut Problems<'_>) -> Result<Vec<Prod
     let attributes: Vec<(usize, usize)> = (1..=20)
         .filter_map(|n| {
             Some((
-                table.column(&[&format!("Attribute {n} name")])?,
-                table.column(&[&format!("Attribute {n} value(s)")])?,
+                table.column(&[format!("Attribute {n} name").as_str()])?,
+                table.column(&[format!("Attribute {n} value(s)").as_str()])?,
             ))
         })
         .collect();
