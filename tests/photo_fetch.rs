@@ -82,17 +82,32 @@ fn every_server_failure_ends_in_the_report_and_nothing_is_half_cached() {
     let seen: Arc<Mutex<Vec<FetchProgress>>> = Arc::default();
     let mut first = control(&cache);
     let log = Arc::clone(&seen);
-    first.progress = Some(Arc::new(move |p: FetchProgress| log.lock().unwrap().push(p)));
+    first.progress = Some(Arc::new(move |p: FetchProgress| {
+        log.lock().unwrap().push(p)
+    }));
     let catalogue =
         catalogue::load_with(&catalogue_path, &ImportOptions::default(), first).unwrap();
 
-    let loaded: Vec<&str> = catalogue.items.iter().map(|i| i.description.as_str()).collect();
+    let loaded: Vec<&str> = catalogue
+        .items
+        .iter()
+        .map(|i| i.description.as_str())
+        .collect();
     assert_eq!(
         loaded,
-        ["Garment number 0", "Garment number 1", "Garment number 3", "Garment number 9"]
+        [
+            "Garment number 0",
+            "Garment number 1",
+            "Garment number 3",
+            "Garment number 9"
+        ]
     );
     for item in &catalogue.items {
-        assert!(item.image_path.starts_with(&cache), "{}", item.image_path.display());
+        assert!(
+            item.image_path.starts_with(&cache),
+            "{}",
+            item.image_path.display()
+        );
         assert!(!item.image_path.starts_with(dir.path().join("shop.csv")));
     }
     let failures: Vec<(Option<usize>, ProblemKind, Severity)> = catalogue
@@ -122,11 +137,31 @@ fn every_server_failure_ends_in_the_report_and_nothing_is_half_cached() {
             .clone()
     };
     assert!(message(4).contains("answered 404"), "{}", message(4));
-    assert!(message(6).contains("did not answer in time"), "{}", message(6));
-    assert!(message(7).contains("redirects more than 3 times"), "{}", message(7));
-    assert!(message(8).contains("not a JPEG, PNG or WebP") || message(8).contains("downloaded but"), "{}", message(8));
-    assert!(message(9).contains("larger than vitrine's limit"), "{}", message(9));
-    assert!(message(10).contains("broke off") || message(10).contains("truncated"), "{}", message(10));
+    assert!(
+        message(6).contains("did not answer in time"),
+        "{}",
+        message(6)
+    );
+    assert!(
+        message(7).contains("redirects more than 3 times"),
+        "{}",
+        message(7)
+    );
+    assert!(
+        message(8).contains("not a JPEG, PNG or WebP") || message(8).contains("downloaded but"),
+        "{}",
+        message(8)
+    );
+    assert!(
+        message(9).contains("larger than vitrine's limit"),
+        "{}",
+        message(9)
+    );
+    assert!(
+        message(10).contains("broke off") || message(10).contains("truncated"),
+        "{}",
+        message(10)
+    );
     assert_eq!(server.requests_for(&paths[3]), 2, "500 then success");
 
     // Only whole, checked photos are in the cache: no temporary files, nothing from the
@@ -174,7 +209,11 @@ fn offline_imports_use_the_cache_only() {
     let cold = catalogue::load_with(&path, &ImportOptions::default(), offline.clone()).unwrap();
     assert!(cold.items.is_empty());
     assert_eq!(cold.report.skipped().count(), 2);
-    assert!(cold.report.problems[0].message.contains("offline"), "{}", cold.report);
+    assert!(
+        cold.report.problems[0].message.contains("offline"),
+        "{}",
+        cold.report
+    );
     assert_eq!(server.total_requests(), 0);
 
     let online = catalogue::load_with(&path, &ImportOptions::default(), control(&cache)).unwrap();
@@ -195,7 +234,10 @@ fn a_stopped_import_downloads_nothing_more() {
     let cache = dir.path().join("cache");
     let mut csv = String::from("image,description\n");
     for name in &names {
-        csv.push_str(&format!("{},Garment\n", server.url(&format!("photos/{name}"))));
+        csv.push_str(&format!(
+            "{},Garment\n",
+            server.url(&format!("photos/{name}"))
+        ));
     }
     let path = dir.path().join("shop.csv");
     fs::write(&path, csv).unwrap();
@@ -235,7 +277,10 @@ fn shop_exports_fetch_every_product_photo() {
     assert_eq!(catalogue.format, CatalogueFormat::Shop(ShopFormat::Shopify));
     assert_eq!(catalogue.items.len(), 4, "{}", catalogue.report);
     assert_eq!(catalogue.items[0].extra_images.len(), 2);
-    assert!(catalogue.items[0].extra_images.iter().all(|p| p.starts_with(&cache)));
+    assert!(catalogue.items[0]
+        .extra_images
+        .iter()
+        .all(|p| p.starts_with(&cache)));
     // Six distinct photos in the file; a second import fetches none of them again.
     assert_eq!(server.total_requests(), 6);
     let again = catalogue::load_with(&path, &ImportOptions::default(), control(&cache)).unwrap();

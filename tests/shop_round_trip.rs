@@ -32,7 +32,9 @@ const HEADER: [&str; 12] = [
 fn shopify_demo(dir: &Path) -> PathBuf {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
     let mut reader = csv::Reader::from_path(demo.join("catalogue.csv")).unwrap();
-    let mut writer = WriterBuilder::new().from_path(dir.join("products_export.csv")).unwrap();
+    let mut writer = WriterBuilder::new()
+        .from_path(dir.join("products_export.csv"))
+        .unwrap();
     writer.write_record(HEADER).unwrap();
     for (i, row) in reader.records().enumerate() {
         let row = row.unwrap();
@@ -41,22 +43,59 @@ fn shopify_demo(dir: &Path) -> PathBuf {
         fs::copy(demo.join(image), dir.join(name)).unwrap();
         let url = format!("https://cdn.example-shop.com/files/{name}?v=17");
         let handle = format!("{}-{i}", category.to_lowercase().replace(' ', "-"));
-        let body = format!("<p>{}</p><ul><li>Care: hand wash &amp; dry flat</li></ul>", description);
+        let body = format!(
+            "<p>{}</p><ul><li>Care: hand wash &amp; dry flat</li></ul>",
+            description
+        );
         let shop_tags = if i % 3 == 0 { "new-in, \"sale\"" } else { "" };
         let first = [
-            handle.as_str(), category, &body, "Demo & Co", category, shop_tags, "Size", "S",
-            &format!("SKU-{i}-S"), "19.90", &url, "1",
+            handle.as_str(),
+            category,
+            &body,
+            "Demo & Co",
+            category,
+            shop_tags,
+            "Size",
+            "S",
+            &format!("SKU-{i}-S"),
+            "19.90",
+            &url,
+            "1",
         ];
         writer.write_record(first).unwrap();
         let variant = [
-            handle.as_str(), "", "", "", "", "", "", "M", &format!("SKU-{i}-M"), "19.90", "", "",
+            handle.as_str(),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "M",
+            &format!("SKU-{i}-M"),
+            "19.90",
+            "",
+            "",
         ];
         writer.write_record(variant).unwrap();
         if i % 4 == 0 {
             // An image-only row: the same photo again under another address is the product's
             // second view.
             let second = format!("https://cdn.example-shop.com/files/{name}?v=18&view=back");
-            let image_row = [handle.as_str(), "", "", "", "", "", "", "", "", "", &second, "2"];
+            let image_row = [
+                handle.as_str(),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                &second,
+                "2",
+            ];
             writer.write_record(image_row).unwrap();
         }
     }
@@ -65,7 +104,10 @@ fn shopify_demo(dir: &Path) -> PathBuf {
 }
 
 fn records(path: &Path) -> (ByteRecord, Vec<ByteRecord>) {
-    let mut reader = ReaderBuilder::new().has_headers(false).from_path(path).unwrap();
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap();
     let mut all: Vec<ByteRecord> = reader.byte_records().map(|r| r.unwrap()).collect();
     let header = all.remove(0);
     (header, all)
@@ -94,7 +136,11 @@ fn a_shopify_export_round_trips_with_vitrines_results_added() {
             )
             .output()
             .expect("vitrine runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let source_arg = source.to_str().unwrap();
@@ -115,7 +161,10 @@ fn a_shopify_export_round_trips_with_vitrines_results_added() {
     let (header_before, before) = records(&source);
     let (header_after, after) = records(&exported);
     assert_eq!(header_after.len(), header_before.len() + 1);
-    assert_eq!(&header_after[header_before.len()], SHOPIFY_RELATED.as_bytes());
+    assert_eq!(
+        &header_after[header_before.len()],
+        SHOPIFY_RELATED.as_bytes()
+    );
     assert_eq!(before.len(), after.len());
     let tags = HEADER.iter().position(|h| *h == "Tags").unwrap();
     let related = header_before.len();
@@ -137,7 +186,10 @@ fn a_shopify_export_round_trips_with_vitrines_results_added() {
             if new_tags.contains("vitrine:") {
                 with_vitrine_tags += 1;
             }
-            let lookalikes: Vec<&str> = std::str::from_utf8(&new[related]).unwrap().split(", ").collect();
+            let lookalikes: Vec<&str> = std::str::from_utf8(&new[related])
+                .unwrap()
+                .split(", ")
+                .collect();
             assert_eq!(lookalikes.len(), 5, "{lookalikes:?}");
         } else {
             assert_eq!(old.get(tags), new.get(tags));
@@ -146,7 +198,10 @@ fn a_shopify_export_round_trips_with_vitrines_results_added() {
     }
 
     // Nearly every demo description names a tag of the vocabulary.
-    assert!(with_vitrine_tags >= 200, "{with_vitrine_tags} of 240 products got tags");
+    assert!(
+        with_vitrine_tags >= 200,
+        "{with_vitrine_tags} of 240 products got tags"
+    );
 
     // The exported file imports again: the same products, vitrine's tags among the shop's.
     let again = catalogue::load(&exported, &ImportOptions::default()).unwrap();

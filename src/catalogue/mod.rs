@@ -12,9 +12,9 @@
 //! ([`CatalogueError`]). [`demo`] loads the catalogue built into the app.
 
 mod csv;
-pub mod fetch;
 mod demo;
 mod error;
+pub mod fetch;
 mod folder;
 mod images;
 mod json;
@@ -32,8 +32,8 @@ use serde::{Deserialize, Serialize};
 pub use self::csv::{DESCRIPTION_COLUMNS, IMAGE_COLUMNS};
 pub use self::demo::{demo, demo_into, DEMO_NAME};
 pub use self::error::CatalogueError;
-pub use self::folder::FOLDER_ATTRIBUTE;
 pub use self::fetch::{FetchControl, FetchProgress, FetchSettings};
+pub use self::folder::FOLDER_ATTRIBUTE;
 pub use self::report::{ImportReport, Problem, ProblemKind, Severity};
 pub use self::shop::ShopFormat;
 
@@ -170,8 +170,7 @@ fn load_inner(path: &Path, opts: &ImportOptions) -> Result<Catalogue, CatalogueE
                     .to_string(),
             });
         } else if let Some((shop_format, bytes)) = shop_file(&source, opts)? {
-            let items =
-                shop::load_shop(&source, &bytes, shop_format, &image_dir, &mut report)?;
+            let items = shop::load_shop(&source, &bytes, shop_format, &image_dir, &mut report)?;
             (CatalogueFormat::Shop(shop_format), items)
         } else {
             let items = csv::load_csv(&source, &image_dir, opts, &mut report)?;

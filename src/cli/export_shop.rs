@@ -107,8 +107,9 @@ fn results(
     let corrections = Corrections::load(&corrections::sidecar_path(catalogue))?;
     let checkpoint = match &args.checkpoint {
         Some(dir) => Some(dir.clone()),
-        None => Checkpoint::latest_for(&args.model.checkpoint_root(), &catalogue.name)
-            .map(|c| c.dir),
+        None => {
+            Checkpoint::latest_for(&args.model.checkpoint_root(), &catalogue.name).map(|c| c.dir)
+        }
     };
     let mut session = Session::start(&args.model, BackboneKind::EfficientNetLite0)?;
     let ready: Arc<CatalogueTags> = session.request_one(
@@ -130,7 +131,9 @@ fn results(
         session.bars.finish();
     }
     let (_, index) = session_index(&mut session)?;
-    let found = all_lookalikes(&index, &args.matching.weights(), LOOKALIKES, &mut |_, _| true)?;
+    let found = all_lookalikes(&index, &args.matching.weights(), LOOKALIKES, &mut |_, _| {
+        true
+    })?;
     let sources = TagSources {
         catalogue,
         vocabulary: &ready.vocabulary,

@@ -12,9 +12,30 @@ use crate::lookalike::Match;
 
 /// Colour words a tag may be; the first such tag is a feed's colour where the shop has none.
 const COLOUR_WORDS: [&str; 24] = [
-    "black", "white", "grey", "gray", "red", "blue", "navy", "green", "yellow", "orange",
-    "pink", "purple", "brown", "beige", "cream", "khaki", "burgundy", "olive", "teal",
-    "turquoise", "silver", "gold", "ivory", "camel",
+    "black",
+    "white",
+    "grey",
+    "gray",
+    "red",
+    "blue",
+    "navy",
+    "green",
+    "yellow",
+    "orange",
+    "pink",
+    "purple",
+    "brown",
+    "beige",
+    "cream",
+    "khaki",
+    "burgundy",
+    "olive",
+    "teal",
+    "turquoise",
+    "silver",
+    "gold",
+    "ivory",
+    "camel",
 ];
 
 /// The tags exported for one item: its corrected tags, then the predicted tags the user did

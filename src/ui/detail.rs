@@ -198,7 +198,10 @@ fn extra_photos_ui(ui: &mut egui::Ui, images: &mut ImageCache, item: &Item) {
         return;
     }
     ui.add_space(4.0);
-    ui.weak(format!("Other photos of this product ({})", item.extra_images.len()));
+    ui.weak(format!(
+        "Other photos of this product ({})",
+        item.extra_images.len()
+    ));
     ui.horizontal_wrapped(|ui| {
         for path in &item.extra_images {
             let (rect, response) = ui.allocate_exact_size(Vec2::splat(72.0), egui::Sense::hover());

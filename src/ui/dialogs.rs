@@ -111,7 +111,10 @@ impl Dialogs {
                 }
                 let chosen = match kind {
                     DialogKind::CatalogueFile => dialog
-                        .add_filter("Catalogue or shop export", &["csv", "tsv", "txt", "json", "xml"])
+                        .add_filter(
+                            "Catalogue or shop export",
+                            &["csv", "tsv", "txt", "json", "xml"],
+                        )
                         .add_filter("Any file", &["*"])
                         .pick_file(),
                     DialogKind::CatalogueFolder | DialogKind::Checkpoint => dialog.pick_folder(),

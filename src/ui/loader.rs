@@ -135,8 +135,9 @@ fn load(
 ) -> LoadOutcome {
     let result = match &source {
         CatalogueSource::Demo => catalogue::demo().map_err(|e| e.to_string()),
-        CatalogueSource::Path(p) => catalogue::load_with(p, &ImportOptions::default(), control)
-            .map_err(|e| e.to_string()),
+        CatalogueSource::Path(p) => {
+            catalogue::load_with(p, &ImportOptions::default(), control).map_err(|e| e.to_string())
+        }
     };
     match result {
         Ok(catalogue) => {

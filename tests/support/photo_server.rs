@@ -62,7 +62,12 @@ impl PhotoServer {
     /// Requests received for `path` so far.
     pub fn requests_for(&self, path: &str) -> usize {
         let path = format!("/{}", path.trim_start_matches('/'));
-        self.requests.lock().unwrap().get(&path).copied().unwrap_or(0)
+        self.requests
+            .lock()
+            .unwrap()
+            .get(&path)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Requests received in all.
@@ -88,7 +93,12 @@ fn serve(mut stream: TcpStream, counts: &Mutex<HashMap<String, usize>>) {
     let photo = || std::fs::read(demo_images().join(&name)).unwrap_or_default();
     let _ = match behaviour.as_str() {
         "photos" => respond(&mut stream, "200 OK", "image/jpeg", &photo()),
-        "flaky" if seen == 1 => respond(&mut stream, "500 Internal Server Error", "text/plain", b"busy"),
+        "flaky" if seen == 1 => respond(
+            &mut stream,
+            "500 Internal Server Error",
+            "text/plain",
+            b"busy",
+        ),
         "flaky" => respond(&mut stream, "200 OK", "image/jpeg", &photo()),
         "slow" => {
             thread::sleep(Duration::from_secs(SLOW_SECS));
@@ -96,7 +106,12 @@ fn serve(mut stream: TcpStream, counts: &Mutex<HashMap<String, usize>>) {
         }
         "loop" => redirect(&mut stream, &format!("/loop2/{name}")),
         "loop2" => redirect(&mut stream, &format!("/loop/{name}")),
-        "text" => respond(&mut stream, "200 OK", "text/html", b"<html><body>Sold out</body></html>"),
+        "text" => respond(
+            &mut stream,
+            "200 OK",
+            "text/html",
+            b"<html><body>Sold out</body></html>",
+        ),
         "huge" => {
             let head = "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 2147483648\r\nConnection: close\r\n\r\n";
             stream

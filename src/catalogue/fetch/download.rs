@@ -249,10 +249,11 @@ fn save_body(body: ureq::Body, tmp: &Path, stop: &AtomicBool) -> Result<u64, Sav
 /// Checks the downloaded file as a photo, then renames it into the cache.
 fn check_and_place(tmp: &Path, target: &Path) -> Result<(), Attempt> {
     if let Err(err) = photo::check(tmp) {
-        return Err(Attempt::Fail(FetchFailure::NotAPhoto(err.problem.to_string())));
+        return Err(Attempt::Fail(FetchFailure::NotAPhoto(
+            err.problem.to_string(),
+        )));
     }
-    std::fs::rename(tmp, target)
-        .map_err(|err| Attempt::Fail(FetchFailure::Cache(err.to_string())))
+    std::fs::rename(tmp, target).map_err(|err| Attempt::Fail(FetchFailure::Cache(err.to_string())))
 }
 
 fn classify(err: ureq::Error, settings: &FetchSettings, attempt: u32) -> Attempt {

@@ -55,7 +55,10 @@ impl ShopExport {
             (self, format),
             (ShopExport::Shopify, ShopFormat::Shopify)
                 | (ShopExport::WooCommerce, ShopFormat::WooCommerce)
-                | (ShopExport::Merchant, ShopFormat::MerchantTsv | ShopFormat::MerchantXml)
+                | (
+                    ShopExport::Merchant,
+                    ShopFormat::MerchantTsv | ShopFormat::MerchantXml
+                )
         )
     }
 }
@@ -147,7 +150,9 @@ impl Rewrite {
             .flexible(true)
             .from_writer(&mut out);
         let fail = |e: ::csv::Error| e.to_string();
-        writer.write_byte_record(&self.table.header_record).map_err(fail)?;
+        writer
+            .write_byte_record(&self.table.header_record)
+            .map_err(fail)?;
         for (i, (_, record)) in self.table.records.iter().enumerate() {
             let changes = edit(i, record);
             if changes.is_empty() && record.len() >= self.table.header.len() {
@@ -195,7 +200,10 @@ fn shopify_file(
         }
         let shop_tags = Table::cell(record, Some(tags));
         vec![
-            (tags, merge_tags(&shop_tags, &result.tags, &options.tag_prefix).into_bytes()),
+            (
+                tags,
+                merge_tags(&shop_tags, &result.tags, &options.tag_prefix).into_bytes(),
+            ),
             (related, result.lookalikes.join(", ").into_bytes()),
         ]
     })
@@ -258,7 +266,11 @@ fn merchant_feed(
             .collect(),
         _ => {
             let table = Table::read(source)?;
-            let names: Vec<String> = table.header.iter().map(|h| merchant::field_name(h)).collect();
+            let names: Vec<String> = table
+                .header
+                .iter()
+                .map(|h| merchant::field_name(h))
+                .collect();
             table
                 .records
                 .iter()

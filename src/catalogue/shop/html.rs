@@ -8,9 +8,37 @@ use scraper::{Html, Node};
 
 /// Elements whose content is a sentence (or more) of its own.
 const BLOCK_ELEMENTS: [&str; 31] = [
-    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl",
-    "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-    "li", "ol", "p", "pre", "section", "summary", "table", "td", "th",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "td",
+    "th",
 ];
 
 /// Elements whose content is never text for people.
@@ -135,10 +163,7 @@ mod tests {
                     &quot;soft&quot;<br>Hand wash only!</div><script>var x = 1;</script>\
                     <style>p { color: red }</style>";
         let text = html_to_text(html);
-        assert_eq!(
-            text,
-            "Café crème knit – \"soft\". Hand wash only!"
-        );
+        assert_eq!(text, "Café crème knit – \"soft\". Hand wash only!");
         for markup in ["div", "class", "br", "script", "var", "style", "color"] {
             assert!(!text.contains(markup), "{markup} in {text}");
         }

@@ -175,7 +175,9 @@ fn fold(offers: Vec<Offer>, problems: &mut Problems<'_>) -> Vec<Product> {
                 "brand" => product.add_field(attr::VENDOR, value),
                 "product_type" => product.add_field(attr::TYPE, value),
                 "google_product_category" => product.add_field(attr::CATEGORY, value),
-                "color" => value.split('/').for_each(|v| product.add_field(attr::COLOUR, v)),
+                "color" => value
+                    .split('/')
+                    .for_each(|v| product.add_field(attr::COLOUR, v)),
                 _ => {}
             }
         }

@@ -90,7 +90,11 @@ pub fn detect(bytes: &[u8]) -> Option<ShopFormat> {
         return is_feed.then_some(ShopFormat::MerchantXml);
     }
     let first_line = head.lines().next().unwrap_or_default();
-    let delimiter = if first_line.contains('\t') { b'\t' } else { b',' };
+    let delimiter = if first_line.contains('\t') {
+        b'\t'
+    } else {
+        b','
+    };
     let header = table::read_header(start, delimiter)?;
     let has = |name: &str| header.iter().any(|h| h.eq_ignore_ascii_case(name));
     if (has("Handle") || has("URL handle"))
@@ -139,13 +143,12 @@ pub(crate) fn load_shop(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
-    let products =
-        read_products(format, bytes, &mut problems).map_err(|reason| {
-            CatalogueError::NotACatalogue {
-                path: path.to_path_buf(),
-                reason: format!("it looks like a {} but {reason}", format.label()),
-            }
-        })?;
+    let products = read_products(format, bytes, &mut problems).map_err(|reason| {
+        CatalogueError::NotACatalogue {
+            path: path.to_path_buf(),
+            reason: format!("it looks like a {} but {reason}", format.label()),
+        }
+    })?;
     Ok(product::into_items(products, base_dir, &mut problems))
 }
 

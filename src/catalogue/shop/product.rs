@@ -165,7 +165,10 @@ pub(crate) fn into_items(
                 product.locator,
                 ProblemKind::DownloadFailed,
                 Severity::Skipped,
-                format!("product \"{}\" has no photo that could be fetched; skipped", product.key),
+                format!(
+                    "product \"{}\" has no photo that could be fetched; skipped",
+                    product.key
+                ),
             );
             continue;
         };

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
+use super::attr;
 use super::product::Product;
 use super::table::Table;
-use super::attr;
 use crate::catalogue::report::{ProblemKind, Severity};
 use crate::catalogue::rows::{Locator, Problems};
 
@@ -15,7 +15,11 @@ pub(crate) const HANDLE: [&str; 2] = ["Handle", "URL handle"];
 pub(crate) const TITLE: [&str; 1] = ["Title"];
 pub(crate) const BODY: [&str; 2] = ["Body (HTML)", "Description"];
 pub(crate) const VENDOR: [&str; 1] = ["Vendor"];
-pub(crate) const CATEGORY: [&str; 3] = ["Product Category", "Product category", "Standard Product Type"];
+pub(crate) const CATEGORY: [&str; 3] = [
+    "Product Category",
+    "Product category",
+    "Standard Product Type",
+];
 pub(crate) const TYPE: [&str; 2] = ["Type", "Custom Product Type"];
 /// The shop's tags: a comma-separated list.
 pub const TAGS: [&str; 1] = ["Tags"];
@@ -47,9 +51,7 @@ struct Columns {
 
 impl Columns {
     fn find(table: &Table) -> Result<Columns, String> {
-        let handle = table
-            .column(&HANDLE)
-            .ok_or("it has no Handle column")?;
+        let handle = table.column(&HANDLE).ok_or("it has no Handle column")?;
         let options = (1..=3)
             .filter_map(|n| {
                 let name = table.column(&[format!("Option{n} Name").as_str()])?;

@@ -24,7 +24,11 @@ impl Table {
     pub fn read(bytes: &[u8]) -> Result<Table, String> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-        let delimiter = if first_line.contains(&b'\t') { b'\t' } else { b',' };
+        let delimiter = if first_line.contains(&b'\t') {
+            b'\t'
+        } else {
+            b','
+        };
         let mut reader = reader(bytes, delimiter);
         let mut header_record = ByteRecord::new();
         match reader.read_byte_record(&mut header_record) {

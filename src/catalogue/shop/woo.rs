@@ -38,7 +38,8 @@ pub(crate) fn product_key(id: &str, sku: &str, line: usize) -> String {
 
 /// True when a row is a variation of another product.
 pub(crate) fn is_variation(kind: &str) -> bool {
-    kind.split(',').any(|k| k.trim().eq_ignore_ascii_case("variation"))
+    kind.split(',')
+        .any(|k| k.trim().eq_ignore_ascii_case("variation"))
 }
 
 /// Reads a WooCommerce product CSV into products; variations fold into their parent.
@@ -121,7 +122,10 @@ fn add_images(product: &mut Product, cell: &str) {
 fn add_colours(product: &mut Product, record: &::csv::ByteRecord, attributes: &[(usize, usize)]) {
     for &(name, value) in attributes {
         let name = Table::cell(record, Some(name));
-        if COLOUR_ATTRIBUTES.iter().any(|c| name.eq_ignore_ascii_case(c)) {
+        if COLOUR_ATTRIBUTES
+            .iter()
+            .any(|c| name.eq_ignore_ascii_case(c))
+        {
             for colour in Table::cell(record, Some(value)).split(',') {
                 product.add_field(attr::COLOUR, colour);
             }

@@ -38,13 +38,26 @@ fn assert_cells_kept(before: &Table, after: &Table, changed: &[(usize, &str)]) {
 fn shopify_gets_tags_and_related_products_on_first_rows_only() {
     let source = fixture("shopify_products.csv");
     let results = HashMap::from([
-        ("red-wrap-dress".to_string(), result(&["dress", "red", "wrap"], &["slim-jeans", "striped-tee"])),
-        ("slim-jeans".to_string(), result(&["denim"], &["red-wrap-dress"])),
+        (
+            "red-wrap-dress".to_string(),
+            result(&["dress", "red", "wrap"], &["slim-jeans", "striped-tee"]),
+        ),
+        (
+            "slim-jeans".to_string(),
+            result(&["denim"], &["red-wrap-dress"]),
+        ),
     ]);
     let options = ExportOptions {
         tag_prefix: "vitrine:".into(),
     };
-    let out = render(&source, ShopFormat::Shopify, ShopExport::Shopify, &results, &options).unwrap();
+    let out = render(
+        &source,
+        ShopFormat::Shopify,
+        ShopExport::Shopify,
+        &results,
+        &options,
+    )
+    .unwrap();
     let before = Table::read(&source).unwrap();
     let after = Table::read(&out).unwrap();
     assert_eq!(after.header.len(), before.header.len() + 1);
@@ -53,15 +66,28 @@ fn shopify_gets_tags_and_related_products_on_first_rows_only() {
     let tags = after.column(&["Tags"]);
     let related = after.column(&[SHOPIFY_RELATED]);
     let cell = |r: usize, c| Table::cell(&after.records[r].1, c).into_owned();
-    assert_eq!(cell(0, tags), "summer, wrap, vitrine:dress, vitrine:red, vitrine:wrap");
+    assert_eq!(
+        cell(0, tags),
+        "summer, wrap, vitrine:dress, vitrine:red, vitrine:wrap"
+    );
     assert_eq!(cell(0, related), "slim-jeans, striped-tee");
     assert_eq!(cell(1, related), "");
     assert_eq!(cell(1, tags), "");
-    assert_eq!(cell(4, tags), "denim, \"slim fit\", bestseller, vitrine:denim");
+    assert_eq!(
+        cell(4, tags),
+        "denim, \"slim fit\", bestseller, vitrine:denim"
+    );
     assert_eq!(cell(6, tags), "");
 
     // Exporting the export again replaces vitrine's tags instead of piling them up.
-    let again = render(&out, ShopFormat::Shopify, ShopExport::Shopify, &results, &options).unwrap();
+    let again = render(
+        &out,
+        ShopFormat::Shopify,
+        ShopExport::Shopify,
+        &results,
+        &options,
+    )
+    .unwrap();
     assert_eq!(again, out);
 }
 
@@ -69,8 +95,14 @@ fn shopify_gets_tags_and_related_products_on_first_rows_only() {
 fn woocommerce_gets_tags_and_cross_sells_by_sku() {
     let source = fixture("woocommerce_products.csv");
     let results = HashMap::from([
-        ("id:101".to_string(), result(&["hoodie"], &["id:104", "id:106"])),
-        ("id:106".to_string(), result(&["jacket", "denim"], &["id:101"])),
+        (
+            "id:101".to_string(),
+            result(&["hoodie"], &["id:104", "id:106"]),
+        ),
+        (
+            "id:106".to_string(),
+            result(&["jacket", "denim"], &["id:101"]),
+        ),
     ]);
     let out = render(
         &source,
@@ -86,9 +118,15 @@ fn woocommerce_gets_tags_and_cross_sells_by_sku() {
     assert_cells_kept(
         &before,
         &after,
-        &[(0, "Tags"), (0, "Cross-sells"), (5, "Tags"), (5, "Cross-sells")],
+        &[
+            (0, "Tags"),
+            (0, "Cross-sells"),
+            (5, "Tags"),
+            (5, "Cross-sells"),
+        ],
     );
-    let cell = |r: usize, name: &str| Table::cell(&after.records[r].1, after.column(&[name])).into_owned();
+    let cell =
+        |r: usize, name: &str| Table::cell(&after.records[r].1, after.column(&[name])).into_owned();
     assert_eq!(cell(0, "Tags"), "fleece, casual, hoodie");
     // The polo has a SKU; the jacket has none, so it is named by its ID.
     assert_eq!(cell(0, "Cross-sells"), "POLO-1, id:106");
@@ -112,9 +150,14 @@ fn merchant_supplemental_feed_names_every_offer() {
             ("TRENCH".to_string(), trench),
             ("PLEAT-1".to_string(), skirt),
         ]);
-        let out =
-            render(&source, format, ShopExport::Merchant, &results, &ExportOptions::default())
-                .unwrap();
+        let out = render(
+            &source,
+            format,
+            ShopExport::Merchant,
+            &results,
+            &ExportOptions::default(),
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "id\tcustom_label_0\tcolor\n\
@@ -145,7 +188,10 @@ fn tags_merge_without_repeats() {
     let tags = vec!["Red".to_string(), "dress".to_string()];
     assert_eq!(merge_tags("red, summer", &tags, ""), "red, summer, dress");
     assert_eq!(merge_tags("", &tags, "v:"), "v:Red, v:dress");
-    assert_eq!(merge_tags("v:old, sale", &tags, "v:"), "sale, v:Red, v:dress");
+    assert_eq!(
+        merge_tags("v:old, sale", &tags, "v:"),
+        "sale, v:Red, v:dress"
+    );
     let long: Vec<String> = (0..40).map(|i| format!("tag{i}")).collect();
     assert!(custom_label(&long, "").chars().count() <= CUSTOM_LABEL_CHARS);
 }
