@@ -145,7 +145,8 @@ fn a_shopify_export_round_trips_with_vitrines_results_added() {
     };
     let source_arg = source.to_str().unwrap();
     vitrine(&["train", source_arg, "--mode", "fast"]);
-    let exported = dir.path().join("for-shopify.csv");
+    // Beside the photos, where the shop keeps its export.
+    let exported = shop.join("for-shopify.csv");
     vitrine(&[
         "export",
         "shop",
