@@ -14,11 +14,13 @@
 mod csv;
 mod demo;
 mod error;
+pub mod fetch;
 mod folder;
 mod images;
 mod json;
 mod report;
 mod rows;
+pub mod shop;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -30,9 +32,11 @@ use serde::{Deserialize, Serialize};
 pub use self::csv::{DESCRIPTION_COLUMNS, IMAGE_COLUMNS};
 pub use self::demo::{demo, demo_into, DEMO_NAME};
 pub use self::error::CatalogueError;
+pub use self::fetch::{FetchControl, FetchProgress, FetchSettings};
 pub use self::folder::FOLDER_ATTRIBUTE;
 pub use self::report::{ImportReport, Problem, ProblemKind, Severity};
 pub use self::rows::MAX_DESCRIPTION_CHARS;
+pub use self::shop::ShopFormat;
 
 /// One garment: a photo, its description and any extra facts about it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +51,10 @@ pub struct Item {
     pub description: String,
     /// Other non-empty fields of the row, by column name, e.g. `category` → `Dress`.
     pub attributes: BTreeMap<String, String>,
+    /// The product's other photos (shop formats list several per product), checked like the
+    /// main one; empty for most catalogues.
+    #[serde(default)]
+    pub extra_images: Vec<PathBuf>,
 }
 
 impl Item {
@@ -65,6 +73,8 @@ pub enum CatalogueFormat {
     Json,
     /// A folder of images without descriptions.
     Folder,
+    /// A shop platform's own export or feed (see [`shop`]).
+    Shop(ShopFormat),
 }
 
 /// An imported catalogue: its items in source order, and what the import found.
@@ -115,6 +125,20 @@ pub struct ImportOptions {
 /// with single rows are in [`Catalogue::report`]; only a catalogue that cannot be read at all
 /// gives an error.
 pub fn load(path: &Path, opts: &ImportOptions) -> Result<Catalogue, CatalogueError> {
+    load_inner(path, opts)
+}
+
+/// [`load`], with `control` deciding how photos named by web address are fetched (offline,
+/// progress, stopping; see [`fetch`]).
+pub fn load_with(
+    path: &Path,
+    opts: &ImportOptions,
+    control: FetchControl,
+) -> Result<Catalogue, CatalogueError> {
+    fetch::with_control(control, || load_inner(path, opts))
+}
+
+fn load_inner(path: &Path, opts: &ImportOptions) -> Result<Catalogue, CatalogueError> {
     let metadata = fs::metadata(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => CatalogueError::NotFound {
             path: path.to_path_buf(),
@@ -146,6 +170,9 @@ pub fn load(path: &Path, opts: &ImportOptions) -> Result<Catalogue, CatalogueErr
                          the folder itself"
                     .to_string(),
             });
+        } else if let Some((shop_format, bytes)) = shop_file(&source, opts)? {
+            let items = shop::load_shop(&source, &bytes, shop_format, &image_dir, &mut report)?;
+            (CatalogueFormat::Shop(shop_format), items)
         } else {
             let items = csv::load_csv(&source, &image_dir, opts, &mut report)?;
             (CatalogueFormat::Csv, items)
@@ -168,6 +195,20 @@ pub fn load(path: &Path, opts: &ImportOptions) -> Result<Catalogue, CatalogueErr
         items,
         report,
     })
+}
+
+/// The file's bytes when it is a shop's export or feed, recognised from its header. Columns
+/// named in the options mean the user wants the generic reader, so shop formats are then not
+/// looked for.
+fn shop_file(
+    source: &Path,
+    opts: &ImportOptions,
+) -> Result<Option<(ShopFormat, Vec<u8>)>, CatalogueError> {
+    if opts.image_column.is_some() || opts.description_column.is_some() {
+        return Ok(None);
+    }
+    let bytes = read_text_file(source, "a header line naming the columns")?;
+    Ok(shop::detect(&bytes).map(|format| (format, bytes)))
 }
 
 /// Reads a whole catalogue file, telling a missing file apart from an unreadable one.

@@ -41,6 +41,8 @@ pub enum ProblemKind {
     LongDescription,
     /// The file has a header but no rows: nothing to load.
     NoRows,
+    /// A photo named by web address could not be downloaded (or, offline, is not cached).
+    DownloadFailed,
 }
 
 impl ProblemKind {
@@ -62,6 +64,7 @@ impl ProblemKind {
             ProblemKind::OutsideCatalogue => "outside the catalogue folder",
             ProblemKind::LongDescription => "description cut",
             ProblemKind::NoRows => "no rows",
+            ProblemKind::DownloadFailed => "download failed",
         }
     }
 }

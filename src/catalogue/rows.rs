@@ -216,6 +216,7 @@ pub(crate) fn normalise(path: &Path) -> PathBuf {
 /// Turns rows into items: skips later duplicates of an image, checks every remaining image file,
 /// records problems (sorted by line), and keeps the rows' order.
 pub(crate) fn assemble(rows: Vec<Row>, problems: &mut Problems<'_>) -> Vec<Item> {
+    let rows = fetch_web_photos(rows, problems);
     let mut first_seen: HashMap<PathBuf, Locator> = HashMap::with_capacity(rows.len());
     let mut unique = Vec::with_capacity(rows.len());
     for row in rows {
@@ -250,6 +251,7 @@ pub(crate) fn assemble(rows: Vec<Row>, problems: &mut Problems<'_>) -> Vec<Item>
                 image_path: row.image_path,
                 description: row.description,
                 attributes: row.attributes,
+                extra_images: Vec::new(),
             }),
             Err(fault) => {
                 let text = match fault.kind {
@@ -267,6 +269,35 @@ pub(crate) fn assemble(rows: Vec<Row>, problems: &mut Problems<'_>) -> Vec<Item>
     // Image problems were found after the row problems; list everything in source order.
     problems.report.sort();
     items
+}
+
+/// Points rows whose image is a web address at the fetched photo (see
+/// [`super::fetch`]); rows whose photo cannot be fetched are reported and left out.
+fn fetch_web_photos(rows: Vec<Row>, problems: &mut Problems<'_>) -> Vec<Row> {
+    if !rows.iter().any(|row| super::fetch::is_web_address(&row.id)) {
+        return rows;
+    }
+    let images: Vec<(&str, &Path)> = rows
+        .iter()
+        .map(|row| (row.id.as_str(), row.image_path.as_path()))
+        .collect();
+    let found = super::fetch::localise(&images);
+    let mut kept = Vec::with_capacity(rows.len());
+    for (mut row, found) in rows.into_iter().zip(found) {
+        match found {
+            Ok(path) => {
+                row.image_path = path;
+                kept.push(row);
+            }
+            Err(failure) => problems.add(
+                row.locator,
+                ProblemKind::DownloadFailed,
+                Severity::Skipped,
+                format!("image \"{}\" {failure}; skipped", row.id),
+            ),
+        }
+    }
+    kept
 }
 
 #[cfg(test)]

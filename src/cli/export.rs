@@ -23,6 +23,9 @@ pub enum ExportCommand {
     Tags(ExportTagsArgs),
     /// Every item's five lookalikes (CSV, or JSON Lines by extension).
     Lookalikes(super::export_lookalikes::ExportLookalikesArgs),
+    /// The shop's own file back (Shopify, WooCommerce, or a Merchant supplemental feed) with
+    /// vitrine's tags and lookalikes filled in.
+    Shop(super::export_shop::ExportShopArgs),
 }
 
 #[derive(Debug, Args)]
@@ -45,6 +48,7 @@ pub fn run(command: &ExportCommand) -> anyhow::Result<()> {
     match command {
         ExportCommand::Tags(args) => tags(args),
         ExportCommand::Lookalikes(args) => super::export_lookalikes::run(args),
+        ExportCommand::Shop(args) => super::export_shop::run(args),
     }
 }
 

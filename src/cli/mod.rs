@@ -8,6 +8,8 @@ mod duplicates;
 mod eval_lookalikes;
 mod export;
 mod export_lookalikes;
+mod export_shop;
+mod fetch_progress;
 mod lookalikes;
 mod mask;
 mod match_cli;
@@ -92,6 +94,9 @@ pub struct CatalogueArgs {
     /// Folder holding the images of a JSON catalogue (default: the JSON file's folder).
     #[arg(long)]
     pub image_dir: Option<PathBuf>,
+    /// Use only photos already in vitrine's photo cache; download nothing.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 impl CatalogueArgs {
@@ -104,7 +109,7 @@ impl CatalogueArgs {
                     description_column: self.description_column.clone(),
                     image_dir: self.image_dir.clone(),
                 };
-                catalogue::load(path, &options)
+                fetch_progress::load(path, &options, self.offline)
                     .with_context(|| format!("cannot open catalogue {}", path.display()))
             }
             None => catalogue::demo().context("cannot open the demo catalogue"),

@@ -15,6 +15,7 @@ use crate::engine::split::{ItemSplit, SplitRole};
 
 pub mod export;
 mod rank;
+pub mod shop;
 
 pub use rank::{rank, ReviewEntry};
 

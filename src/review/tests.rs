@@ -16,6 +16,7 @@ fn catalogue(n: usize) -> Catalogue {
                 image_path: PathBuf::from(format!("/x/{i}.jpg")),
                 description: "A dress".into(),
                 attributes: BTreeMap::new(),
+                extra_images: Vec::new(),
             })
             .collect(),
         report: ImportReport::default(),

@@ -25,6 +25,12 @@ pub enum Action {
     OpenFolderDialog,
     /// Choose a photo to tag.
     OpenPhotoDialog,
+    /// Choose where to write the shop's own file back with vitrine's results.
+    ExportShopDialog(crate::catalogue::shop::export::ShopExport),
+    /// Write the shop's own file back with vitrine's results.
+    ExportShop(crate::catalogue::shop::export::ShopExport, PathBuf),
+    /// Stop downloading the photos of the catalogue being opened (those already fetched load).
+    StopFetchingPhotos,
     /// Choose a checkpoint folder.
     OpenCheckpointDialog,
     /// Open this catalogue.

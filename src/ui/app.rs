@@ -196,6 +196,7 @@ impl VitrineApp {
             let info = ToolbarInfo {
                 view: self.view.as_ref(),
                 loading: self.loading.as_ref().map(|l| l.what.as_str()),
+                fetching: self.loading.as_ref().and_then(|l| l.fetched()),
                 activity: self.activity.as_ref(),
                 dialog_open: self.dialogs.open_kind().is_some(),
                 model: self.train.model.as_deref(),

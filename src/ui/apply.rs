@@ -103,6 +103,13 @@ impl VitrineApp {
             Action::OpenCatalogueDialog => self.open_dialog(DialogKind::CatalogueFile),
             Action::OpenFolderDialog => self.open_dialog(DialogKind::CatalogueFolder),
             Action::OpenPhotoDialog => self.open_dialog(DialogKind::Photo),
+            Action::ExportShopDialog(export) => self.open_dialog(DialogKind::ExportShop(export)),
+            Action::ExportShop(export, path) => self.export_shop(export, path),
+            Action::StopFetchingPhotos => {
+                if let Some(loading) = &self.loading {
+                    loading.stop_fetching();
+                }
+            }
             Action::OpenCheckpointDialog => self.open_dialog(DialogKind::Checkpoint),
             Action::OpenCatalogue(path) => self.start_loading(CatalogueSource::Path(path), false),
             Action::OpenDemo => self.start_loading(CatalogueSource::Demo, false),
@@ -256,6 +263,7 @@ impl VitrineApp {
                     DialogKind::Checkpoint => Action::LoadCheckpoint(path),
                     DialogKind::ExportTags => Action::ExportTags(path),
                     DialogKind::ExportLookalikes => Action::ExportLookalikes(path),
+                    DialogKind::ExportShop(export) => Action::ExportShop(export, path),
                 };
                 self.apply(action);
             }

@@ -137,6 +137,7 @@ pub fn detail_ui(
                 actions.push(Action::ShowGarmentMask(show_mask));
             }
 
+            extra_photos_ui(ui, images, item);
             ui.add_space(6.0);
             item_text_ui(ui, view, item_index, item);
             split_badge_ui(ui, view, item_index);
@@ -187,6 +188,39 @@ fn history_bar_ui(
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.weak(format!("item {} of {}", item + 1, view.len()));
             });
+        }
+    });
+}
+
+/// A shop product's other photos, as a row of thumbnails.
+fn extra_photos_ui(ui: &mut egui::Ui, images: &mut ImageCache, item: &Item) {
+    if item.extra_images.is_empty() {
+        return;
+    }
+    ui.add_space(4.0);
+    ui.weak(format!(
+        "Other photos of this product ({})",
+        item.extra_images.len()
+    ));
+    ui.horizontal_wrapped(|ui| {
+        for path in &item.extra_images {
+            let (rect, response) = ui.allocate_exact_size(Vec2::splat(72.0), egui::Sense::hover());
+            match images.get(&ImageKey::thumbnail(path), true) {
+                ImageState::Ready(texture) => {
+                    let fitted = fitted_rect(rect, texture.size_vec2());
+                    ui.painter().image(
+                        texture.id(),
+                        fitted,
+                        egui::Rect::from_min_max(egui::Pos2::ZERO, egui::pos2(1.0, 1.0)),
+                        egui::Color32::WHITE,
+                    );
+                }
+                _ => {
+                    ui.painter()
+                        .rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
+                }
+            }
+            response.on_hover_text(path.display().to_string());
         }
     });
 }

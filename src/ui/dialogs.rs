@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::Repaint;
+use crate::catalogue::shop::export::ShopExport;
 
 /// What a dialog is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub enum DialogKind {
     ExportTags,
     /// Where to write every item's lookalikes.
     ExportLookalikes,
+    /// Where to write the shop's own file back with vitrine's results.
+    ExportShop(ShopExport),
 }
 
 impl DialogKind {
@@ -33,6 +36,13 @@ impl DialogKind {
             DialogKind::Checkpoint => "Load a checkpoint folder",
             DialogKind::ExportTags => "Export tags (CSV or JSON Lines)",
             DialogKind::ExportLookalikes => "Export lookalikes (CSV or JSON Lines)",
+            DialogKind::ExportShop(ShopExport::Shopify) => "Export for Shopify (product CSV)",
+            DialogKind::ExportShop(ShopExport::WooCommerce) => {
+                "Export for WooCommerce (product CSV)"
+            }
+            DialogKind::ExportShop(ShopExport::Merchant) => {
+                "Export for Google Merchant (supplemental feed)"
+            }
         }
     }
 }
@@ -101,7 +111,10 @@ impl Dialogs {
                 }
                 let chosen = match kind {
                     DialogKind::CatalogueFile => dialog
-                        .add_filter("Catalogue", &["csv", "tsv", "json"])
+                        .add_filter(
+                            "Catalogue or shop export",
+                            &["csv", "tsv", "txt", "json", "xml"],
+                        )
                         .add_filter("Any file", &["*"])
                         .pick_file(),
                     DialogKind::CatalogueFolder | DialogKind::Checkpoint => dialog.pick_folder(),
@@ -118,6 +131,18 @@ impl Dialogs {
                         .set_file_name("lookalikes.csv")
                         .add_filter("CSV", &["csv"])
                         .add_filter("JSON Lines", &["jsonl"])
+                        .save_file(),
+                    DialogKind::ExportShop(ShopExport::Merchant) => dialog
+                        .set_file_name("supplemental-feed.tsv")
+                        .add_filter("Tab-separated", &["tsv", "txt"])
+                        .save_file(),
+                    DialogKind::ExportShop(export) => dialog
+                        .set_file_name(if export == ShopExport::Shopify {
+                            "for-shopify.csv"
+                        } else {
+                            "for-woocommerce.csv"
+                        })
+                        .add_filter("CSV", &["csv"])
                         .save_file(),
                 };
                 let outcome = match chosen {

@@ -74,7 +74,7 @@ pub fn is_catalogue_path(path: &Path) -> bool {
         return true;
     }
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        ["csv", "tsv", "json"]
+        ["csv", "tsv", "txt", "json", "xml"]
             .iter()
             .any(|c| e.eq_ignore_ascii_case(c))
     })

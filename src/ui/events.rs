@@ -305,6 +305,7 @@ mod tests {
                 image_path: PathBuf::from(format!("/nowhere/{i}.jpg")),
                 description: "A red dress".into(),
                 attributes: BTreeMap::new(),
+                extra_images: Vec::new(),
             })
             .collect();
         Arc::new(CatalogueTags {

@@ -2,11 +2,13 @@
 //! imports it and finds the newest checkpoint that fits it.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::Receiver;
 
 use super::Repaint;
-use crate::catalogue::{self, Catalogue, ImportOptions};
+use crate::catalogue::{self, Catalogue, FetchControl, FetchProgress, ImportOptions};
 use crate::engine::checkpoint::Checkpoint;
 
 /// Where a catalogue comes from.
@@ -48,6 +50,17 @@ pub(super) struct Loading {
     pub(super) what: String,
     /// Open the demo catalogue if this one fails (used for the remembered catalogue).
     pub(super) fall_back_to_demo: bool,
+    /// Photos fetched so far, when the catalogue names them by web address.
+    fetched: Arc<Mutex<Option<FetchProgress>>>,
+    /// Set to stop downloading.
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Loading {
+    /// A load the window no longer waits for downloads nothing more.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Loading {
@@ -61,10 +74,24 @@ impl Loading {
     ) -> std::io::Result<Self> {
         let what = format!("Opening {}…", source.describe());
         let (tx, rx) = crossbeam_channel::bounded(1);
+        let fetched: Arc<Mutex<Option<FetchProgress>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let progress_repaint = repaint.clone();
+        let progress_slot = Arc::clone(&fetched);
+        let control = FetchControl {
+            stop: Arc::clone(&stop),
+            progress: Some(Arc::new(move |progress: FetchProgress| {
+                if let Ok(mut slot) = progress_slot.lock() {
+                    *slot = Some(progress);
+                }
+                progress_repaint.request();
+            })),
+            ..FetchControl::default()
+        };
         std::thread::Builder::new()
             .name("vitrine-catalogue-loader".into())
             .spawn(move || {
-                let outcome = load(source, checkpoint_search);
+                let outcome = load(source, checkpoint_search, control);
                 if tx.send(outcome).is_err() {
                     log::debug!("a catalogue was imported after the window stopped waiting");
                 }
@@ -75,7 +102,19 @@ impl Loading {
             rx,
             what,
             fall_back_to_demo,
+            fetched,
+            stop,
         })
+    }
+
+    /// Photos fetched so far (none: the catalogue has no photos to fetch, or not yet).
+    pub(super) fn fetched(&self) -> Option<FetchProgress> {
+        self.fetched.lock().ok().and_then(|p| *p)
+    }
+
+    /// Stops downloading photos; the catalogue opens with those already fetched.
+    pub(super) fn stop_fetching(&self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 
     /// The import's outcome once it is there; an error when the loader ended without one.
@@ -92,11 +131,12 @@ impl Loading {
 fn load(
     source: CatalogueSource,
     checkpoint_search: Option<(PathBuf, Option<PathBuf>)>,
+    control: FetchControl,
 ) -> LoadOutcome {
     let result = match &source {
         CatalogueSource::Demo => catalogue::demo().map_err(|e| e.to_string()),
         CatalogueSource::Path(p) => {
-            catalogue::load(p, &ImportOptions::default()).map_err(|e| e.to_string())
+            catalogue::load_with(p, &ImportOptions::default(), control).map_err(|e| e.to_string())
         }
     };
     match result {

@@ -130,6 +130,7 @@ mod tests {
                 image_path: PathBuf::from(format!("/x/{i}.jpg")),
                 description: d.to_string(),
                 attributes: BTreeMap::from([("colour".to_string(), "Crimson".to_string())]),
+                extra_images: Vec::new(),
             })
             .collect();
         Arc::new(CatalogueTags {

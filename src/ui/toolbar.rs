@@ -5,6 +5,7 @@ use egui::RichText;
 
 use super::actions::Action;
 use super::view::CatalogueView;
+use crate::catalogue::FetchProgress;
 use crate::engine::protocol::{ModelSummary, RequestId, Task};
 
 /// Background work shown at the right of the toolbar.
@@ -28,6 +29,8 @@ pub struct ToolbarInfo<'a> {
     pub view: Option<&'a CatalogueView>,
     /// A catalogue being read, in words.
     pub loading: Option<&'a str>,
+    /// Its photos being fetched from the web.
+    pub fetching: Option<FetchProgress>,
     /// Background work.
     pub activity: Option<&'a Activity>,
     /// A file dialog is open.
@@ -107,10 +110,13 @@ fn open_buttons_ui(ui: &mut egui::Ui, actions: &mut Vec<Action>) {
 /// The catalogue being read, or the open one with its counts and its import report.
 fn catalogue_status_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut Vec<Action>) {
     match (info.loading, info.view) {
-        (Some(what), _) => {
-            ui.spinner();
-            ui.label(what);
-        }
+        (Some(what), _) => match info.fetching.filter(|f| f.total > 0 && f.done < f.total) {
+            Some(fetching) => fetching_ui(ui, fetching, actions),
+            None => {
+                ui.spinner();
+                ui.label(what);
+            }
+        },
         (None, Some(view)) => {
             ui.label(RichText::new(&view.catalogue.name).strong());
             ui.label(format!(
@@ -119,6 +125,7 @@ fn catalogue_status_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut 
                 view.tags.trainable_items,
                 view.tags.vocabulary.len()
             ));
+            shop_export_button_ui(ui, view, actions);
             let problems = view.catalogue.report.problems.len();
             if problems > 0 {
                 let text = format!(
@@ -138,6 +145,70 @@ fn catalogue_status_ui(ui: &mut egui::Ui, info: &ToolbarInfo<'_>, actions: &mut 
             ui.weak("No catalogue open");
         }
     }
+}
+
+/// *Export for Shopify…* (or WooCommerce, Google Merchant) when the catalogue is a shop's.
+fn shop_export_button_ui(ui: &mut egui::Ui, view: &CatalogueView, actions: &mut Vec<Action>) {
+    use crate::catalogue::shop::export::ShopExport;
+    use crate::catalogue::{CatalogueFormat, ShopFormat};
+    let (export, label) = match view.catalogue.format {
+        CatalogueFormat::Shop(ShopFormat::Shopify) => (ShopExport::Shopify, "Export for Shopify…"),
+        CatalogueFormat::Shop(ShopFormat::WooCommerce) => {
+            (ShopExport::WooCommerce, "Export for WooCommerce…")
+        }
+        CatalogueFormat::Shop(ShopFormat::MerchantTsv | ShopFormat::MerchantXml) => {
+            (ShopExport::Merchant, "Export for Google Merchant…")
+        }
+        _ => return,
+    };
+    if ui
+        .button(label)
+        .on_hover_text(
+            "The shop's own file back, every cell as it was, with each product's tags (your \
+             corrections included) and its five lookalikes filled in",
+        )
+        .clicked()
+    {
+        actions.push(Action::ExportShopDialog(export));
+    }
+}
+
+/// "Fetching photos 812 of 2,000" with a bar and a Stop button.
+fn fetching_ui(ui: &mut egui::Ui, fetching: FetchProgress, actions: &mut Vec<Action>) {
+    let fraction = fetching.done as f32 / fetching.total.max(1) as f32;
+    let mut text = format!(
+        "Fetching photos {} of {}",
+        thousands(fetching.done),
+        thousands(fetching.total)
+    );
+    if fetching.failed > 0 {
+        text.push_str(&format!(" · {} failed", thousands(fetching.failed)));
+    }
+    ui.add(
+        egui::ProgressBar::new(fraction)
+            .desired_width(320.0)
+            .text(text),
+    );
+    if ui
+        .button("Stop")
+        .on_hover_text("Open the catalogue with the photos fetched so far; the rest are listed in its import report")
+        .clicked()
+    {
+        actions.push(Action::StopFetchingPhotos);
+    }
+}
+
+/// `2000` → `2,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// What model tags the photos, in a few words.

@@ -18,7 +18,14 @@ fn try_load_bytes(
     let path = dir.path().join("feidegger.json");
     std::fs::write(&path, json).unwrap();
     let mut report = ImportReport::default();
-    let items = load_json(&path, dir.path(), &ImportOptions::default(), &mut report)?;
+    // Offline: a photo named by address that is not beside the file is not fetched.
+    let offline = crate::catalogue::FetchControl {
+        offline: true,
+        ..Default::default()
+    };
+    let items = crate::catalogue::fetch::with_control(offline, || {
+        load_json(&path, dir.path(), &ImportOptions::default(), &mut report)
+    })?;
     Ok((items, report))
 }
 
@@ -62,7 +69,7 @@ fn bad_entries_are_reported_by_entry_number() {
         [
             (Some(2), ProblemKind::MissingColumns),
             (Some(3), ProblemKind::MalformedEntry),
-            (Some(4), ProblemKind::MissingImage),
+            (Some(4), ProblemKind::DownloadFailed),
             (Some(5), ProblemKind::EmptyDescription),
             (Some(6), ProblemKind::DuplicateImage),
         ]

@@ -485,4 +485,37 @@ impl super::app::VitrineApp {
             Err(e) => self.messages.error(e),
         }
     }
+
+    /// Writes the shop's own file back with the tags and lookalikes (on the export thread).
+    pub(super) fn export_shop(
+        &mut self,
+        export_kind: crate::catalogue::shop::export::ShopExport,
+        path: std::path::PathBuf,
+    ) {
+        let index = self
+            .matching
+            .finder
+            .index
+            .lock()
+            .ok()
+            .and_then(|i| i.clone());
+        let (Some(view), Some(index)) = (&self.view, index) else {
+            self.messages
+                .warning("Lookalikes are not ready yet: export once the photos are compared.");
+            return;
+        };
+        let records = view.tag_sources().records();
+        match export::ExportJob::start_shop(
+            index,
+            self.matching.weights,
+            view.catalogue.clone(),
+            records,
+            export_kind,
+            path,
+            self.repaint.clone(),
+        ) {
+            Ok(job) => self.matching.export = Some(job),
+            Err(e) => self.messages.error(e),
+        }
+    }
 }

@@ -14,6 +14,7 @@ fn view() -> CatalogueView {
             image_path: PathBuf::from(format!("/x/{i}.jpg")),
             description: ["Red dress", "Blue jeans", "Red skirt", ""][i].to_string(),
             attributes: BTreeMap::new(),
+            extra_images: Vec::new(),
         })
         .collect();
     let catalogue = Catalogue {

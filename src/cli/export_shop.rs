@@ -1,0 +1,146 @@
+//! `vitrine export shop shopify|woocommerce|merchant --out FILE`: the shop's own file back
+//! with vitrine's tags and lookalikes filled in (see `catalogue::shop::export`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use vitrine::catalogue::shop::export::{self, ExportOptions, ProductResult, ShopExport};
+use vitrine::catalogue::{Catalogue, CatalogueFormat};
+use vitrine::engine::checkpoint::Checkpoint;
+use vitrine::engine::corrections::{self, Corrections};
+use vitrine::engine::protocol::{CatalogueTags, ItemPredictions};
+use vitrine::engine::{Command, EventBody};
+use vitrine::index::LOOKALIKES;
+use vitrine::lookalike::export::all_lookalikes;
+use vitrine::review::shop::product_results;
+use vitrine::review::TagSources;
+use vitrine::vision::BackboneKind;
+
+use super::match_cli::{session_index, MatchArgs};
+use super::session::{open_catalogue, ModelArgs, Session};
+use super::CatalogueArgs;
+
+/// The shop platform to write for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Platform {
+    /// The Shopify product CSV, with Tags and the related-products metafield.
+    Shopify,
+    /// The WooCommerce product CSV, with Tags and Cross-sells.
+    Woocommerce,
+    /// A Google Merchant Center supplemental feed (tab-separated).
+    Merchant,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportShopArgs {
+    /// The platform whose file to write.
+    #[arg(value_enum)]
+    platform: Platform,
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// The file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Put this before each of vitrine's tags, e.g. `vitrine:` (an earlier export's tags with
+    /// the same prefix are replaced).
+    #[arg(long, default_value = "")]
+    tag_prefix: String,
+    /// The model whose predicted tags are added (default: the newest trained on the
+    /// catalogue; none: the tags from descriptions and your corrections).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    #[command(flatten)]
+    matching: MatchArgs,
+}
+
+/// Runs `vitrine export shop …`.
+pub fn run(args: &ExportShopArgs) -> anyhow::Result<()> {
+    let export = match args.platform {
+        Platform::Shopify => ShopExport::Shopify,
+        Platform::Woocommerce => ShopExport::WooCommerce,
+        Platform::Merchant => ShopExport::Merchant,
+    };
+    let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
+    let CatalogueFormat::Shop(format) = catalogue.format else {
+        bail!(
+            "{} is not a shop's export, so there is no shop file to write back (open a Shopify \
+             or WooCommerce product CSV or a Google Merchant feed)",
+            catalogue.source.display()
+        );
+    };
+    if !export.fits(format) {
+        bail!(
+            "{} is a {}; export it for that platform instead",
+            catalogue.source.display(),
+            format.label()
+        );
+    }
+    let source = export::read_source(&catalogue.source).map_err(anyhow::Error::msg)?;
+    let results = results(args, &catalogue)?;
+    let options = ExportOptions {
+        tag_prefix: args.tag_prefix.clone(),
+    };
+    let bytes = export::render(&source, format, export, &results, &options)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("cannot export {}", catalogue.name))?;
+    vitrine::durable::write_file(&args.out, &bytes)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!(
+        "{} products with vitrine's tags and lookalikes written to {}",
+        results.len(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Every product's tags (as the user corrected them, plus the model's predictions the user
+/// did not remove) and its five lookalikes' keys.
+fn results(
+    args: &ExportShopArgs,
+    catalogue: &Arc<Catalogue>,
+) -> anyhow::Result<HashMap<String, ProductResult>> {
+    let corrections = Corrections::load(&corrections::sidecar_path(catalogue))?;
+    let checkpoint = match &args.checkpoint {
+        Some(dir) => Some(dir.clone()),
+        None => {
+            Checkpoint::latest_for(&args.model.checkpoint_root(), &catalogue.name).map(|c| c.dir)
+        }
+    };
+    let mut session = Session::start(&args.model, BackboneKind::EfficientNetLite0)?;
+    let ready: Arc<CatalogueTags> = session.request_one(
+        Command::SetCatalogue(catalogue.clone()),
+        "the catalogue's tags",
+        |body| match body {
+            EventBody::CatalogueReady(ready) => Some(ready),
+            _ => None,
+        },
+    )?;
+    let mut predictions: Option<Arc<ItemPredictions>> = None;
+    if let Some(dir) = &checkpoint {
+        session.request(Command::LoadCheckpoint(dir.clone()), |_, body| {
+            if let EventBody::ItemTags(p) = body {
+                predictions = Some(p);
+            }
+            Ok(())
+        })?;
+        session.bars.finish();
+    }
+    let (_, index) = session_index(&mut session)?;
+    let found = all_lookalikes(&index, &args.matching.weights(), LOOKALIKES, &mut |_, _| {
+        true
+    })?;
+    let sources = TagSources {
+        catalogue,
+        vocabulary: &ready.vocabulary,
+        described: &ready.item_tags,
+        corrections: &corrections,
+        predictions: predictions.as_deref(),
+        split: None,
+    };
+    Ok(product_results(catalogue, &sources.records(), &found))
+}
