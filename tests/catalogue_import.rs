@@ -4,16 +4,22 @@
 use std::path::{Path, PathBuf};
 
 use vitrine::catalogue::{
-    demo_into, load, CatalogueError, CatalogueFormat, ImportOptions, ProblemKind, Severity,
-    DEMO_NAME,
+    demo_into, load, load_with, CatalogueError, CatalogueFormat, FetchControl, ImportOptions,
+    ProblemKind, Severity, DEMO_NAME,
 };
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catalogue")
 }
 
+/// Loads a fixture offline: photos named by web address come from beside the file or not at
+/// all, so no test leaves this machine.
 fn load_fixture(name: &str) -> vitrine::catalogue::Catalogue {
-    load(&fixtures().join(name), &ImportOptions::default())
+    let offline = FetchControl {
+        offline: true,
+        ..FetchControl::default()
+    };
+    load_with(&fixtures().join(name), &ImportOptions::default(), offline)
         .unwrap_or_else(|err| panic!("{name} should load: {err}"))
 }
 
@@ -235,7 +241,7 @@ fn feidegger_json_joins_descriptions_and_reports_bad_entries() {
     assert_eq!(
         problem_list(&catalogue),
         [
-            (Some(3), ProblemKind::MissingImage),
+            (Some(3), ProblemKind::DownloadFailed),
             (Some(4), ProblemKind::MissingColumns),
         ],
         "{}",
@@ -274,11 +280,20 @@ fn json_images_can_live_in_another_folder() {
         image_dir: Some(fixtures().join("images")),
         ..Default::default()
     };
-    let catalogue = load(&fixtures().join("feidegger/feidegger.json"), &opts).unwrap();
-    // None of the entries' files are in images/, so every entry with a url is missing there.
+    let offline = FetchControl {
+        offline: true,
+        ..FetchControl::default()
+    };
+    let catalogue =
+        load_with(&fixtures().join("feidegger/feidegger.json"), &opts, offline).unwrap();
+    // None of the entries' files are in images/, so every entry with a url would have to be
+    // downloaded, and offline none is.
     assert_eq!(catalogue.items.len(), 0);
     assert_eq!(
-        catalogue.report.of_kind(ProblemKind::MissingImage).count(),
+        catalogue
+            .report
+            .of_kind(ProblemKind::DownloadFailed)
+            .count(),
         4
     );
 }
