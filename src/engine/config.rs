@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::calibrate::CalibrationKind;
+use super::fit::early_stop::StopCriterion;
 use crate::vision::BackboneKind;
 
 /// The most epochs a run may have: far beyond any useful schedule, low enough that a damaged
@@ -83,6 +84,18 @@ pub struct TrainConfig {
     /// Fast mode: folds of the training split for calibration and thresholds (0: none).
     #[serde(default)]
     pub calibration_folds: usize,
+    /// Weight decay applied apart from the gradient (AdamW) instead of as an L2 term inside
+    /// Adam's adaptive step, where it shrinks rare tags' weights far more than common ones'.
+    /// Off in settings saved before it existed.
+    #[serde(default)]
+    pub decoupled_weight_decay: bool,
+    /// Fast mode: what early stopping and the threshold rule maximise on validation.
+    #[serde(default)]
+    pub stop_on: StopCriterion,
+    /// Fast mode: average the calibrated probabilities of the head and of the heads trained
+    /// out of fold for calibration (an ensemble that costs no extra training).
+    #[serde(default)]
+    pub ensemble: bool,
 }
 
 fn one() -> usize {
@@ -113,6 +126,9 @@ impl TrainConfig {
                 eval_every_epochs: FAST_EVAL_EVERY_EPOCHS,
                 calibration: CalibrationKind::Platt,
                 calibration_folds: 5,
+                decoupled_weight_decay: true,
+                stop_on: StopCriterion::MeanF1,
+                ensemble: true,
             },
             TrainMode::FineTune => Self {
                 backbone: BackboneKind::EfficientNetLite0,
@@ -131,6 +147,9 @@ impl TrainConfig {
                 eval_every_epochs: 1,
                 calibration: CalibrationKind::None,
                 calibration_folds: 0,
+                decoupled_weight_decay: true,
+                stop_on: StopCriterion::MicroF1,
+                ensemble: false,
             },
         }
     }
