@@ -85,21 +85,29 @@ pub struct TrainConfig {
     #[serde(default)]
     pub calibration_folds: usize,
     /// Weight decay applied apart from the gradient (AdamW) instead of as an L2 term inside
-    /// Adam's adaptive step, where it shrinks rare tags' weights far more than common ones'.
-    /// Off in settings saved before it existed.
-    #[serde(default)]
+    /// Adam's adaptive step, where it is scaled by each weight's gradient history. Settings
+    /// saved before it existed get the current recipe.
+    #[serde(default = "yes")]
     pub decoupled_weight_decay: bool,
     /// Fast mode: what early stopping and the threshold rule maximise on validation.
-    #[serde(default)]
+    #[serde(default = "mean_f1")]
     pub stop_on: StopCriterion,
     /// Fast mode: average the calibrated probabilities of the head and of the heads trained
     /// out of fold for calibration (an ensemble that costs no extra training).
-    #[serde(default)]
+    #[serde(default = "yes")]
     pub ensemble: bool,
 }
 
 fn one() -> usize {
     1
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn mean_f1() -> StopCriterion {
+    StopCriterion::MeanF1
 }
 
 impl TrainConfig {
