@@ -11,7 +11,6 @@ use super::calibrate::{reliability, Calibration, ThresholdRule};
 use super::config::{TrainConfig, TrainMode};
 use super::core::Engine;
 use super::fit::early_stop::StopCriterion;
-use super::fit::ensemble::item_probabilities;
 use super::fit::head::{head_logits, train_head_early_stopping, HeadData, OneTorchThread};
 use super::fit::tune::{tune, EpochsRun};
 use super::metrics::{self, Metrics};
@@ -280,7 +279,7 @@ fn score_fold(
     let logits = head_logits(&trained.head, data.features, held)?;
     let truth = data.truth(held);
     let raw = Calibration::Identity.probabilities(&logits);
-    let calibrated = item_probabilities(&trained.head, data.features, held, &tuning.calibration)?;
+    let calibrated = tuning.calibration.probabilities(&logits);
     let names = data.vocabulary.names();
     let fixed = vec![config.threshold; names.len()];
     let thresholds = tuning.thresholds().map_or(fixed.clone(), <[f32]>::to_vec);

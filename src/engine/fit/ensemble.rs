@@ -1,6 +1,8 @@
 //! The ensemble a fast-mode run gets for free: calibration already trains one head per fold
 //! of the training split ([`super::head::out_of_fold`]); kept beside the main head, their
-//! calibrated probabilities are averaged with its own.
+//! probabilities are averaged with its own. The mean probability is turned back into a logit
+//! (`ln(p / (1 − p))`), so the calibration and the thresholds, fitted on single heads' logits,
+//! apply to the ensemble exactly as to one head.
 //!
 //! Each member is a plain linear head with its own standardisation (the statistics of the
 //! folds it was trained on). Members are saved in the head's weights file under
@@ -92,48 +94,63 @@ pub(crate) fn read_members(
         .collect()
 }
 
-/// Calibrated probabilities of a batch of pooled features: the head's own, averaged with its
-/// ensemble members' when it has any (each member's logit goes through the same calibration).
+/// Logits of a batch of pooled features: the head's own, or with an ensemble the logit of
+/// the mean of every head's probability.
+pub(crate) fn batch_logits(head: &Head, features: &Tensor) -> Result<Vec<Vec<f32>>, EngineError> {
+    let main = tensor_rows(&tch::no_grad(|| head.forward(features, false)))?;
+    if head.ensemble.is_empty() {
+        return Ok(main);
+    }
+    let mut sum: Vec<Vec<f64>> = main
+        .iter()
+        .map(|row| row.iter().map(|&z| sigmoid(z)).collect())
+        .collect();
+    for member in &head.ensemble {
+        let logits = tensor_rows(&tch::no_grad(|| member.forward(features)))?;
+        for (row, member_row) in sum.iter_mut().zip(logits) {
+            for (p, z) in row.iter_mut().zip(member_row) {
+                *p += sigmoid(z);
+            }
+        }
+    }
+    let heads = (head.ensemble.len() + 1) as f64;
+    Ok(sum
+        .into_iter()
+        .map(|row| row.into_iter().map(|p| logit(p / heads)).collect())
+        .collect())
+}
+
+fn sigmoid(z: f32) -> f64 {
+    1.0 / (1.0 + (-(z as f64)).exp())
+}
+
+/// The logit of a probability, kept finite.
+fn logit(p: f64) -> f32 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).ln() as f32
+}
+
+/// Calibrated probabilities of a batch of pooled features ([`batch_logits`], calibrated).
 pub(crate) fn batch_probabilities(
     head: &Head,
     features: &Tensor,
     calibration: &Calibration,
 ) -> Result<Vec<Vec<f32>>, EngineError> {
-    let main = tch::no_grad(|| head.forward(features, false));
-    let mut sum = calibration.probabilities(&tensor_rows(&main)?);
-    for member in &head.ensemble {
-        let logits = tch::no_grad(|| member.forward(features));
-        for (row, member_row) in sum
-            .iter_mut()
-            .zip(calibration.probabilities(&tensor_rows(&logits)?))
-        {
-            for (p, q) in row.iter_mut().zip(member_row) {
-                *p += q;
-            }
-        }
-    }
-    let heads = (head.ensemble.len() + 1) as f32;
-    for row in &mut sum {
-        for p in row.iter_mut() {
-            *p /= heads;
-        }
-    }
-    Ok(sum)
+    Ok(calibration.probabilities(&batch_logits(head, features)?))
 }
 
-/// [`batch_probabilities`] of catalogue items, by index into `features`.
-pub(crate) fn item_probabilities(
+/// [`batch_logits`] of catalogue items, by index into `features`.
+pub(crate) fn item_logits(
     head: &Head,
     features: &Tensor,
     items: &[usize],
-    calibration: &Calibration,
 ) -> Result<Vec<Vec<f32>>, EngineError> {
     let mut out = Vec::with_capacity(items.len());
     for chunk in items.chunks(INFERENCE_BATCH) {
         let idx: Vec<i64> = chunk.iter().map(|&i| i as i64).collect();
         let index = Tensor::from_slice(&idx).to_device(features.device());
         let feats = features.f_index_select(0, &index)?;
-        out.extend(batch_probabilities(head, &feats, calibration)?);
+        out.extend(batch_logits(head, &feats)?);
     }
     Ok(out)
 }
@@ -186,28 +203,39 @@ mod tests {
             slopes: vec![0.5, 1.0, 1.5, 2.0],
             intercepts: vec![-0.3, 0.0, 0.2, 0.4],
         };
+        let xs = Tensor::from_slice(&embedding).view([1, -1]);
         let alone: Vec<Vec<f32>> = heads
             .iter()
             .map(|h| {
-                let xs = Tensor::from_slice(&embedding).view([1, -1]);
-                batch_probabilities(h, &xs, &calibration).unwrap().remove(0)
+                Calibration::Identity
+                    .probabilities(&batch_logits(h, &xs).unwrap())
+                    .remove(0)
             })
             .collect();
         let members: Vec<Member> = heads[1..].iter().map(Member::of).collect();
         heads[0].ensemble = members;
-        let xs = Tensor::from_slice(&embedding).view([1, -1]);
-        let together = batch_probabilities(&heads[0], &xs, &calibration).unwrap().remove(0);
+        let together = Calibration::Identity
+            .probabilities(&batch_logits(&heads[0], &xs).unwrap())
+            .remove(0);
         for t in 0..4 {
             let mean = (alone[0][t] + alone[1][t] + alone[2][t]) / 3.0;
-            assert!((together[t] - mean).abs() < 1e-6, "tag {t}: {} vs {mean}", together[t]);
+            assert!((together[t] - mean).abs() < 1e-5, "tag {t}: {} vs {mean}", together[t]);
         }
         // The members differ, so the mean is not any one head's.
         assert!((0..4).any(|t| (together[t] - alone[0][t]).abs() > 1e-3));
+        // The calibration applies to the mean as to one head's probability.
+        let calibrated = batch_probabilities(&heads[0], &xs, &calibration).unwrap().remove(0);
+        let logits = batch_logits(&heads[0], &xs).unwrap().remove(0);
+        for t in 0..4 {
+            assert_eq!(calibrated[t], calibration.probability(t, logits[t]));
+        }
         // Saved and read back, the members give the same probabilities.
         let named = named_tensors(&heads[0].ensemble);
         let read = read_members(&named, 2).unwrap();
         heads[0].ensemble = read;
-        let again = batch_probabilities(&heads[0], &xs, &calibration).unwrap().remove(0);
+        let again = Calibration::Identity
+            .probabilities(&batch_logits(&heads[0], &xs).unwrap())
+            .remove(0);
         assert_eq!(again, together);
         assert!(read_members(&named, 3).is_err());
     }

@@ -12,7 +12,7 @@ use super::early_stop::{EarlyStop, Verdict};
 use super::plan::{prior_biases, standardise};
 use crate::engine::config::TrainConfig;
 use crate::engine::metrics;
-use crate::engine::network::{tensor_rows, Head, INFERENCE_BATCH};
+use crate::engine::network::Head;
 use crate::engine::EngineError;
 use crate::text::Vocabulary;
 use crate::vision::BackboneKind;
@@ -81,19 +81,13 @@ pub(crate) fn head_step(
     super::bce_step(&logits, &target, opt)
 }
 
-/// Logits of `items` in inference mode.
+/// Logits of `items` in inference mode (with the head's ensemble, when it has one).
 pub(crate) fn head_logits(
     head: &Head,
     features: &Tensor,
     items: &[usize],
 ) -> Result<Vec<Vec<f32>>, EngineError> {
-    let mut out = Vec::with_capacity(items.len());
-    for chunk in items.chunks(INFERENCE_BATCH) {
-        let feats = features.f_index_select(0, &index_tensor(chunk, features))?;
-        let logits = tch::no_grad(|| head.forward(&feats, false));
-        out.extend(tensor_rows(&logits)?);
-    }
-    Ok(out)
+    super::ensemble::item_logits(head, features, items)
 }
 
 /// The optimiser of the recipe: Adam with the settings' weight decay, decoupled from the

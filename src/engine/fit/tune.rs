@@ -2,7 +2,7 @@
 //! out-of-fold predictions of the training split, scored on the validation split (see
 //! [`crate::engine::calibrate`] and [`super::ensemble`]).
 
-use super::ensemble::{item_probabilities, Member};
+use super::ensemble::Member;
 use super::head::{head_logits, out_of_fold, HeadData};
 use crate::engine::calibrate::{
     self, reliability, Calibration, ThresholdCandidate, ThresholdRule, Tuning,
@@ -26,13 +26,13 @@ pub(crate) struct Tuned {
     pub(crate) members: Vec<Member>,
 }
 
-/// Calibration and threshold rules, with the model's validation probabilities.
+/// Calibration and threshold rules, with the model's validation logits.
 struct Fitted {
     calibration: Calibration,
     candidates: Vec<ThresholdCandidate>,
     members: Vec<Member>,
-    /// The model's calibrated validation probabilities (the ensemble's mean when it has one).
-    validation: Vec<Vec<f32>>,
+    /// The model's validation logits (the ensemble's when it has one).
+    validation_logits: Vec<Vec<f32>>,
 }
 
 /// Fits the calibration and chooses the thresholds of `head` (the weights kept), from heads
@@ -49,11 +49,11 @@ pub(crate) fn tune(
     let folds = config.calibration_folds.min(train.len());
     let tags = data.vocabulary.len();
     let val_truth = data.truth(validation);
-    let val_logits = head_logits(head, data.features, validation)?;
-    let raw = Calibration::Identity.probabilities(&val_logits);
     let fitted = if folds >= 2 {
         fit_out_of_fold(data, head, (train, validation), folds, run.best_epoch.max(1))?
     } else {
+        let validation_logits = head_logits(head, data.features, validation)?;
+        let raw = Calibration::Identity.probabilities(&validation_logits);
         let fixed = vec![config.threshold; tags];
         let predicted = metrics::apply_thresholds(&raw, &fixed);
         let m = metrics::evaluate(&predicted, &val_truth, &vec![String::new(); tags]);
@@ -66,9 +66,11 @@ pub(crate) fn tune(
                 thresholds: fixed,
             }],
             members: Vec::new(),
-            validation: raw.clone(),
+            validation_logits,
         }
     };
+    let raw = Calibration::Identity.probabilities(&fitted.validation_logits);
+    let calibrated = fitted.calibration.probabilities(&fitted.validation_logits);
     let chosen = calibrate::choose(&fitted.candidates, config.stop_on)
         .cloned()
         .unwrap_or(ThresholdCandidate {
@@ -77,7 +79,7 @@ pub(crate) fn tune(
             validation_micro_f1: 0.0,
             validation_macro_f1: 0.0,
         });
-    let predicted = metrics::apply_thresholds(&fitted.validation, &chosen.thresholds);
+    let predicted = metrics::apply_thresholds(&calibrated, &chosen.thresholds);
     let tuning = Tuning {
         best_epoch: run.best_epoch,
         best_epoch_micro_f1: run.best_score,
@@ -88,7 +90,7 @@ pub(crate) fn tune(
         folds: if folds >= 2 { folds } else { 0 },
         validation: metrics::evaluate(&predicted, &val_truth, &data.vocabulary.names()),
         before: reliability(&raw, &val_truth),
-        after: reliability(&fitted.validation, &val_truth),
+        after: reliability(&calibrated, &val_truth),
         calibration: fitted.calibration,
         rule: chosen.rule,
         candidates: fitted.candidates,
@@ -99,10 +101,10 @@ pub(crate) fn tune(
     })
 }
 
-/// Calibration and thresholds from out-of-fold predictions of `train`. Without an ensemble,
-/// thresholds are chosen on the uncalibrated scale and carried over to the calibrated one
-/// ([`Calibration::threshold_for`]); with one, on the calibrated out-of-fold probabilities,
-/// the scale the members' mean is on.
+/// Calibration and thresholds from out-of-fold predictions of `train`: thresholds are chosen
+/// on the uncalibrated scale and carried over to the calibrated one
+/// ([`Calibration::threshold_for`]). With the settings' ensemble, the fold heads join the
+/// model for its validation logits (and are returned to be kept).
 fn fit_out_of_fold(
     data: HeadData,
     head: &mut Head,
@@ -121,32 +123,21 @@ fn fit_out_of_fold(
         Vec::new()
     };
     let kept = std::mem::replace(&mut head.ensemble, members);
-    let probabilities = item_probabilities(head, data.features, validation, &calibration);
+    let logits = head_logits(head, data.features, validation);
     let members = std::mem::replace(&mut head.ensemble, kept);
-    let validation_probs = probabilities?;
-    let mut candidates = if members.is_empty() {
-        let val_raw =
-            Calibration::Identity.probabilities(&head_logits(head, data.features, validation)?);
-        let mut candidates = calibrate::threshold_candidates(
-            config.threshold,
-            (&Calibration::Identity.probabilities(&oof.logits), &oof_truth),
-            (&val_raw, &val_truth),
-            config.stop_on,
-        );
-        for c in &mut candidates {
-            for (t, th) in c.thresholds.iter_mut().enumerate() {
-                *th = calibration.threshold_for(t, *th);
-            }
+    let validation_logits = logits?;
+    let val_raw = Calibration::Identity.probabilities(&validation_logits);
+    let mut candidates = calibrate::threshold_candidates(
+        config.threshold,
+        (&Calibration::Identity.probabilities(&oof.logits), &oof_truth),
+        (&val_raw, &val_truth),
+        config.stop_on,
+    );
+    for c in &mut candidates {
+        for (t, th) in c.thresholds.iter_mut().enumerate() {
+            *th = calibration.threshold_for(t, *th);
         }
-        candidates
-    } else {
-        calibrate::threshold_candidates(
-            config.threshold,
-            (&calibration.probabilities(&oof.logits), &oof_truth),
-            (&validation_probs, &val_truth),
-            config.stop_on,
-        )
-    };
+    }
     if !config.tune_thresholds {
         candidates.retain(|c| c.rule == ThresholdRule::Fixed);
     }
@@ -154,6 +145,6 @@ fn fit_out_of_fold(
         calibration,
         candidates,
         members,
-        validation: validation_probs,
+        validation_logits,
     })
 }
