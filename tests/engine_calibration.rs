@@ -131,7 +131,11 @@ fn a_photo_unlike_the_catalogue_is_flagged_and_a_flipped_item_is_not() {
 }
 
 /// `vitrine tag --json` on a photo, with the models in `checkpoints`.
-fn tag_json(dir: &std::path::Path, checkpoints: &std::path::Path, photo: &std::path::Path) -> serde_json::Value {
+fn tag_json(
+    dir: &std::path::Path,
+    checkpoints: &std::path::Path,
+    photo: &std::path::Path,
+) -> serde_json::Value {
     let weights =
         vitrine::vision::default_weights_path(vitrine::vision::BackboneKind::EfficientNetLite0);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vitrine"))
@@ -183,7 +187,11 @@ fn vitrine_tag_json_gives_an_unrelated_photo_no_confident_tag() {
     eprintln!("gradient: {json}");
     assert_eq!(json["unlike_catalogue"], true, "{json}");
     assert_eq!(json["tags_are_a_guess"], true, "{json}");
-    assert_eq!(json["predicted"].as_array().map(Vec::len), Some(0), "{json}");
+    assert_eq!(
+        json["predicted"].as_array().map(Vec::len),
+        Some(0),
+        "{json}"
+    );
     let tags = json["tags"].as_array().expect("every tag");
     assert!(!tags.is_empty());
     assert!(tags.iter().all(|t| t["predicted"] == false), "{json}");

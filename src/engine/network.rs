@@ -7,8 +7,8 @@ use image::RgbImage;
 use tch::{nn, Device, Kind, Tensor};
 
 use super::calibrate::Calibration;
-use super::fit::ensemble::{self, Member};
 use super::checkpoint::{Checkpoint, CheckpointMeta};
+use super::fit::ensemble::{self, Member};
 use super::identity::ModelIdentity;
 use super::options::EngineOptions;
 use super::protocol::EventBody;
@@ -149,9 +149,8 @@ fn read_ensemble(ck: &Checkpoint, device: Device) -> Result<Vec<Member>, EngineE
         return Ok(Vec::new());
     }
     let path = ck.weights_path();
-    let tensors = Tensor::read_safetensors(&path).map_err(|e| {
-        EngineError::Checkpoint(format!("{} cannot be read: {e}", path.display()))
-    })?;
+    let tensors = Tensor::read_safetensors(&path)
+        .map_err(|e| EngineError::Checkpoint(format!("{} cannot be read: {e}", path.display())))?;
     let tensors: Vec<(String, Tensor)> = tensors
         .into_iter()
         .filter(|(name, _)| name.starts_with(ensemble::ENSEMBLE_PREFIX))

@@ -30,7 +30,10 @@ impl Member {
     pub(crate) fn of(head: &Head) -> Self {
         let bias = match &head.linear.bs {
             Some(b) => b.detach().copy(),
-            None => Tensor::zeros([head.linear.ws.size()[0]], (tch::Kind::Float, head.linear.ws.device())),
+            None => Tensor::zeros(
+                [head.linear.ws.size()[0]],
+                (tch::Kind::Float, head.linear.ws.device()),
+            ),
         };
         Self {
             weight: head.linear.ws.detach().copy(),
@@ -178,10 +181,17 @@ mod tests {
     /// A head with random weights and its own standardisation statistics.
     fn random_head(vs: &nn::VarStore, seed: i64) -> Head {
         tch::manual_seed(seed);
-        let head = Head::new(vs, BackboneKind::EfficientNetLite0, vocabulary(4), vec![0.5; 4]);
+        let head = Head::new(
+            vs,
+            BackboneKind::EfficientNetLite0,
+            vocabulary(4),
+            vec![0.5; 4],
+        );
         let dim = BackboneKind::EfficientNetLite0.feature_dim();
         tch::no_grad(|| {
-            head.feature_mean.shallow_clone().copy_(&Tensor::randn([dim], tch::kind::FLOAT_CPU));
+            head.feature_mean
+                .shallow_clone()
+                .copy_(&Tensor::randn([dim], tch::kind::FLOAT_CPU));
             head.feature_std
                 .shallow_clone()
                 .copy_(&(Tensor::rand([dim], tch::kind::FLOAT_CPU) + 0.5));
@@ -191,14 +201,18 @@ mod tests {
 
     #[test]
     fn the_ensembles_probabilities_are_the_mean_of_its_heads() {
-        let vss: Vec<nn::VarStore> = (0..3).map(|_| nn::VarStore::new(tch::Device::Cpu)).collect();
+        let vss: Vec<nn::VarStore> = (0..3)
+            .map(|_| nn::VarStore::new(tch::Device::Cpu))
+            .collect();
         let mut heads: Vec<Head> = vss
             .iter()
             .enumerate()
             .map(|(k, vs)| random_head(vs, 10 + k as i64))
             .collect();
         let dim = BackboneKind::EfficientNetLite0.feature_dim() as usize;
-        let embedding: Vec<f32> = (0..dim).map(|i| ((i * 37 % 101) as f32) / 50.0 - 1.0).collect();
+        let embedding: Vec<f32> = (0..dim)
+            .map(|i| ((i * 37 % 101) as f32) / 50.0 - 1.0)
+            .collect();
         let calibration = Calibration::Platt {
             slopes: vec![0.5, 1.0, 1.5, 2.0],
             intercepts: vec![-0.3, 0.0, 0.2, 0.4],
@@ -219,12 +233,18 @@ mod tests {
             .remove(0);
         for t in 0..4 {
             let mean = (alone[0][t] + alone[1][t] + alone[2][t]) / 3.0;
-            assert!((together[t] - mean).abs() < 1e-5, "tag {t}: {} vs {mean}", together[t]);
+            assert!(
+                (together[t] - mean).abs() < 1e-5,
+                "tag {t}: {} vs {mean}",
+                together[t]
+            );
         }
         // The members differ, so the mean is not any one head's.
         assert!((0..4).any(|t| (together[t] - alone[0][t]).abs() > 1e-3));
         // The calibration applies to the mean as to one head's probability.
-        let calibrated = batch_probabilities(&heads[0], &xs, &calibration).unwrap().remove(0);
+        let calibrated = batch_probabilities(&heads[0], &xs, &calibration)
+            .unwrap()
+            .remove(0);
         let logits = batch_logits(&heads[0], &xs).unwrap().remove(0);
         for t in 0..4 {
             assert_eq!(calibrated[t], calibration.probability(t, logits[t]));

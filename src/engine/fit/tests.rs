@@ -48,7 +48,10 @@ fn standardisation_statistics_round_trip_and_are_applied_as_in_training() {
         let values: Vec<f64> = train.iter().map(|&i| rows[i][d] as f64).collect();
         let m = values.iter().sum::<f64>() / values.len() as f64;
         let sd = (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / values.len() as f64).sqrt();
-        assert!((mean[d] as f64 - m).abs() < 1e-4 * (1.0 + m.abs()), "mean {d}");
+        assert!(
+            (mean[d] as f64 - m).abs() < 1e-4 * (1.0 + m.abs()),
+            "mean {d}"
+        );
         assert!((std[d] as f64 - sd).abs() < 1e-4 * (1.0 + sd), "sd {d}");
     }
 
@@ -123,7 +126,10 @@ fn a_head_saved_without_statistics_loads_with_the_identity() {
         without_statistics(vec!["tag_head.weight".into()]),
         ["tag_head.weight"]
     );
-    assert_eq!(f64::try_from(loaded.feature_mean.abs().sum(tch::Kind::Double)).unwrap(), 0.0);
+    assert_eq!(
+        f64::try_from(loaded.feature_mean.abs().sum(tch::Kind::Double)).unwrap(),
+        0.0
+    );
     assert_eq!(
         f64::try_from(loaded.feature_std.sum(tch::Kind::Double)).unwrap(),
         KIND.feature_dim() as f64

@@ -50,7 +50,13 @@ pub(crate) fn tune(
     let tags = data.vocabulary.len();
     let val_truth = data.truth(validation);
     let fitted = if folds >= 2 {
-        fit_out_of_fold(data, head, (train, validation), folds, run.best_epoch.max(1))?
+        fit_out_of_fold(
+            data,
+            head,
+            (train, validation),
+            folds,
+            run.best_epoch.max(1),
+        )?
     } else {
         let validation_logits = head_logits(head, data.features, validation)?;
         let raw = Calibration::Identity.probabilities(&validation_logits);
@@ -129,7 +135,10 @@ fn fit_out_of_fold(
     let val_raw = Calibration::Identity.probabilities(&validation_logits);
     let mut candidates = calibrate::threshold_candidates(
         config.threshold,
-        (&Calibration::Identity.probabilities(&oof.logits), &oof_truth),
+        (
+            &Calibration::Identity.probabilities(&oof.logits),
+            &oof_truth,
+        ),
         (&val_raw, &val_truth),
         config.stop_on,
     );

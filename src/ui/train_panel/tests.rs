@@ -136,7 +136,10 @@ fn per_tag_rows_follow_the_sort_column() {
             .collect()
     };
     assert_eq!(tags((SortBy::Support, true)), ["collar", "dress", "black"]);
-    assert_eq!(tags((SortBy::Threshold, true)), ["dress", "collar", "black"]);
+    assert_eq!(
+        tags((SortBy::Threshold, true)),
+        ["dress", "collar", "black"]
+    );
     // Each row keeps its own tag's threshold.
     let rows = sorted_rows(&scores, &thresholds, (SortBy::Tag, false));
     assert_eq!(rows[0].0.tag, "black");
