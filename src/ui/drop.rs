@@ -134,7 +134,11 @@ pub fn drop_panel_ui(
                 return;
             };
             ui.add_space(8.0);
-            ui.strong("Predicted tags");
+            ui.strong(if prediction.tags_are_a_guess {
+                "Tags: a guess"
+            } else {
+                "Predicted tags"
+            });
             dropped_tags_ui(ui, prediction);
             ui.add_space(8.0);
             ui.strong("Lookalikes in the catalogue");
