@@ -7,6 +7,7 @@ mod common;
 use common::{demo, item_tags_in, options, run, worker};
 use vitrine::engine::checkpoint::Checkpoint;
 use vitrine::engine::core::{Engine, Signals};
+use vitrine::engine::fit::early_stop::StopCriterion;
 use vitrine::engine::{Command, EventBody, TrainConfig, TrainMode};
 
 fn prediction(events: &[EventBody]) -> std::sync::Arc<vitrine::engine::protocol::Prediction> {
@@ -66,17 +67,22 @@ fn fast_mode_installs_the_best_epoch_with_its_calibration() {
         .tuning
         .clone()
         .expect("fast mode records its tuning");
-    // The epoch kept is the first one with the best validation micro-F1 of the run.
+    // The epoch kept is the first one with the best validation score of the run: the mean of
+    // micro- and macro-F1, so rare tags count.
+    assert_eq!(tuning.criterion, StopCriterion::MeanF1);
     let evals = &summary.history.evals;
+    let score = |m: &vitrine::engine::metrics::Metrics| (m.micro_f1 + m.macro_f1) / 2.0;
     let best = evals
         .iter()
-        .map(|e| e.metrics.micro_f1)
+        .map(|e| score(&e.metrics))
         .fold(f32::MIN, f32::max);
-    let first_best = evals.iter().find(|e| e.metrics.micro_f1 == best).unwrap();
+    let first_best = evals.iter().find(|e| score(&e.metrics) == best).unwrap();
     assert_eq!(tuning.best_epoch as f32, first_best.epoch);
     assert_eq!(tuning.best_epoch_micro_f1, best);
     assert_eq!(tuning.epochs_run, summary.epochs_completed);
     assert_eq!(tuning.folds, 5);
+    // The five out-of-fold heads of the calibration are kept as an ensemble.
+    assert_eq!(tuning.ensemble, 5);
     assert!(tuning.thresholds().is_some_and(|t| t == summary.thresholds));
     // The run's latest checkpoint holds those weights: loading it predicts the same.
     let latest = Checkpoint::latest(dir.path()).expect("a checkpoint");
@@ -122,4 +128,79 @@ fn a_photo_unlike_the_catalogue_is_flagged_and_a_flipped_item_is_not() {
     eprintln!("flipped item: {f:?}");
     assert!(!f.unlike_catalogue, "{f:?}");
     assert!(f.best_similarity > f.cutoff && f.best_raw_similarity > f.raw_cutoff);
+}
+
+/// `vitrine tag --json` on a photo, with the models in `checkpoints`.
+fn tag_json(
+    dir: &std::path::Path,
+    checkpoints: &std::path::Path,
+    photo: &std::path::Path,
+) -> serde_json::Value {
+    let weights =
+        vitrine::vision::default_weights_path(vitrine::vision::BackboneKind::EfficientNetLite0);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("tag")
+        .arg(photo)
+        .arg("--json")
+        .arg("--checkpoints")
+        .arg(checkpoints)
+        .arg("--weights")
+        .arg(&weights)
+        .env(vitrine::paths::DATA_DIR_ENV, dir.join("data"))
+        .env(
+            vitrine::paths::CACHE_DIR_ENV,
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("tag-cli-cache"),
+        )
+        .output()
+        .expect("vitrine runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn vitrine_tag_json_gives_an_unrelated_photo_no_confident_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = dir.path().join("checkpoints");
+    let w = worker(checkpoints.clone());
+    let catalogue = demo();
+    run(&w, Command::SetCatalogue(catalogue.clone()));
+    run(
+        &w,
+        Command::Train {
+            config: TrainConfig::for_mode(TrainMode::Fast),
+            resume: None,
+        },
+    );
+    drop(w);
+    // A smooth colour gradient: nothing like a garment photo.
+    let gradient = dir.path().join("gradient.png");
+    image::RgbImage::from_fn(320, 320, |x, y| {
+        image::Rgb([(x * 255 / 319) as u8, (y * 255 / 319) as u8, 96])
+    })
+    .save(&gradient)
+    .unwrap();
+    let json = tag_json(dir.path(), &checkpoints, &gradient);
+    eprintln!("gradient: {json}");
+    assert_eq!(json["unlike_catalogue"], true, "{json}");
+    assert_eq!(json["tags_are_a_guess"], true, "{json}");
+    assert_eq!(
+        json["predicted"].as_array().map(Vec::len),
+        Some(0),
+        "{json}"
+    );
+    let tags = json["tags"].as_array().expect("every tag");
+    assert!(!tags.is_empty());
+    assert!(tags.iter().all(|t| t["predicted"] == false), "{json}");
+
+    // A catalogue photo is like the catalogue: its tags are predicted, not guessed.
+    let json = tag_json(dir.path(), &checkpoints, &catalogue.items[7].image_path);
+    assert_eq!(json["tags_are_a_guess"], false, "{json}");
+    let predicted = json["predicted"].as_array().expect("predicted tags");
+    let tags = json["tags"].as_array().expect("every tag");
+    let above = tags.iter().filter(|t| t["above_threshold"] == true).count();
+    assert_eq!(predicted.len(), above, "{json}");
 }

@@ -1,12 +1,15 @@
-//! `vitrine cv`: k-fold cross-validation of fast mode (mean ± sd of micro/macro/samples F1 and
-//! of the ECE before and after calibration) against the top-k frequent-tags baseline.
+//! `vitrine cv`: k-fold cross-validation of fast mode over one or more seeds (mean ± sd of
+//! micro/macro/samples F1 and of the ECE before and after calibration, over every fold of every
+//! seed) against the top-k frequent-tags baseline; `--recipe both` compares the head recipe
+//! with the one before it.
 
 use std::sync::Arc;
 
 use clap::Args;
 use vitrine::engine::calibrate::CalibrationKind;
 use vitrine::engine::core::{Engine, Signals};
-use vitrine::engine::crossval::{CrossValidation, FoldScores};
+use vitrine::engine::crossval::{old_recipe, CrossValidation, FoldScores};
+use vitrine::engine::fit::early_stop::StopCriterion;
 use vitrine::engine::{EventBody, TrainConfig, TrainMode};
 use vitrine::vision::BackboneKind;
 
@@ -24,6 +27,24 @@ pub struct CvArgs {
     /// Number of folds.
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// Seeds in a row (each cuts its own folds and trains its own heads); figures are the mean
+    /// ± sd over every fold of every seed.
+    #[arg(long, default_value_t = 1)]
+    seeds: usize,
+    /// The head recipe: new (the settings fast mode trains with), old (Adam with an L2 term,
+    /// early stopping on micro-F1, no ensemble), or both, side by side.
+    #[arg(long, default_value = "new")]
+    recipe: RecipeChoice,
+    /// Decoupled weight decay (AdamW) instead of an L2 term in Adam: true or false.
+    #[arg(long)]
+    decoupled: Option<bool>,
+    /// What early stopping and the threshold rule maximise: micro, mean (of micro- and
+    /// macro-F1) or loss.
+    #[arg(long)]
+    stop_on: Option<StopCriterion>,
+    /// Average the out-of-fold heads' probabilities with the head's: true or false.
+    #[arg(long)]
+    ensemble: Option<bool>,
     /// efficientnet-lite0 or resnext50.
     #[arg(long, default_value = "efficientnet-lite0")]
     backbone: BackboneKind,
@@ -59,9 +80,32 @@ pub struct CvArgs {
     verbose: bool,
 }
 
+/// Which head recipe(s) `vitrine cv` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum RecipeChoice {
+    Old,
+    New,
+    Both,
+}
+
 impl CvArgs {
-    fn config(&self) -> TrainConfig {
-        let mut c = TrainConfig::for_mode(TrainMode::Fast);
+    /// The recipes to run, by name, with this command's settings on top.
+    fn configs(&self) -> Vec<(&'static str, TrainConfig)> {
+        let recipes: Vec<(&'static str, TrainConfig)> = match self.recipe {
+            RecipeChoice::Old => vec![("old", old_recipe())],
+            RecipeChoice::New => vec![("new", TrainConfig::for_mode(TrainMode::Fast))],
+            RecipeChoice::Both => vec![
+                ("old", old_recipe()),
+                ("new", TrainConfig::for_mode(TrainMode::Fast)),
+            ],
+        };
+        recipes
+            .into_iter()
+            .map(|(name, base)| (name, self.config(base)))
+            .collect()
+    }
+
+    fn config(&self, mut c: TrainConfig) -> TrainConfig {
         c.backbone = self.backbone;
         if let Some(v) = self.epochs {
             c.epochs = v;
@@ -90,14 +134,24 @@ impl CvArgs {
         if self.fixed_threshold {
             c.tune_thresholds = false;
         }
+        if let Some(v) = self.decoupled {
+            c.decoupled_weight_decay = v;
+        }
+        if let Some(v) = self.stop_on {
+            c.stop_on = v;
+        }
+        if let Some(v) = self.ensemble {
+            c.ensemble = v;
+        }
         c
     }
 }
 
 pub fn run(args: &CvArgs) -> anyhow::Result<()> {
     let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
-    let config = args.config();
-    let mut engine = Engine::new(args.model.options(config.backbone), Signals::default());
+    let configs = args.configs();
+    let backbone = args.backbone;
+    let mut engine = Engine::new(args.model.options(backbone), Signals::default());
     let emit = |body: EventBody| {
         if let EventBody::Notice(text) = body {
             eprintln!("note: {text}");
@@ -110,51 +164,111 @@ pub fn run(args: &CvArgs) -> anyhow::Result<()> {
             .apply(super::vocab::saved_settings(&catalogue)?)?;
         engine.set_vocabulary(settings, false, &emit)?;
     }
-    let started = std::time::Instant::now();
-    let cv = engine.cross_validate(&config, args.folds, &emit)?;
+    let mut results = Vec::with_capacity(configs.len());
+    for (name, config) in &configs {
+        let started = std::time::Instant::now();
+        let cv = engine.cross_validate_seeds(config, args.folds, args.seeds, &emit)?;
+        println!(
+            "{name} recipe: {}-fold cross-validation of fast mode × {} seed(s): {} items, {} tags, \
+             {:.1} s",
+            args.folds,
+            cv.seeds,
+            cv.items,
+            cv.tags,
+            started.elapsed().as_secs_f64()
+        );
+        print_settings(config);
+        if args.verbose {
+            print_folds(&cv);
+        }
+        print_table(&cv);
+        println!();
+        results.push((*name, cv));
+    }
+    print_comparison(&results);
+    Ok(())
+}
+
+fn print_settings(config: &TrainConfig) {
     println!(
-        "{}-fold cross-validation of fast mode: {} items, {} tags, {:.1} s",
-        args.folds,
-        cv.items,
-        cv.tags,
-        started.elapsed().as_secs_f64()
-    );
-    println!(
-        "settings: epochs ≤ {}, patience {}, evaluate every {} epoch(s), lr {}, weight decay {}, \
-         calibration {:?}, threshold {}{}",
+        "settings: epochs ≤ {}, patience {}, evaluate every {} epoch(s), lr {}, weight decay {} \
+         ({}), early stopping on {}, calibration {:?}, threshold {}{}{}",
         config.epochs,
         config.patience,
         config.eval_every_epochs,
         config.learning_rate,
         config.weight_decay,
+        if config.decoupled_weight_decay {
+            "decoupled, AdamW"
+        } else {
+            "L2 in Adam"
+        },
+        config.stop_on.describe(),
         config.calibration,
         config.threshold,
         if config.tune_thresholds {
             " or out-of-fold thresholds when they win on validation"
         } else {
             ""
+        },
+        if config.ensemble {
+            ", ensemble of the head and its out-of-fold heads"
+        } else {
+            ""
         }
     );
-    if args.verbose {
-        for (i, f) in cv.folds.iter().enumerate() {
-            println!(
-                "  fold {}: {} items, micro-F1 {:.3}, baseline {:.3}, ECE {:.3} -> {:.3}, epoch \
-                 {} of {}, {}, {}",
-                i + 1,
-                f.items,
-                f.model.micro_f1,
-                f.baseline.micro_f1,
-                f.ece_before,
-                f.ece_after,
-                f.best_epoch,
-                f.epochs_run,
-                f.calibration.describe(),
-                f.rule.describe()
-            );
-        }
+}
+
+fn print_folds(cv: &CrossValidation) {
+    for (i, f) in cv.folds.iter().enumerate() {
+        println!(
+            "  seed {} fold {}: {} items, micro-F1 {:.3}, macro-F1 {:.3}, baseline {:.3}, ECE \
+             {:.3} -> {:.3}, epoch {} of {}, {}, {}, {} heads",
+            f.seed,
+            i % (cv.folds.len() / cv.seeds.max(1)).max(1) + 1,
+            f.items,
+            f.model.micro_f1,
+            f.model.macro_f1,
+            f.baseline.micro_f1,
+            f.ece_before,
+            f.ece_after,
+            f.best_epoch,
+            f.epochs_run,
+            f.calibration.describe(),
+            f.rule.describe(),
+            f.ensemble + 1
+        );
     }
-    print_table(&cv);
-    Ok(())
+}
+
+/// The recipes side by side, as a Markdown table (mean ± sd over every fold of every seed).
+fn print_comparison(results: &[(&str, CrossValidation)]) {
+    let cell = |cv: &CrossValidation, figure: &dyn Fn(&FoldScores) -> f32| {
+        let (mean, sd) = cv.mean_sd(figure);
+        format!("{mean:.3} ± {sd:.3}")
+    };
+    println!("| recipe | folds × seeds | micro-F1 | macro-F1 | samples-F1 | ECE after calibration | epoch kept |");
+    println!("|---|---|---|---|---|---|---|");
+    for (name, cv) in results {
+        let folds = cv.folds.len() / cv.seeds.max(1);
+        println!(
+            "| {name} | {folds} × {} | {} | {} | {} | {} | {} |",
+            cv.seeds,
+            cell(cv, &|f| f.model.micro_f1),
+            cell(cv, &|f| f.model.macro_f1),
+            cell(cv, &|f| f.model.samples_f1),
+            cell(cv, &|f| f.ece_after),
+            cell(cv, &|f| f.best_epoch as f32)
+        );
+    }
+    if let Some((_, cv)) = results.first() {
+        println!(
+            "| top-k frequent tags baseline | | {} | {} | {} | | |",
+            cell(cv, &|f| f.baseline.micro_f1),
+            cell(cv, &|f| f.baseline.macro_f1),
+            cell(cv, &|f| f.baseline.samples_f1)
+        );
+    }
 }
 
 fn print_table(cv: &CrossValidation) {

@@ -1,13 +1,12 @@
-//! `vitrine similar`, `vitrine tag` and `vitrine embed`: the trained model and the lookalike
-//! index, headless.
+//! `vitrine similar` and `vitrine embed`: the lookalike index, headless (`vitrine tag` is in
+//! `tag.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::Args;
 use vitrine::catalogue::Catalogue;
-use vitrine::engine::checkpoint::Checkpoint;
 use vitrine::engine::protocol::{CatalogueEmbeddings, PredictedTag, Prediction};
 use vitrine::engine::{Command, EventBody};
 use vitrine::index::{Neighbour, LOOKALIKES};
@@ -40,19 +39,6 @@ pub struct SimilarArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TagArgs {
-    /// The photo to tag.
-    image: PathBuf,
-    #[command(flatten)]
-    catalogue: CatalogueArgs,
-    #[command(flatten)]
-    model: ModelArgs,
-    /// The checkpoint to use (default: the most recent one).
-    #[arg(long)]
-    checkpoint: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
 pub struct EmbedArgs {
     #[command(flatten)]
     catalogue: CatalogueArgs,
@@ -61,7 +47,7 @@ pub struct EmbedArgs {
 }
 
 /// A session with the catalogue taken by the worker (and a checkpoint loaded, if given).
-fn prepared_session(
+pub(super) fn prepared_session(
     model: &ModelArgs,
     catalogue: &Arc<Catalogue>,
     checkpoint: Option<&Path>,
@@ -81,7 +67,7 @@ fn embeddings(session: &mut Session) -> anyhow::Result<Arc<CatalogueEmbeddings>>
     })
 }
 
-fn prediction(session: &mut Session, photo: &Path) -> anyhow::Result<Arc<Prediction>> {
+pub(super) fn prediction(session: &mut Session, photo: &Path) -> anyhow::Result<Arc<Prediction>> {
     let command = Command::Predict(photo.to_path_buf());
     session.request_one(command, "a prediction", |body| match body {
         EventBody::Prediction(p) => Some(p),
@@ -169,61 +155,6 @@ fn print_matches(catalogue: &Catalogue, matches: &[Match]) {
     }
 }
 
-pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
-    // A photo vitrine cannot open is refused before any model is loaded.
-    vitrine::photo::check(&args.image)?;
-    let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
-    let checkpoint = match &args.checkpoint {
-        Some(p) => p.clone(),
-        None => {
-            let root = args.model.checkpoint_root();
-            Checkpoint::latest_for(&root, &catalogue.name)
-                .with_context(|| {
-                    format!(
-                        "no model trained on {} in {}: run `vitrine train` first, or give \
-                         --checkpoint",
-                        catalogue.name,
-                        root.display()
-                    )
-                })?
-                .dir
-        }
-    };
-    let mut session = prepared_session(&args.model, &catalogue, Some(&checkpoint))?;
-    let p = prediction(&mut session, &args.image)?;
-    println!("{} (model {})", p.source.display(), checkpoint.display());
-    if let Some(f) = p.familiarity.filter(|f| f.unlike_catalogue) {
-        println!(
-            "{} (closest similarity {:.2}, {:.2} on raw features; the catalogue's own reach {:.2}, {:.2})",
-            vitrine::engine::familiar::Familiarity::NOTICE,
-            f.best_similarity,
-            f.best_raw_similarity,
-            f.cutoff,
-            f.raw_cutoff
-        );
-    }
-    let tags = p.tags.clone().unwrap_or_default();
-    let chosen: Vec<String> = tags.iter().filter(|t| t.predicted).map(percent).collect();
-    println!(
-        "tags: {}",
-        if chosen.is_empty() {
-            "(none above their thresholds)".to_string()
-        } else {
-            chosen.join(", ")
-        }
-    );
-    let others: Vec<String> = tags
-        .iter()
-        .filter(|t| !t.predicted)
-        .take(5)
-        .map(percent)
-        .collect();
-    println!("next most likely: {}", others.join(", "));
-    println!("lookalikes:");
-    print_neighbours(&catalogue, &p.lookalikes);
-    Ok(())
-}
-
 pub fn embed(args: &EmbedArgs) -> anyhow::Result<()> {
     let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
     let mut session = prepared_session(&args.model, &catalogue, None)?;
@@ -238,7 +169,7 @@ pub fn embed(args: &EmbedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn percent(tag: &PredictedTag) -> String {
+pub(super) fn percent(tag: &PredictedTag) -> String {
     format!("{} {:.0}%", tag.name, tag.probability * 100.0)
 }
 
@@ -262,7 +193,7 @@ fn find_item(catalogue: &Catalogue, key: &str) -> Option<usize> {
         })
 }
 
-fn print_neighbours(catalogue: &Catalogue, neighbours: &[Neighbour]) {
+pub(super) fn print_neighbours(catalogue: &Catalogue, neighbours: &[Neighbour]) {
     for (rank, n) in neighbours.iter().enumerate() {
         if let Some(item) = catalogue.items.get(n.index) {
             let category = item

@@ -14,6 +14,7 @@ mod lookalikes;
 mod mask;
 mod match_cli;
 mod session;
+mod tag;
 mod tags;
 mod train;
 mod vocab;
@@ -48,7 +49,7 @@ enum Command {
     /// Show the five closest lookalikes of a catalogue item or of a photo file.
     Similar(lookalikes::SimilarArgs),
     /// Predict the tags of a photo with the latest (or a given) trained model.
-    Tag(lookalikes::TagArgs),
+    Tag(tag::TagArgs),
     /// Compute (and cache) the lookalike embeddings of a catalogue.
     Embed(lookalikes::EmbedArgs),
     /// Measure speed: tag extraction, embedding, training and lookalike queries.
@@ -124,7 +125,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Tags(args)) => tags::run(&args),
         Some(Command::Train(args)) => train::train(&args),
         Some(Command::Similar(args)) => lookalikes::similar(&args),
-        Some(Command::Tag(args)) => lookalikes::tag(&args),
+        Some(Command::Tag(args)) => tag::tag(&args),
         Some(Command::Embed(args)) => lookalikes::embed(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Vocab(args)) => vocab::run(&args),

@@ -228,7 +228,7 @@ fn print_tuning(summary: &ModelSummary) {
         return;
     };
     eprintln!(
-        "kept epoch {} of {}{} (validation micro-F1 {:.3} at the fixed threshold)",
+        "kept epoch {} of {}{} (validation {} {:.3} at the fixed threshold){}",
         t.best_epoch,
         t.epochs_run,
         if t.stopped_early {
@@ -236,7 +236,13 @@ fn print_tuning(summary: &ModelSummary) {
         } else {
             ""
         },
-        t.best_epoch_micro_f1
+        t.criterion.describe(),
+        t.best_epoch_micro_f1,
+        if t.ensemble > 0 {
+            format!("; averaged with {} out-of-fold heads", t.ensemble)
+        } else {
+            String::new()
+        }
     );
     eprintln!(
         "calibration: {} (fitted on {}-fold out-of-fold predictions of the training split); \
@@ -249,10 +255,17 @@ fn print_tuning(summary: &ModelSummary) {
     let tried: Vec<String> = t
         .candidates
         .iter()
-        .map(|c| format!("{} {:.3}", c.rule.describe(), c.validation_micro_f1))
+        .map(|c| {
+            format!(
+                "{} {:.3} / {:.3}",
+                c.rule.describe(),
+                c.validation_micro_f1,
+                c.validation_macro_f1
+            )
+        })
         .collect();
     eprintln!(
-        "thresholds: {} (validation micro-F1: {})",
+        "thresholds: {} (validation micro-F1 / macro-F1: {})",
         t.rule.describe(),
         tried.join(", ")
     );

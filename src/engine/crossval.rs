@@ -10,6 +10,7 @@ use tch::Tensor;
 use super::calibrate::{reliability, Calibration, ThresholdRule};
 use super::config::{TrainConfig, TrainMode};
 use super::core::Engine;
+use super::fit::early_stop::StopCriterion;
 use super::fit::head::{head_logits, train_head_early_stopping, HeadData, OneTorchThread};
 use super::fit::tune::{tune, EpochsRun};
 use super::metrics::{self, Metrics};
@@ -62,6 +63,10 @@ pub struct FoldScores {
     pub calibration: Calibration,
     /// The threshold rule chosen.
     pub rule: ThresholdRule,
+    /// Heads averaged with the model's own (0: none).
+    pub ensemble: usize,
+    /// The seed of the folds and the training.
+    pub seed: u64,
 }
 
 /// Every fold's scores.
@@ -71,8 +76,27 @@ pub struct CrossValidation {
     pub items: usize,
     /// Tags in the vocabulary.
     pub tags: usize,
-    /// One entry per fold.
+    /// One entry per fold and seed.
     pub folds: Vec<FoldScores>,
+    /// Seeds the folds were cut and trained with.
+    pub seeds: usize,
+}
+
+/// The fast-mode recipe before standardisation statistics met decoupled weight decay: Adam
+/// with an L2 term, early stopping on micro-F1, thresholds chosen by micro-F1, no ensemble
+/// (otherwise the same settings as [`TrainConfig::for_mode`]).
+pub fn old_recipe() -> TrainConfig {
+    TrainConfig {
+        epochs: 150,
+        learning_rate: 1e-3,
+        weight_decay: 1e-2,
+        threshold: 0.3,
+        patience: 20,
+        decoupled_weight_decay: false,
+        stop_on: StopCriterion::MicroF1,
+        ensemble: false,
+        ..TrainConfig::for_mode(TrainMode::Fast)
+    }
 }
 
 impl CrossValidation {
@@ -91,6 +115,33 @@ impl CrossValidation {
 }
 
 impl Engine {
+    /// [`Engine::cross_validate`] with `seeds` seeds in a row (the settings' seed, then the
+    /// next ones): every fold of every seed, pooled.
+    pub fn cross_validate_seeds(
+        &mut self,
+        config: &TrainConfig,
+        folds: usize,
+        seeds: usize,
+        emit: Emit,
+    ) -> Result<CrossValidation, EngineError> {
+        let mut all: Option<CrossValidation> = None;
+        for s in 0..seeds.max(1) {
+            let seeded = TrainConfig {
+                seed: config.seed.wrapping_add(s as u64),
+                ..config.clone()
+            };
+            let cv = self.cross_validate(&seeded, folds, emit)?;
+            match &mut all {
+                Some(a) => {
+                    a.folds.extend(cv.folds);
+                    a.seeds += 1;
+                }
+                None => all = Some(cv),
+            }
+        }
+        all.ok_or_else(|| EngineError::InvalidConfig("no seed to cross-validate with".into()))
+    }
+
     /// Cross-validates fast mode with `config` over `folds` folds of the open catalogue.
     pub fn cross_validate(
         &mut self,
@@ -187,6 +238,7 @@ impl Engine {
             items: items.len(),
             tags: vocabulary.len(),
             folds: scores,
+            seeds: 1,
         })
     }
 }
@@ -206,22 +258,24 @@ fn score_fold(
     let n_train = (inner.len() as f64 * TRAIN_FRACTION).round() as usize;
     let (train, validation) = inner.split_at(n_train);
     let seed = config.seed.wrapping_add(7919 * (fold + 1));
-    let (trained, early) = train_head_early_stopping(data, train, validation, seed)?;
+    let (mut trained, early) = train_head_early_stopping(data, train, validation, seed)?;
     let best = early
         .best()
         .cloned()
         .unwrap_or(super::fit::early_stop::BestEpoch {
             epoch: trained.epochs_run,
             step: 0,
-            micro_f1: 0.0,
+            score: 0.0,
         });
     let run = EpochsRun {
         best_epoch: best.epoch,
-        best_micro_f1: best.micro_f1,
+        best_score: best.score,
         epochs_run: trained.epochs_run,
         stopped_early: trained.epochs_run < config.epochs,
     };
-    let tuning = tune(data, &trained.head, train, validation, run)?;
+    let tuned = tune(data, &mut trained.head, train, validation, run)?;
+    trained.head.ensemble = tuned.members;
+    let tuning = tuned.tuning;
     let logits = head_logits(&trained.head, data.features, held)?;
     let truth = data.truth(held);
     let raw = Calibration::Identity.probabilities(&logits);
@@ -247,6 +301,8 @@ fn score_fold(
         epochs_run: tuning.epochs_run,
         calibration: tuning.calibration,
         rule: tuning.rule,
+        ensemble: tuning.ensemble,
+        seed: config.seed,
     })
 }
 

@@ -8,6 +8,7 @@ use tch::{nn, Device, Kind, Tensor};
 
 use super::calibrate::Calibration;
 use super::checkpoint::{Checkpoint, CheckpointMeta};
+use super::fit::ensemble::{self, Member};
 use super::identity::ModelIdentity;
 use super::options::EngineOptions;
 use super::protocol::EventBody;
@@ -57,6 +58,9 @@ pub(crate) struct Head {
     pub(crate) meta: Option<CheckpointMeta>,
     /// The checkpoint folder the head was last saved in or loaded from.
     pub(crate) checkpoint: Option<std::path::PathBuf>,
+    /// Heads trained out of fold whose calibrated probabilities are averaged with this one's
+    /// (fast mode with an ensemble; empty otherwise).
+    pub(crate) ensemble: Vec<Member>,
 }
 
 impl Head {
@@ -78,6 +82,7 @@ impl Head {
             thresholds,
             meta: None,
             checkpoint: None,
+            ensemble: Vec::new(),
         }
     }
 
@@ -107,34 +112,56 @@ impl Head {
         if let Some(bias) = &self.linear.bs {
             named.push((format!("{HEAD_PREFIX}.bias"), bias.shallow_clone()));
         }
+        named.extend(ensemble::named_tensors(&self.ensemble));
         named
     }
 
     /// Tag probabilities of one pooled embedding, calibrated when the head's checkpoint has a
-    /// calibration.
+    /// calibration, and averaged over the head's ensemble when it has one.
     pub(crate) fn probabilities(&self, embedding: &[f32]) -> Result<Vec<f32>, EngineError> {
         let xs = Tensor::from_slice(embedding)
             .view([1, -1])
             .to_device(self.linear.ws.device());
-        let logits = tch::no_grad(|| self.forward(&xs, false));
-        let row = tensor_rows(&logits)?.pop().unwrap_or_default();
         let calibration = self
             .meta
             .as_ref()
             .and_then(|m| m.tuning.as_ref())
-            .map(|t| &t.calibration);
-        Ok(match calibration {
-            Some(c) => row
-                .iter()
-                .enumerate()
-                .map(|(t, &z)| c.probability(t, z))
-                .collect(),
-            None => Calibration::Identity
-                .probabilities(&[row])
-                .pop()
-                .unwrap_or_default(),
-        })
+            .map_or(&Calibration::Identity, |t| &t.calibration);
+        Ok(ensemble::batch_probabilities(self, &xs, calibration)?
+            .pop()
+            .unwrap_or_default())
     }
+}
+
+/// The names missing from a head's weights file, less its standardisation statistics: a head
+/// saved without them loads with the identity (mean 0, spread 1) it was trained with.
+pub(crate) fn without_statistics(missing: Vec<String>) -> Vec<String> {
+    let statistic = |m: &String| {
+        *m == format!("{HEAD_PREFIX}.feature_mean") || *m == format!("{HEAD_PREFIX}.feature_std")
+    };
+    missing.into_iter().filter(|m| !statistic(m)).collect()
+}
+
+/// The ensemble members a checkpoint's tuning records, from its weights file.
+fn read_ensemble(ck: &Checkpoint, device: Device) -> Result<Vec<Member>, EngineError> {
+    let count = ck.meta.tuning.as_ref().map_or(0, |t| t.ensemble);
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let path = ck.weights_path();
+    let tensors = Tensor::read_safetensors(&path)
+        .map_err(|e| EngineError::Checkpoint(format!("{} cannot be read: {e}", path.display())))?;
+    let tensors: Vec<(String, Tensor)> = tensors
+        .into_iter()
+        .filter(|(name, _)| name.starts_with(ensemble::ENSEMBLE_PREFIX))
+        .map(|(name, t)| (name, t.to_device(device)))
+        .collect();
+    ensemble::read_members(&tensors, count).map_err(|name| {
+        EngineError::Checkpoint(format!(
+            "{} is incomplete: its ensemble of {count} heads lacks {name}",
+            path.display()
+        ))
+    })
 }
 
 impl Network {
@@ -216,6 +243,7 @@ impl Network {
                 meta.config.backbone
             ))
         })?;
+        let missing = without_statistics(missing);
         if missing.iter().any(|m| m.starts_with(HEAD_PREFIX))
             || (meta.includes_backbone && !missing.is_empty())
         {
@@ -234,6 +262,7 @@ impl Network {
                 global_step: meta.global_step,
             };
         }
+        head.ensemble = read_ensemble(ck, net.vs.device())?;
         head.meta = Some(meta.clone());
         head.checkpoint = Some(ck.dir.clone());
         net.head = Some(head);

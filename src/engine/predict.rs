@@ -49,8 +49,11 @@ impl Engine {
             _ => None,
         };
         let net = self.network.as_ref().ok_or(EngineError::NoModel)?;
+        // Nothing in the catalogue looks like the photo: what the head learned says nothing
+        // about it, so no tag is presented as predicted.
+        let guess = familiarity.is_some_and(|f| f.unlike_catalogue);
         let tags = match &net.head {
-            Some(head) => Some(predicted_tags(head, &embedding)?),
+            Some(head) => Some(predicted_tags(head, &embedding, guess)?),
             None => None,
         };
         emit(EventBody::Prediction(Arc::new(Prediction {
@@ -60,6 +63,7 @@ impl Engine {
             lookalikes,
             model: net.identity.clone(),
             familiarity,
+            tags_are_a_guess: guess,
             palette: Some(crate::lookalike::colour::Palette::of_photo(
                 &img,
                 &crate::lookalike::colour::lab::LabConverter::default(),
@@ -121,8 +125,13 @@ impl Engine {
     }
 }
 
-/// Every vocabulary tag of an embedding, most probable first.
-fn predicted_tags(head: &Head, embedding: &[f32]) -> Result<Vec<PredictedTag>, EngineError> {
+/// Every vocabulary tag of an embedding, most probable first; none predicted when they are a
+/// `guess`.
+fn predicted_tags(
+    head: &Head,
+    embedding: &[f32],
+    guess: bool,
+) -> Result<Vec<PredictedTag>, EngineError> {
     let probs = head.probabilities(embedding)?;
     let mut tags: Vec<PredictedTag> = head
         .vocabulary
@@ -133,7 +142,8 @@ fn predicted_tags(head: &Head, embedding: &[f32]) -> Result<Vec<PredictedTag>, E
         .map(|((name, probability), th)| PredictedTag {
             name,
             probability,
-            predicted: probability >= *th,
+            predicted: probability >= *th && !guess,
+            above_threshold: probability >= *th,
         })
         .collect();
     tags.sort_by(|a, b| b.probability.total_cmp(&a.probability));

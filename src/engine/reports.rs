@@ -118,8 +118,13 @@ pub struct PredictedTag {
     pub name: String,
     /// Sigmoid output in [0, 1].
     pub probability: f32,
-    /// True when the probability reaches the tag's threshold.
+    /// True when the model presents the tag as predicted: its probability reaches the tag's
+    /// threshold, and the photo is like the catalogue's (on a photo unlike them every tag is
+    /// a guess, never predicted).
     pub predicted: bool,
+    /// True when the probability reaches the tag's threshold, predicted or not.
+    #[serde(default)]
+    pub above_threshold: bool,
 }
 
 /// Tags and lookalikes of a photo file.
@@ -139,6 +144,8 @@ pub struct Prediction {
     /// How close the photo comes to the catalogue, against what its items reach among
     /// themselves; `None` when the lookalikes could not be searched.
     pub familiarity: Option<Familiarity>,
+    /// True when the photo is unlike the catalogue's: its tags are a guess, none predicted.
+    pub tags_are_a_guess: bool,
     /// The photo's raw embedding (empty when it could not be computed), for Match scoring.
     pub embedding: Vec<f32>,
     /// The colours of the photo's garment, for Match scoring.
@@ -202,6 +209,7 @@ impl ItemPredictions {
                 name: name.clone(),
                 probability,
                 predicted: probability >= self.threshold(t),
+                above_threshold: probability >= self.threshold(t),
             })
             .collect();
         tags.sort_by(|a, b| b.probability.total_cmp(&a.probability));

@@ -134,7 +134,11 @@ pub fn drop_panel_ui(
                 return;
             };
             ui.add_space(8.0);
-            ui.strong("Predicted tags");
+            ui.strong(if prediction.tags_are_a_guess {
+                "Tags: a guess"
+            } else {
+                "Predicted tags"
+            });
             dropped_tags_ui(ui, prediction);
             ui.add_space(8.0);
             ui.strong("Lookalikes in the catalogue");
@@ -179,16 +183,18 @@ fn dropped_tags_ui(ui: &mut egui::Ui, prediction: &Prediction) {
             ui.weak("The model knows no tags.");
         }
         Some(tags) => {
-            let unlike = prediction.familiarity.is_some_and(|f| f.unlike_catalogue);
-            if unlike {
+            let guess = prediction.tags_are_a_guess;
+            if guess {
                 ui.colored_label(ui.visuals().warn_fg_color, Familiarity::NOTICE);
+                ui.weak("No tag is predicted. The model's most probable tags, as a guess:");
+            } else {
+                let n = tags.iter().filter(|t| t.predicted).count();
+                ui.weak(format!(
+                    "{n} tag(s) above their threshold (green); the most probable first"
+                ));
             }
-            let n = tags.iter().filter(|t| t.predicted).count();
-            ui.weak(format!(
-                "{n} tag(s) above their threshold (green); the most probable first"
-            ));
             ui.scope(|ui| {
-                if unlike {
+                if guess {
                     // Muted: shown, but not to be trusted.
                     ui.multiply_opacity(0.4);
                 }

@@ -1,3 +1,4 @@
+use crate::engine::fit::early_stop::StopCriterion;
 use rand::{Rng, SeedableRng};
 
 use super::*;
@@ -87,9 +88,10 @@ fn ece_is_the_weighted_gap_over_fifteen_bins() {
 fn the_best_rule_wins_and_ties_keep_the_simplest() {
     let oof = vec![vec![0.3, 0.8], vec![0.1, 0.6], vec![0.35, 0.2]];
     let oof_truth = vec![vec![true, true], vec![false, true], vec![true, false]];
-    let candidates = threshold_candidates(0.5, (&oof, &oof_truth), (&oof, &oof_truth));
+    let micro = StopCriterion::MicroF1;
+    let candidates = threshold_candidates(0.5, (&oof, &oof_truth), (&oof, &oof_truth), micro);
     assert_eq!(candidates.len(), 3);
-    let chosen = choose(&candidates).unwrap();
+    let chosen = choose(&candidates, micro).unwrap();
     assert_ne!(chosen.rule, ThresholdRule::Fixed, "{candidates:?}");
     assert!((chosen.validation_micro_f1 - 1.0).abs() < 1e-6);
     let tie = vec![
@@ -97,12 +99,20 @@ fn the_best_rule_wins_and_ties_keep_the_simplest() {
             rule: ThresholdRule::Fixed,
             thresholds: vec![0.5],
             validation_micro_f1: 0.4,
+            validation_macro_f1: 0.2,
         },
         ThresholdCandidate {
             rule: ThresholdRule::OutOfFoldPerTag,
             thresholds: vec![0.3],
             validation_micro_f1: 0.4,
+            validation_macro_f1: 0.3,
         },
     ];
-    assert_eq!(choose(&tie).unwrap().rule, ThresholdRule::Fixed);
+    assert_eq!(choose(&tie, micro).unwrap().rule, ThresholdRule::Fixed);
+    // Valuing rare tags, the per-tag thresholds pay: same micro-F1, better macro-F1.
+    let mean = StopCriterion::MeanF1;
+    assert_eq!(
+        choose(&tie, mean).unwrap().rule,
+        ThresholdRule::OutOfFoldPerTag
+    );
 }

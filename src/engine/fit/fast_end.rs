@@ -32,31 +32,36 @@ impl TrainingRun<'_> {
         if best.epoch != end.epochs_done || end.stopped_mid_epoch {
             self.checkpoint(end.epochs_done, end.stopped_mid_epoch, emit)?;
         }
-        let head = self.net.head.as_ref().ok_or(EngineError::NoModel)?;
+        let kind = self.net.kind;
+        let head = self.net.head.as_mut().ok_or(EngineError::NoModel)?;
         restore(head, &weights);
         let features = self.inputs.features.as_ref().ok_or(EngineError::NoModel)?;
         let data = HeadData {
             features,
             targets: &self.inputs.targets,
-            kind: self.net.kind,
+            kind,
             vocabulary: &self.vocabulary,
             config: &self.config,
         };
         let run = tune::EpochsRun {
             best_epoch: best.epoch,
-            best_micro_f1: best.micro_f1,
+            best_score: best.score,
             epochs_run: end.epochs_done,
             stopped_early: end.stopped_early,
         };
-        let tuning = tune::tune(data, head, &self.train_idx, &self.val_idx, run)?;
+        let tuned = tune::tune(data, head, &self.train_idx, &self.val_idx, run)?;
+        head.ensemble = tuned.members;
+        let tuning = tuned.tuning;
         log::info!(
-            "kept epoch {} of {} (validation micro-F1 {:.3}); calibration {}; {}; ECE {:.3} -> \
-             {:.3}",
+            "kept epoch {} of {} (validation {} {:.3}); calibration {}; {}; ensemble of {} \
+             heads; ECE {:.3} -> {:.3}",
             tuning.best_epoch,
             tuning.epochs_run,
+            tuning.criterion.describe(),
             tuning.best_epoch_micro_f1,
             tuning.calibration.describe(),
             tuning.rule.describe(),
+            tuning.ensemble + 1,
             tuning.before.ece,
             tuning.after.ece
         );

@@ -1,17 +1,18 @@
-//! The fast-mode recipe on cached features: a tag head trained alone (standardised features,
-//! dropout, Adam with weight decay, binary cross-entropy, shuffled batches), shared by the
+//! The fast-mode recipe on cached features: a tag head trained alone (features standardised
+//! with the training split's statistics, biases started at the tags' log-odds, dropout, Adam
+//! with decoupled weight decay, binary cross-entropy, shuffled batches), shared by the
 //! training run, its out-of-fold calibration and the cross-validation report.
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use tch::nn::{self, OptimizerConfig};
+use tch::nn::{self, OptimizerConfig as _};
 use tch::Tensor;
 
 use super::early_stop::{EarlyStop, Verdict};
 use super::plan::{prior_biases, standardise};
 use crate::engine::config::TrainConfig;
 use crate::engine::metrics;
-use crate::engine::network::{tensor_rows, Head, INFERENCE_BATCH};
+use crate::engine::network::Head;
 use crate::engine::EngineError;
 use crate::text::Vocabulary;
 use crate::vision::BackboneKind;
@@ -80,28 +81,32 @@ pub(crate) fn head_step(
     super::bce_step(&logits, &target, opt)
 }
 
-/// Logits of `items` in inference mode.
+/// Logits of `items` in inference mode (with the head's ensemble, when it has one).
 pub(crate) fn head_logits(
     head: &Head,
     features: &Tensor,
     items: &[usize],
 ) -> Result<Vec<Vec<f32>>, EngineError> {
-    let mut out = Vec::with_capacity(items.len());
-    for chunk in items.chunks(INFERENCE_BATCH) {
-        let feats = features.f_index_select(0, &index_tensor(chunk, features))?;
-        let logits = tch::no_grad(|| head.forward(&feats, false));
-        out.extend(tensor_rows(&logits)?);
-    }
-    Ok(out)
+    super::ensemble::item_logits(head, features, items)
 }
 
-/// Validation micro-F1 of `head` at the settings' threshold (uncalibrated): the score early
-/// stopping watches.
-pub(crate) fn micro_f1_at_threshold(
-    head: &Head,
-    data: HeadData,
-    items: &[usize],
-) -> Result<f32, EngineError> {
+/// The optimiser of the recipe: Adam with the settings' weight decay, decoupled from the
+/// gradient (AdamW) when the settings say so, as an L2 term otherwise.
+pub(crate) fn optimizer(
+    vs: &nn::VarStore,
+    config: &TrainConfig,
+) -> Result<nn::Optimizer, EngineError> {
+    let (b1, b2, wd) = (0.9, 0.999, config.weight_decay);
+    Ok(if config.decoupled_weight_decay {
+        nn::adamw(b1, b2, wd).build(vs, config.learning_rate)?
+    } else {
+        nn::adam(b1, b2, wd).build(vs, config.learning_rate)?
+    })
+}
+
+/// The validation score early stopping watches: the settings' criterion on `head`'s
+/// uncalibrated probabilities at the settings' threshold.
+pub(crate) fn stop_score(head: &Head, data: HeadData, items: &[usize]) -> Result<f32, EngineError> {
     let probs: Vec<Vec<f32>> = head_logits(head, data.features, items)?
         .into_iter()
         .map(|row| row.into_iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect())
@@ -109,7 +114,9 @@ pub(crate) fn micro_f1_at_threshold(
     let thresholds = vec![data.config.threshold; data.vocabulary.len()];
     let predicted = metrics::apply_thresholds(&probs, &thresholds);
     let names = vec![String::new(); data.vocabulary.len()];
-    Ok(metrics::evaluate(&predicted, &data.truth(items), &names).micro_f1)
+    let truth = data.truth(items);
+    let m = metrics::evaluate(&predicted, &truth, &names);
+    Ok(data.config.stop_on.score(&m, &probs, &truth))
 }
 
 /// Copies of the head's learned weights.
@@ -162,7 +169,7 @@ pub(crate) fn train_head(
     );
     standardise(&head, data.features, train)?;
     prior_biases(&head, data.targets, train);
-    let mut opt = nn::adam(0.9, 0.999, config.weight_decay).build(&vs, config.learning_rate)?;
+    let mut opt = optimizer(&vs, config)?;
     let mut epochs_run = 0;
     for epoch in 0..epochs {
         let mut order = train.to_vec();
@@ -202,7 +209,7 @@ pub(crate) fn train_head_early_stopping(
         if !epoch.is_multiple_of(every) && epoch != config.epochs {
             return Ok(true);
         }
-        let score = micro_f1_at_threshold(head, data, validation)?;
+        let score = stop_score(head, data, validation)?;
         Ok(match stop.observe(epoch, step, score) {
             Verdict::Improved => {
                 best_weights = Some(snapshot(head));
@@ -218,14 +225,22 @@ pub(crate) fn train_head_early_stopping(
     Ok((trained, stop))
 }
 
+/// Heads trained fold by fold on a training split, and what each predicts of its held-out fold.
+pub(crate) struct OutOfFold {
+    /// Logits of every item of the split from the head that never saw it, in the split's order.
+    pub(crate) logits: Vec<Vec<f32>>,
+    /// The fold heads (each trained on every fold but its own).
+    pub(crate) heads: Vec<TrainedHead>,
+}
+
 /// Logits of every item of `train` from a head that never saw it: `folds` folds, each
-/// predicted by a head trained on the others for `epochs` epochs. In the order of `train`.
-pub(crate) fn out_of_fold_logits(
+/// predicted by a head trained on the others for `epochs` epochs; with those heads.
+pub(crate) fn out_of_fold(
     data: HeadData,
     train: &[usize],
     folds: usize,
     epochs: usize,
-) -> Result<Vec<Vec<f32>>, EngineError> {
+) -> Result<OutOfFold, EngineError> {
     let mut order: Vec<usize> = (0..train.len()).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(data.config.seed ^ 0x0f01d);
     order.shuffle(&mut rng);
@@ -234,6 +249,7 @@ pub(crate) fn out_of_fold_logits(
         fold_of[pos] = rank % folds;
     }
     let mut logits = vec![Vec::new(); train.len()];
+    let mut heads = Vec::with_capacity(folds);
     for fold in 0..folds {
         let (held, rest): (Vec<usize>, Vec<usize>) =
             (0..train.len()).partition(|&p| fold_of[p] == fold);
@@ -247,6 +263,7 @@ pub(crate) fn out_of_fold_logits(
         {
             logits[*p] = row;
         }
+        heads.push(trained);
     }
-    Ok(logits)
+    Ok(OutOfFold { logits, heads })
 }

@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use tch::nn::{self, OptimizerConfig};
+use tch::nn;
 
 mod clock;
 pub mod early_stop;
+pub(crate) mod ensemble;
 mod fast_end;
 pub(crate) mod head;
 mod plan;
@@ -114,8 +115,12 @@ impl<'a> TrainingRun<'a> {
                 "no usable photos in the training or validation split".into(),
             ));
         }
-        if let (true, Some(all), Some(head)) = (fresh_head, &features, &net.head) {
-            standardise(head, all, &train_idx)?;
+        if let (true, Some(head)) = (fresh_head, &net.head) {
+            // Fine-tuning changes the features as it goes, so only fast mode standardises
+            // them; both start every tag at its base rate.
+            if let Some(all) = &features {
+                standardise(head, all, &train_idx)?;
+            }
             prior_biases(head, &plan.targets, &train_idx);
         }
         let state: &'a CatalogueState = state;
@@ -164,7 +169,7 @@ impl<'a> TrainingRun<'a> {
 
     /// Runs the remaining epochs; stops (with a checkpoint) when `stop` is set. Fast mode
     /// evaluates every `eval_every_epochs` epochs, stops early after `patience` evaluations
-    /// without a better micro-F1, and ends with the best weights, calibrated
+    /// without a better score (the settings' criterion), and ends with the best weights, calibrated
     /// ([`Self::finish_fast`]); fine-tune writes a checkpoint every epoch.
     pub(crate) fn run(&mut self, stop: &AtomicBool, emit: Emit) -> Result<RunOutcome, EngineError> {
         let steps_per_epoch = self.train_idx.len().div_ceil(self.config.batch_size);
@@ -181,8 +186,7 @@ impl<'a> TrainingRun<'a> {
         })));
         let fast = self.config.mode == TrainMode::Fast;
         let _one_thread = fast.then(OneTorchThread::new);
-        let mut opt = nn::adam(0.9, 0.999, self.config.weight_decay)
-            .build(&self.net.vs, self.config.learning_rate)?;
+        let mut opt = head::optimizer(&self.net.vs, &self.config)?;
         let mut rng = rand::rngs::StdRng::seed_from_u64(self.config.seed ^ 0x5eed);
         let mut clock = StepClock::new(steps_per_epoch * self.config.epochs);
         let mut early = EarlyStop::new(self.config.patience);
@@ -233,8 +237,8 @@ impl<'a> TrainingRun<'a> {
                 .is_multiple_of(self.config.eval_every_epochs.max(1))
                 || end.epochs_done == self.config.epochs;
             if due {
-                let micro_f1 = self.evaluate(end.epochs_done as f32, emit)?;
-                match early.observe(end.epochs_done, self.global_step, micro_f1) {
+                let score = self.evaluate(end.epochs_done as f32, emit)?;
+                match early.observe(end.epochs_done, self.global_step, score) {
                     Verdict::Improved => {
                         best_weights = self.net.head.as_ref().map(snapshot);
                     }
@@ -295,7 +299,7 @@ impl<'a> TrainingRun<'a> {
     }
 
     /// Scores the validation split, records and emits the result, keeps its thresholds;
-    /// returns its micro-F1. Fast mode scores at the settings' threshold: its thresholds are
+    /// returns its score by the settings' criterion. Fast mode scores at the settings' threshold: its thresholds are
     /// chosen out of fold at the end, never on the training split's own predictions.
     fn evaluate(&mut self, epoch: f32, emit: Emit) -> Result<f32, EngineError> {
         let split = EvalSplit {
@@ -307,7 +311,15 @@ impl<'a> TrainingRun<'a> {
             config.tune_thresholds = false;
         }
         let e = eval::evaluate(&self.net, &self.inputs, split, &self.vocabulary, &config)?;
-        let micro_f1 = e.metrics.micro_f1;
+        let truth: Vec<Vec<bool>> = self
+            .val_idx
+            .iter()
+            .map(|&i| self.inputs.targets[i].iter().map(|&x| x >= 0.5).collect())
+            .collect();
+        let score = self
+            .config
+            .stop_on
+            .score(&e.metrics, &e.validation_probabilities, &truth);
         self.history.evals.push(EvalPoint {
             step: self.global_step,
             epoch,
@@ -327,7 +339,7 @@ impl<'a> TrainingRun<'a> {
             ),
         })));
         self.thresholds = e.thresholds;
-        Ok(micro_f1)
+        Ok(score)
     }
 
     /// The run's network, with the identity of its last checkpoint, and how the run ended.
@@ -354,3 +366,6 @@ impl<'a> TrainingRun<'a> {
         (net, end)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -52,6 +52,9 @@ pub(super) fn settings_ui(ui: &mut egui::Ui, state: &mut TrainState) {
                     config.eval_every_epochs = defaults.eval_every_epochs;
                     config.calibration = defaults.calibration;
                     config.calibration_folds = defaults.calibration_folds;
+                    config.decoupled_weight_decay = defaults.decoupled_weight_decay;
+                    config.stop_on = defaults.stop_on;
+                    config.ensemble = defaults.ensemble;
                 }
             });
             ui.end_row();
@@ -94,6 +97,17 @@ pub(super) fn settings_ui(ui: &mut egui::Ui, state: &mut TrainState) {
                      threshold on the training photos",
                 );
             ui.end_row();
+
+            if config.mode == TrainMode::Fast {
+                ui.label("");
+                ui.checkbox(&mut config.ensemble, "Average with the out-of-fold heads")
+                    .on_hover_text(
+                        "Calibration trains one head per fold of the training photos; their \
+                         probabilities are averaged with the model's own (an ensemble, at no \
+                         extra training)",
+                    );
+                ui.end_row();
+            }
         });
 }
 

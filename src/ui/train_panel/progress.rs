@@ -64,17 +64,28 @@ fn model_line(model: &ModelSummary) -> String {
     let score = model
         .last_metrics
         .as_ref()
-        .map(|m| format!("; validation micro-F1 {:.2}", m.micro_f1))
+        .map(|m| {
+            format!(
+                "; validation micro-F1 {:.2}, macro-F1 {:.2}",
+                m.micro_f1, m.macro_f1
+            )
+        })
         .unwrap_or_default();
     let epochs = match &model.tuning {
         Some(t) => format!(
-            "epoch {} of {} kept (best validation micro-F1{})",
+            "epoch {} of {} kept (best validation {}{}){}",
             t.best_epoch,
             t.epochs_run,
+            t.criterion.describe(),
             if t.stopped_early {
                 ", stopped early"
             } else {
                 ""
+            },
+            if t.ensemble > 0 {
+                format!(", averaged with {} out-of-fold heads", t.ensemble)
+            } else {
+                String::new()
             }
         ),
         None => format!("{} epoch(s)", model.epochs_completed),

@@ -54,6 +54,7 @@ pub(super) enum SortBy {
     Recall,
     F1,
     Support,
+    Threshold,
 }
 
 /// Everything the Train tab and the validation gallery show.

@@ -1,4 +1,5 @@
-//! The per-tag scores of the last evaluation, in a table sorted by any column.
+//! The per-tag scores of the last evaluation (precision, recall, F1, support) with each tag's
+//! threshold, in a table sorted by any column.
 
 use eframe::egui;
 use egui::RichText;
@@ -20,26 +21,38 @@ pub(super) fn per_tag_table_ui(ui: &mut egui::Ui, state: &mut TrainState) {
             metrics.micro_f1, metrics.macro_f1, metrics.samples_f1
         ));
     });
-    let rows = sorted_rows(&metrics.per_tag, state.sort);
+    let rows = sorted_rows(&metrics.per_tag, &state.thresholds, state.sort);
     if let Some(column) = table_ui(ui, &rows, state.sort) {
         state.sort = next_sort(state.sort, column);
     }
     ui.add_space(4.0);
 }
 
-/// The tags' scores in the order of `(by, descending)`.
-pub(super) fn sorted_rows(
-    per_tag: &[TagScore],
+/// One row of the table: a tag's scores and its threshold (when the model's thresholds are
+/// those of these tags).
+pub(super) type Row<'a> = (&'a TagScore, Option<f32>);
+
+/// The tags' scores, each with its threshold (`thresholds` in the same vocabulary order), in
+/// the order of `(by, descending)`.
+pub(super) fn sorted_rows<'a>(
+    per_tag: &'a [TagScore],
+    thresholds: &[f32],
     (by, descending): (SortBy, bool),
-) -> Vec<&TagScore> {
-    let mut rows: Vec<&TagScore> = per_tag.iter().collect();
-    rows.sort_by(|a, b| {
+) -> Vec<Row<'a>> {
+    let same_tags = thresholds.len() == per_tag.len();
+    let mut rows: Vec<Row<'a>> = per_tag
+        .iter()
+        .enumerate()
+        .map(|(t, s)| (s, thresholds.get(t).copied().filter(|_| same_tags)))
+        .collect();
+    rows.sort_by(|(a, ta), (b, tb)| {
         let order = match by {
             SortBy::Tag => a.tag.cmp(&b.tag),
             SortBy::Precision => a.precision.total_cmp(&b.precision),
             SortBy::Recall => a.recall.total_cmp(&b.recall),
             SortBy::F1 => a.f1.total_cmp(&b.f1),
             SortBy::Support => a.support.cmp(&b.support),
+            SortBy::Threshold => ta.unwrap_or(f32::NAN).total_cmp(&tb.unwrap_or(f32::NAN)),
         };
         if descending {
             order.reverse()
@@ -61,7 +74,7 @@ pub(super) fn next_sort((by, descending): (SortBy, bool), column: SortBy) -> (So
 }
 
 /// The table itself; returns the column whose title was clicked.
-fn table_ui(ui: &mut egui::Ui, rows: &[&TagScore], sort: (SortBy, bool)) -> Option<SortBy> {
+fn table_ui(ui: &mut egui::Ui, rows: &[Row], sort: (SortBy, bool)) -> Option<SortBy> {
     let mut clicked = None;
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     TableBuilder::new(ui)
@@ -69,7 +82,7 @@ fn table_ui(ui: &mut egui::Ui, rows: &[&TagScore], sort: (SortBy, bool)) -> Opti
         .striped(true)
         .vscroll(false)
         .column(Column::initial(160.0).at_least(100.0).clip(true))
-        .columns(Column::initial(100.0).at_least(80.0), 4)
+        .columns(Column::initial(100.0).at_least(80.0), 5)
         .header(row_height + 4.0, |mut header| {
             for (title, column) in [
                 ("Tag", SortBy::Tag),
@@ -77,6 +90,7 @@ fn table_ui(ui: &mut egui::Ui, rows: &[&TagScore], sort: (SortBy, bool)) -> Opti
                 ("Recall", SortBy::Recall),
                 ("F1", SortBy::F1),
                 ("Support", SortBy::Support),
+                ("Threshold", SortBy::Threshold),
             ] {
                 header.col(|ui| {
                     if column_title_ui(ui, title, column, sort) {
@@ -87,7 +101,7 @@ fn table_ui(ui: &mut egui::Ui, rows: &[&TagScore], sort: (SortBy, bool)) -> Opti
         })
         .body(|body| {
             body.rows(row_height, rows.len(), |mut row| {
-                let Some(score) = rows.get(row.index()) else {
+                let Some((score, threshold)) = rows.get(row.index()) else {
                     return;
                 };
                 row.col(|ui| {
@@ -100,6 +114,15 @@ fn table_ui(ui: &mut egui::Ui, rows: &[&TagScore], sort: (SortBy, bool)) -> Opti
                 }
                 row.col(|ui| {
                     ui.label(score.support.to_string());
+                });
+                row.col(|ui| {
+                    match threshold {
+                        Some(th) => ui.label(format!("{th:.2}")),
+                        None => ui.weak("–"),
+                    }
+                    .on_hover_text(
+                        "Probability from which the model predicts the tag (calibrated scale)",
+                    );
                 });
             });
         });

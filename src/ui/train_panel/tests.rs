@@ -133,13 +133,26 @@ fn per_tag_rows_follow_the_sort_column() {
         score("black", 0.8, 3),
         score("dress", 0.5, 5),
     ];
+    let thresholds = [0.4, 0.1, 0.7];
     let tags = |sort| -> Vec<String> {
-        sorted_rows(&scores, sort)
+        sorted_rows(&scores, &thresholds, sort)
             .iter()
-            .map(|s| s.tag.clone())
+            .map(|(s, _)| s.tag.clone())
             .collect()
     };
     assert_eq!(tags((SortBy::Support, true)), ["collar", "dress", "black"]);
+    assert_eq!(
+        tags((SortBy::Threshold, true)),
+        ["dress", "collar", "black"]
+    );
+    // Each row keeps its own tag's threshold.
+    let rows = sorted_rows(&scores, &thresholds, (SortBy::Tag, false));
+    assert_eq!(rows[0].0.tag, "black");
+    assert_eq!(rows[0].1, Some(0.1));
+    // Thresholds of other tags are not shown.
+    assert!(sorted_rows(&scores, &[0.5], (SortBy::Tag, false))
+        .iter()
+        .all(|(_, th)| th.is_none()));
     assert_eq!(tags((SortBy::F1, false)), ["collar", "dress", "black"]);
     assert_eq!(tags((SortBy::Tag, false)), ["black", "collar", "dress"]);
 }
