@@ -172,9 +172,9 @@ fn a_shopify_export_round_trips_with_vitrines_results_added() {
     let mut handles_seen = HashMap::new();
     let mut with_vitrine_tags = 0;
     for (old, new) in before.iter().zip(&after) {
-        for c in 0..header_before.len() {
+        for (c, name) in HEADER.iter().enumerate().take(header_before.len()) {
             if c != tags {
-                assert_eq!(old.get(c), new.get(c), "column {}", HEADER[c]);
+                assert_eq!(old.get(c), new.get(c), "column {name}");
             }
         }
         let handle = String::from_utf8_lossy(&old[0]).into_owned();

@@ -130,10 +130,11 @@ fn results(
         })?;
         session.bars.finish();
     }
-    let (_, index) = session_index(&mut session)?;
-    let found = all_lookalikes(&index, &args.matching.weights(), LOOKALIKES, &mut |_, _| {
-        true
-    })?;
+    let (weights, _) = args.matching.weights(catalogue)?;
+    let (_, mut index) = session_index(&mut session)?;
+    // Related products leave an item's near-duplicates out, as the lookalikes export does.
+    args.matching.configure(&mut index);
+    let found = all_lookalikes(&index, &weights, LOOKALIKES, &mut |_, _| true)?;
     let sources = TagSources {
         catalogue,
         vocabulary: &ready.vocabulary,
