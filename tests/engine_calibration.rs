@@ -144,7 +144,7 @@ fn tag_json(
         .arg("--json")
         .arg("--checkpoints")
         .arg(checkpoints)
-        .arg("--weights")
+        .arg("--backbone-weights")
         .arg(&weights)
         .env(vitrine::paths::DATA_DIR_ENV, dir.join("data"))
         .env(

@@ -12,8 +12,17 @@ use vitrine::vision::{autocast, build_backbone, transforms, BackboneKind, Precis
 
 const STEPS: usize = 6;
 
+/// libtorch's random generator is global to the process: the seeded loss curves must not share
+/// it with the other tests of this file, which run on other threads.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn bf16_fine_tuning_follows_the_f32_loss_curve() {
+    let _serial = serial();
     let catalogue = vitrine::catalogue::demo().expect("demo catalogue");
     let images: Vec<_> = catalogue
         .items
@@ -62,6 +71,7 @@ fn bf16_fine_tuning_follows_the_f32_loss_curve() {
 
 #[test]
 fn convolutions_compute_in_bf16_inside_the_autocast_region() {
+    let _serial = serial();
     tch::manual_seed(5);
     let vs = nn::VarStore::new(Device::Cpu);
     let conv = nn::conv2d(vs.root(), 3, 8, 3, Default::default());
@@ -83,6 +93,7 @@ fn convolutions_compute_in_bf16_inside_the_autocast_region() {
 
 #[test]
 fn the_backbone_under_autocast_is_not_the_f32_backbone() {
+    let _serial = serial();
     tch::manual_seed(5);
     let vs = nn::VarStore::new(Device::Cpu);
     let backbone = build_backbone(&vs.root(), BackboneKind::EfficientNetLite0);

@@ -127,7 +127,7 @@ fn a_shopify_export_round_trips_with_vitrines_results_added() {
             .args(args)
             .arg("--checkpoints")
             .arg(&checkpoints)
-            .arg("--weights")
+            .arg("--backbone-weights")
             .arg(&weights)
             .env(vitrine::paths::DATA_DIR_ENV, dir.path().join("data"))
             .env(

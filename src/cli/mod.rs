@@ -137,3 +137,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Eval(EvalCommand::Duplicates(args))) => duplicates::eval(&args),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every command's options are well formed: no two share a name (clap checks this only
+    /// when a command is used, so a clash would otherwise surface as a crash for the user).
+    #[test]
+    fn every_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

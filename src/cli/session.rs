@@ -17,8 +17,8 @@ use super::CatalogueArgs;
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
     /// Pretrained backbone weights (safetensors) instead of the installed default.
-    #[arg(long)]
-    pub weights: Option<PathBuf>,
+    #[arg(long = "backbone-weights", value_name = "FILE")]
+    pub backbone_weights: Option<PathBuf>,
     /// Folder for training runs and checkpoints (default: vitrine's data folder).
     #[arg(long)]
     pub checkpoints: Option<PathBuf>,
@@ -31,7 +31,7 @@ impl ModelArgs {
             vocabulary_root: Some(vitrine::paths::catalogues_dir()),
             ..EngineOptions::default()
         };
-        if let Some(w) = &self.weights {
+        if let Some(w) = &self.backbone_weights {
             options.weights.insert(backbone, w.clone());
         }
         if let Some(dir) = &self.checkpoints {
