@@ -5,7 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::catalogue::{load, Catalogue, CatalogueFormat, ImportOptions, ProblemKind, Severity};
+use crate::catalogue::{
+    load_with, Catalogue, CatalogueFormat, ImportOptions, ProblemKind, Severity,
+};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/shop");
 const DEMO_IMAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/images");
@@ -25,9 +27,17 @@ fn with_photos(fixture: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// Photos not beside the fixture are never fetched: tests stay on this machine.
+fn offline() -> crate::catalogue::FetchControl {
+    crate::catalogue::FetchControl {
+        offline: true,
+        ..Default::default()
+    }
+}
+
 fn open(fixture: &str) -> (tempfile::TempDir, Catalogue) {
     let (dir, path) = with_photos(fixture);
-    let catalogue = load(&path, &ImportOptions::default()).unwrap();
+    let catalogue = load_with(&path, &ImportOptions::default(), offline()).unwrap();
     (dir, catalogue)
 }
 
@@ -306,6 +316,6 @@ fn named_columns_keep_the_generic_reader() {
         description_column: Some("Body (HTML)".into()),
         ..ImportOptions::default()
     };
-    let catalogue = load(&path, &opts).unwrap();
+    let catalogue = load_with(&path, &opts, offline()).unwrap();
     assert_eq!(catalogue.format, CatalogueFormat::Csv);
 }
