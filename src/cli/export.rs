@@ -56,37 +56,17 @@ fn tags(args: &ExportTagsArgs) -> anyhow::Result<()> {
     // A file name without a known format is refused before anything is computed.
     export::ExportFormat::of_path(&args.out)?;
     let catalogue = Arc::new(open_catalogue(&args.catalogue)?);
-    let corrections = Corrections::load(&corrections::sidecar_path(&catalogue))?;
-    let checkpoint = match &args.checkpoint {
-        Some(dir) => Some(dir.clone()),
-        None => {
-            Checkpoint::latest_for(&args.model.checkpoint_root(), &catalogue.name).map(|c| c.dir)
-        }
-    };
     let mut session = Session::start(&args.model, BackboneKind::EfficientNetLite0)?;
-    let ready: Arc<CatalogueTags> = session.request_one(
-        Command::SetCatalogue(catalogue.clone()),
-        "the catalogue's tags",
-        |body| match body {
-            EventBody::CatalogueReady(ready) => Some(ready),
-            _ => None,
-        },
+    let inputs = tag_inputs(
+        &mut session,
+        &catalogue,
+        &args.model,
+        args.checkpoint.as_ref(),
     )?;
-    let mut model: Option<Arc<ModelSummary>> = None;
-    let mut predictions: Option<Arc<ItemPredictions>> = None;
+    let (ready, corrections, checkpoint) = (inputs.ready, inputs.corrections, inputs.checkpoint);
+    let (model, predictions) = (inputs.model, inputs.predictions);
     match &checkpoint {
-        Some(dir) => {
-            session.request(Command::LoadCheckpoint(dir.clone()), |_, body| {
-                match body {
-                    EventBody::ModelReady(m) => model = Some(m),
-                    EventBody::ItemTags(p) => predictions = Some(p),
-                    _ => {}
-                }
-                Ok(())
-            })?;
-            session.bars.finish();
-            eprintln!("predictions of {}", dir.display());
-        }
+        Some(dir) => eprintln!("predictions of {}", dir.display()),
         None => eprintln!(
             "note: no model trained on {} yet, so the file has no predictions (run `vitrine \
              train` first, or give --checkpoint)",
@@ -113,4 +93,59 @@ fn tags(args: &ExportTagsArgs) -> anyhow::Result<()> {
         corrections.items_corrected_in(&catalogue)
     );
     Ok(())
+}
+
+/// What a tags export reads through the worker: the catalogue's tags, the user's corrections,
+/// and the model of `checkpoint` (default: the newest trained on the catalogue) with every
+/// item's predictions.
+pub(super) struct TagInputs {
+    pub ready: Arc<CatalogueTags>,
+    pub corrections: Corrections,
+    pub checkpoint: Option<PathBuf>,
+    pub model: Option<Arc<ModelSummary>>,
+    pub predictions: Option<Arc<ItemPredictions>>,
+}
+
+/// Reads [`TagInputs`] for `catalogue` through `session`.
+pub(super) fn tag_inputs(
+    session: &mut Session,
+    catalogue: &Arc<vitrine::catalogue::Catalogue>,
+    model_args: &ModelArgs,
+    checkpoint: Option<&PathBuf>,
+) -> anyhow::Result<TagInputs> {
+    let corrections = Corrections::load(&corrections::sidecar_path(catalogue))?;
+    let checkpoint = match checkpoint {
+        Some(dir) => Some(dir.clone()),
+        None => {
+            Checkpoint::latest_for(&model_args.checkpoint_root(), &catalogue.name).map(|c| c.dir)
+        }
+    };
+    let ready: Arc<CatalogueTags> = session.request_one(
+        Command::SetCatalogue(catalogue.clone()),
+        "the catalogue's tags",
+        |body| match body {
+            EventBody::CatalogueReady(ready) => Some(ready),
+            _ => None,
+        },
+    )?;
+    let mut model = None;
+    let mut predictions = None;
+    if let Some(dir) = &checkpoint {
+        session.request(Command::LoadCheckpoint(dir.clone()), |_, body| {
+            match body {
+                EventBody::ModelReady(m) => model = Some(m),
+                EventBody::ItemTags(p) => predictions = Some(p),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        session.bars.finish();
+    }
+    Ok(TagInputs {
+        ready,
+        corrections,
+        checkpoint,
+        model,
+        predictions,
+    })
 }

@@ -9,10 +9,6 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use vitrine::catalogue::shop::export::{self, ExportOptions, ProductResult, ShopExport};
 use vitrine::catalogue::{Catalogue, CatalogueFormat};
-use vitrine::engine::checkpoint::Checkpoint;
-use vitrine::engine::corrections::{self, Corrections};
-use vitrine::engine::protocol::{CatalogueTags, ItemPredictions};
-use vitrine::engine::{Command, EventBody};
 use vitrine::index::LOOKALIKES;
 use vitrine::lookalike::export::all_lookalikes;
 use vitrine::review::shop::product_results;
@@ -104,32 +100,13 @@ fn results(
     args: &ExportShopArgs,
     catalogue: &Arc<Catalogue>,
 ) -> anyhow::Result<HashMap<String, ProductResult>> {
-    let corrections = Corrections::load(&corrections::sidecar_path(catalogue))?;
-    let checkpoint = match &args.checkpoint {
-        Some(dir) => Some(dir.clone()),
-        None => {
-            Checkpoint::latest_for(&args.model.checkpoint_root(), &catalogue.name).map(|c| c.dir)
-        }
-    };
     let mut session = Session::start(&args.model, BackboneKind::EfficientNetLite0)?;
-    let ready: Arc<CatalogueTags> = session.request_one(
-        Command::SetCatalogue(catalogue.clone()),
-        "the catalogue's tags",
-        |body| match body {
-            EventBody::CatalogueReady(ready) => Some(ready),
-            _ => None,
-        },
+    let inputs = super::export::tag_inputs(
+        &mut session,
+        catalogue,
+        &args.model,
+        args.checkpoint.as_ref(),
     )?;
-    let mut predictions: Option<Arc<ItemPredictions>> = None;
-    if let Some(dir) = &checkpoint {
-        session.request(Command::LoadCheckpoint(dir.clone()), |_, body| {
-            if let EventBody::ItemTags(p) = body {
-                predictions = Some(p);
-            }
-            Ok(())
-        })?;
-        session.bars.finish();
-    }
     let (weights, _) = args.matching.weights(catalogue)?;
     let (_, mut index) = session_index(&mut session)?;
     // Related products leave an item's near-duplicates out, as the lookalikes export does.
@@ -137,10 +114,10 @@ fn results(
     let found = all_lookalikes(&index, &weights, LOOKALIKES, &mut |_, _| true)?;
     let sources = TagSources {
         catalogue,
-        vocabulary: &ready.vocabulary,
-        described: &ready.item_tags,
-        corrections: &corrections,
-        predictions: predictions.as_deref(),
+        vocabulary: &inputs.ready.vocabulary,
+        described: &inputs.ready.item_tags,
+        corrections: &inputs.corrections,
+        predictions: inputs.predictions.as_deref(),
         split: None,
     };
     Ok(product_results(catalogue, &sources.records(), &found))
